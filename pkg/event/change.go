@@ -1,0 +1,93 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Op is the kind of a change, as in Debezium.
+type Op string
+
+// The change kinds.
+const (
+	OpCreate   Op = "c"
+	OpUpdate   Op = "u"
+	OpDelete   Op = "d"
+	OpRead     Op = "r" // a row copied by a snapshot
+	OpTruncate Op = "t"
+)
+
+// Row maps column names to their JSON-ready values (see package value).
+type Row map[string]any
+
+// Source is the Debezium "source" block: where a change came from.
+type Source struct {
+	Version   string  `json:"version"`
+	Connector string  `json:"connector"`
+	Name      string  `json:"name"`
+	TsMs      int64   `json:"ts_ms"`
+	Snapshot  string  `json:"snapshot"` // "true", "last" or "false"
+	DB        string  `json:"db"`
+	Table     string  `json:"table"`
+	ServerID  uint32  `json:"server_id"`
+	GTID      *string `json:"gtid"`
+	File      string  `json:"file"`
+	Pos       uint32  `json:"pos"`
+	Row       int     `json:"row"`
+	Thread    *uint32 `json:"thread"`
+	Query     *string `json:"query"`
+}
+
+// Transaction is the Debezium "transaction" block plus sluice's Seq.
+// TotalOrder counts from 1 across the transaction; DataCollectionOrder counts
+// from 1 within the table.
+type Transaction struct {
+	ID                  string `json:"id"`
+	TotalOrder          uint64 `json:"total_order"`
+	DataCollectionOrder uint64 `json:"data_collection_order"`
+	Seq                 Seq    `json:"seq"`
+}
+
+// Change is one row change: the value of a message on a table topic.
+type Change struct {
+	Before      Row          `json:"before"`
+	After       Row          `json:"after"`
+	Op          Op           `json:"op"`
+	TsMs        int64        `json:"ts_ms"`
+	Source      Source       `json:"source"`
+	Transaction *Transaction `json:"transaction"`
+}
+
+// Table returns "db.table", the name of the change's data collection.
+func (c *Change) Table() string { return c.Source.DB + "." + c.Source.Table }
+
+// Encode returns the JSON encoding of c.
+func (c *Change) Encode() ([]byte, error) { return json.Marshal(c) }
+
+// DecodeChange parses a table-topic message value. Numbers are kept as
+// json.Number so that 64-bit integers and decimals stay exact.
+func DecodeChange(b []byte) (*Change, error) {
+	var c Change
+	if err := decodeStrict(b, &c); err != nil {
+		return nil, fmt.Errorf("decode change: %w", err)
+	}
+	switch c.Op {
+	case OpCreate, OpUpdate, OpDelete, OpRead, OpTruncate:
+	default:
+		return nil, fmt.Errorf("decode change: unknown op %q", c.Op)
+	}
+	if c.Transaction == nil {
+		return nil, fmt.Errorf("decode change: no transaction block (sluice needs it to group rows)")
+	}
+	return &c, nil
+}
+
+// EncodeKey returns the message key: the primary-key columns as a JSON object.
+func EncodeKey(key Row) ([]byte, error) { return json.Marshal(key) }
+
+func decodeStrict(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	return d.Decode(v)
+}

@@ -1,0 +1,50 @@
+package event
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Seq orders source transactions. It is the binlog file number, the position
+// where the transaction ends, and a chunk number used by snapshots (a snapshot
+// taken at position P emits chunks P/1, P/2, ...; a streamed transaction has
+// chunk 0). Its string form has fixed-width fields so that string order equals
+// commit order.
+type Seq string
+
+// MakeSeq builds a Seq from a binlog file number, an end position and a chunk.
+func MakeSeq(fileNum uint64, pos uint64, chunk uint64) Seq {
+	return Seq(fmt.Sprintf("%010d.%020d.%010d", fileNum, pos, chunk))
+}
+
+// Less reports whether s comes before o. The empty Seq comes before all others.
+func (s Seq) Less(o Seq) bool { return s < o }
+
+// Valid reports whether s has the form MakeSeq produces.
+func (s Seq) Valid() bool {
+	parts := strings.Split(string(s), ".")
+	if len(parts) != 3 || len(parts[0]) != 10 || len(parts[1]) != 20 || len(parts[2]) != 10 {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := strconv.ParseUint(p, 10, 64); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// BinlogFileNumber returns the numeric suffix of a binlog file name
+// ("mysql-bin.000042" is 42).
+func BinlogFileNumber(file string) (uint64, error) {
+	i := strings.LastIndexByte(file, '.')
+	if i < 0 || i == len(file)-1 {
+		return 0, fmt.Errorf("binlog file %q has no numeric suffix", file)
+	}
+	n, err := strconv.ParseUint(file[i+1:], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("binlog file %q has no numeric suffix", file)
+	}
+	return n, nil
+}

@@ -1,0 +1,68 @@
+package event
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Column describes one column of a source table, as read from
+// information_schema.COLUMNS. It carries what a sink needs to recreate the
+// column and what package value needs to encode and decode its values.
+type Column struct {
+	Name       string   `json:"name"`
+	DataType   string   `json:"data_type"`   // lower case: int, varchar, decimal, ...
+	ColumnType string   `json:"column_type"` // full type: "int(10) unsigned", "enum('a','b')"
+	Unsigned   bool     `json:"unsigned,omitempty"`
+	Nullable   bool     `json:"nullable"`
+	Charset    string   `json:"charset,omitempty"` // character set of text columns
+	Collation  string   `json:"collation,omitempty"`
+	Precision  int      `json:"precision,omitempty"` // DECIMAL precision
+	Scale      int      `json:"scale,omitempty"`     // DECIMAL scale, fractional digits of temporal types
+	Default    *string  `json:"default,omitempty"`   // as in COLUMN_DEFAULT
+	Generated  string   `json:"generated,omitempty"` // generation expression; never written by sinks
+	Stored     bool     `json:"stored,omitempty"`    // STORED (true) or VIRTUAL generated column
+	Members    []string `json:"members,omitempty"`   // ENUM and SET members, in order
+}
+
+// TableDef is a table's definition as it travels on the schema topic.
+type TableDef struct {
+	DB         string   `json:"db"`
+	Table      string   `json:"table"`
+	Columns    []Column `json:"columns"`
+	PrimaryKey []string `json:"primary_key"`
+	// CreateSQL is SHOW CREATE TABLE at capture time; sinks use it to create
+	// a missing table so that indexes, charsets and defaults match.
+	CreateSQL string `json:"create_sql,omitempty"`
+}
+
+// Name returns "db.table".
+func (t *TableDef) Name() string { return t.DB + "." + t.Table }
+
+// Column returns the column called name, or nil.
+func (t *TableDef) Column(name string) *Column {
+	for i := range t.Columns {
+		if t.Columns[i].Name == name {
+			return &t.Columns[i]
+		}
+	}
+	return nil
+}
+
+// SchemaRecord is the value of a message on the schema topic: a table
+// definition in force from Seq on.
+type SchemaRecord struct {
+	Seq   Seq      `json:"seq"`
+	Table TableDef `json:"table"`
+}
+
+// DecodeSchemaRecord parses a schema-topic message value.
+func DecodeSchemaRecord(b []byte) (*SchemaRecord, error) {
+	var r SchemaRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("decode schema record: %w", err)
+	}
+	if r.Table.DB == "" || r.Table.Table == "" || len(r.Table.Columns) == 0 {
+		return nil, fmt.Errorf("decode schema record: table name or columns missing")
+	}
+	return &r, nil
+}
