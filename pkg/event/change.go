@@ -65,13 +65,21 @@ func (c *Change) Table() string { return c.Source.DB + "." + c.Source.Table }
 // Encode returns the JSON encoding of c.
 func (c *Change) Encode() ([]byte, error) { return json.Marshal(c) }
 
-// DecodeChange parses a table-topic message value. Numbers are kept as
-// json.Number so that 64-bit integers and decimals stay exact.
+// DecodeChange parses a table-topic message value. Column values in
+// Before and After are left as json.RawMessage: only the column's type says
+// how to read them (a JSON column's text must stay byte for byte; a number
+// must not pass through float64).
 func DecodeChange(b []byte) (*Change, error) {
-	var c Change
-	if err := decodeStrict(b, &c); err != nil {
+	var w struct {
+		Change
+		Before map[string]json.RawMessage `json:"before"`
+		After  map[string]json.RawMessage `json:"after"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("decode change: %w", err)
 	}
+	c := w.Change
+	c.Before, c.After = rawRow(w.Before), rawRow(w.After)
 	switch c.Op {
 	case OpCreate, OpUpdate, OpDelete, OpRead, OpTruncate:
 	default:
@@ -86,8 +94,24 @@ func DecodeChange(b []byte) (*Change, error) {
 // EncodeKey returns the message key: the primary-key columns as a JSON object.
 func EncodeKey(key Row) ([]byte, error) { return json.Marshal(key) }
 
-func decodeStrict(b []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(b))
+func rawRow(m map[string]json.RawMessage) Row {
+	if m == nil {
+		return nil
+	}
+	r := make(Row, len(m))
+	for k, v := range m {
+		r[k] = v
+	}
+	return r
+}
+
+// DecodeValue reads a raw column value with numbers kept as json.Number.
+func DecodeValue(raw json.RawMessage) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
-	return d.Decode(v)
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }

@@ -12,7 +12,9 @@ type Topics struct {
 func (t Topics) Table(db, table string) string { return t.Pipeline + "." + db + "." + table }
 
 // Transaction returns the topic of transaction markers.
-func (t Topics) Transaction() string { return "_sluice." + t.Pipeline + "." + t.Source + ".transaction" }
+func (t Topics) Transaction() string {
+	return "_sluice." + t.Pipeline + "." + t.Source + ".transaction"
+}
 
 // Schema returns the topic of table definitions.
 func (t Topics) Schema() string { return "_sluice." + t.Pipeline + "." + t.Source + ".schema" }

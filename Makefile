@@ -1,0 +1,27 @@
+# Targets for developers and CI (.ci/run runs `make test`).
+
+GO ?= go
+# Go 1.26 lives in /usr/local/go on the project machines.
+export PATH := /usr/local/go/bin:$(PATH)
+
+.PHONY: all build test demo clean
+
+all: build
+
+## build: compile the sluice binary into bin/sluice
+build:
+	$(GO) build -o bin/sluice ./cmd/sluice
+
+## test: vet, then run every test (integration tests start their own MariaDB
+## servers and need mariadbd installed; see .ci/run)
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 25m ./...
+
+## demo: replicate a MariaDB database into another one through sluice
+demo:
+	bash deploy/demo/demo.sh
+
+## clean: remove build output
+clean:
+	rm -rf bin

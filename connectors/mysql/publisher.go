@@ -1,0 +1,217 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
+	"github.com/sluice-cdc/sluice/pkg/metrics"
+)
+
+type topicPartition struct {
+	topic     string
+	partition int
+}
+
+// publisher batches row messages and transaction markers and produces them
+// in the order that keeps the invariant: a marker is sent only after every
+// row it counts was acknowledged. It is not safe for concurrent use.
+type publisher struct {
+	client     *kafka.Client
+	topics     event.Topics
+	partitions int // partitions of new table topics
+	labels     [2]string
+	m          *metrics.Metrics
+
+	known map[string]int // topic -> partition count
+
+	rows      map[topicPartition][]kafka.Record
+	rowCount  int
+	byteCount int
+	markers   []kafka.Record
+	ops       map[[2]string]int // rows per table and op in the pending batch, for metrics
+
+	tx *txBuilder // the open transaction, nil between transactions
+
+	// committed is the position after the last closed transaction, queued
+	// or not; acked is the position up to which everything is acknowledged.
+	committed, acked       event.Position
+	committedSeq, ackedSeq event.Seq
+	lastFlush              time.Time
+}
+
+// txBuilder counts the rows of one open transaction.
+type txBuilder struct {
+	id     string
+	seq    event.Seq
+	total  uint64
+	perTP  map[topicPartition]uint64
+	perTab map[string]uint64
+	tabOrd []string
+	snap   bool
+	trunc  []string
+}
+
+func newPublisher(c *kafka.Client, topics event.Topics, partitions int, m *metrics.Metrics, labels [2]string) *publisher {
+	return &publisher{
+		client: c, topics: topics, partitions: partitions, m: m, labels: labels,
+		known: map[string]int{}, rows: map[topicPartition][]kafka.Record{},
+		ops: map[[2]string]int{}, lastFlush: time.Now(),
+	}
+}
+
+// ensureTopic creates a table topic when needed and returns its partitions.
+func (p *publisher) ensureTopic(ctx context.Context, topic string, spec kafka.TopicSpec) (int, error) {
+	if n, ok := p.known[topic]; ok {
+		return n, nil
+	}
+	spec.Name = topic
+	n, err := p.client.EnsureTopic(ctx, spec)
+	if err != nil {
+		return 0, err
+	}
+	p.known[topic] = n
+	return n, nil
+}
+
+// Begin opens a transaction identified by seq.
+func (p *publisher) Begin(id string, seq event.Seq, snapshot bool) {
+	p.tx = &txBuilder{id: id, seq: seq, perTP: map[topicPartition]uint64{}, perTab: map[string]uint64{}, snap: snapshot}
+}
+
+// InTx reports whether a transaction is open.
+func (p *publisher) InTx() bool { return p.tx != nil }
+
+// Truncate asks sinks to empty tables before this transaction's rows.
+func (p *publisher) Truncate(tables []string) { p.tx.trunc = append(p.tx.trunc, tables...) }
+
+// Add queues one change of the open transaction. It fills in the
+// transaction block.
+func (p *publisher) Add(ctx context.Context, ch *event.Change, key event.Row) error {
+	tx := p.tx
+	table := ch.Table()
+	tx.total++
+	if tx.perTab[table] == 0 {
+		tx.tabOrd = append(tx.tabOrd, table)
+	}
+	tx.perTab[table]++
+	ch.Transaction = &event.Transaction{ID: tx.id, TotalOrder: tx.total, DataCollectionOrder: tx.perTab[table], Seq: tx.seq}
+	k, err := event.EncodeKey(key)
+	if err != nil {
+		return fmt.Errorf("encode key of %s: %w", table, err)
+	}
+	v, err := ch.Encode()
+	if err != nil {
+		return fmt.Errorf("encode change of %s key %s at %s:%d: %w", table, k, ch.Source.File, ch.Source.Pos, err)
+	}
+	if len(v)+len(k) > p.client.MaxMessageBytes() {
+		return fmt.Errorf("change of %s key %s at %s:%d is %d bytes, over kafka.max_message_bytes %d: raise it (and the broker's message.max.bytes)",
+			table, k, ch.Source.File, ch.Source.Pos, len(v)+len(k), p.client.MaxMessageBytes())
+	}
+	topic := p.topics.Table(ch.Source.DB, ch.Source.Table)
+	n, err := p.ensureTopic(ctx, topic, kafka.TopicSpec{Partitions: p.partitions})
+	if err != nil {
+		return err
+	}
+	tp := topicPartition{topic, event.PartitionFor(k, n)}
+	tx.perTP[tp]++
+	p.rows[tp] = append(p.rows[tp], kafka.Record{Key: k, Value: v})
+	p.rowCount++
+	p.byteCount += len(k) + len(v)
+	p.ops[[2]string{table, string(ch.Op)}]++
+	p.m.SourceRowsRead.WithLabelValues(p.labels[0], p.labels[1], table, string(ch.Op)).Inc()
+	return nil
+}
+
+// Commit closes the open transaction: its marker is queued behind its rows.
+// A transaction without rows and without truncations leaves no marker.
+func (p *publisher) Commit(pos event.Position, tsMs int64) error {
+	tx := p.tx
+	p.tx = nil
+	p.committed = pos
+	if tx == nil || (tx.total == 0 && len(tx.trunc) == 0) {
+		if p.rowCount == 0 && len(p.markers) == 0 {
+			p.acked = pos // nothing in flight: the position may move on
+		}
+		return nil
+	}
+	p.committedSeq = tx.seq
+	m := event.TxMarker{Status: "END", ID: tx.id, TsMs: tsMs, EventCount: tx.total, Seq: tx.seq,
+		Position: pos, Truncate: tx.trunc, Snapshot: tx.snap}
+	for _, t := range tx.tabOrd {
+		m.DataCollections = append(m.DataCollections, event.DataCollection{DataCollection: t, EventCount: tx.perTab[t]})
+	}
+	for tp, c := range tx.perTP {
+		m.Partitions = append(m.Partitions, event.PartitionCount{Topic: tp.topic, Partition: tp.partition, Count: c})
+	}
+	sortPartitions(m.Partitions)
+	b, err := m.Encode()
+	if err != nil {
+		return err
+	}
+	p.markers = append(p.markers, kafka.Record{Key: []byte(tx.id), Value: b})
+	return nil
+}
+
+// Pending returns the number of queued rows and markers.
+func (p *publisher) Pending() (rows, markers int) { return p.rowCount, len(p.markers) }
+
+// Due reports whether the queue should be flushed now.
+func (p *publisher) Due(maxRows, maxBytes int, maxDelay time.Duration) bool {
+	if p.rowCount == 0 && len(p.markers) == 0 {
+		return false
+	}
+	return p.rowCount >= maxRows || p.byteCount >= maxBytes || time.Since(p.lastFlush) >= maxDelay
+}
+
+// Flush produces every queued row, then the queued markers, and returns
+// once Kafka acknowledged all of them. After an error nothing queued may be
+// considered published and the caller must restart from its checkpoint.
+func (p *publisher) Flush(ctx context.Context) error {
+	p.lastFlush = time.Now()
+	if p.rowCount > 0 {
+		start := time.Now()
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(16)
+		for tp, recs := range p.rows {
+			g.Go(func() error {
+				_, err := p.client.Produce(gctx, tp.topic, tp.partition, recs)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		p.m.ProduceSeconds.WithLabelValues(p.labels[0], p.labels[1]).Observe(time.Since(start).Seconds())
+		p.m.SourceBytes.WithLabelValues(p.labels[0], p.labels[1]).Add(float64(p.byteCount))
+		for k, n := range p.ops {
+			p.m.SourceRowsPublished.WithLabelValues(p.labels[0], p.labels[1], k[0], k[1]).Add(float64(n))
+		}
+		p.rows = map[topicPartition][]kafka.Record{}
+		p.ops = map[[2]string]int{}
+		p.rowCount, p.byteCount = 0, 0
+	}
+	if len(p.markers) > 0 {
+		if _, err := p.client.Produce(ctx, p.topics.Transaction(), 0, p.markers); err != nil {
+			return err
+		}
+		p.m.SourceTransactions.WithLabelValues(p.labels[0], p.labels[1]).Add(float64(len(p.markers)))
+		p.markers = nil
+	}
+	p.acked, p.ackedSeq = p.committed, p.committedSeq
+	return nil
+}
+
+func sortPartitions(ps []event.PartitionCount) {
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].Topic != ps[j].Topic {
+			return ps[i].Topic < ps[j].Topic
+		}
+		return ps[i].Partition < ps[j].Partition
+	})
+}

@@ -1,0 +1,172 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/value"
+)
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+type rowsKind int
+
+const (
+	kindOther rowsKind = iota
+	kindWrite
+	kindUpdate
+	kindDelete
+	kindPartial
+)
+
+func kindOf(t replication.EventType) rowsKind {
+	switch t {
+	case replication.WRITE_ROWS_EVENTv0, replication.WRITE_ROWS_EVENTv1, replication.WRITE_ROWS_EVENTv2,
+		replication.MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1:
+		return kindWrite
+	case replication.UPDATE_ROWS_EVENTv0, replication.UPDATE_ROWS_EVENTv1, replication.UPDATE_ROWS_EVENTv2,
+		replication.MARIADB_UPDATE_ROWS_COMPRESSED_EVENT_V1:
+		return kindUpdate
+	case replication.DELETE_ROWS_EVENTv0, replication.DELETE_ROWS_EVENTv1, replication.DELETE_ROWS_EVENTv2,
+		replication.MARIADB_DELETE_ROWS_COMPRESSED_EVENT_V1:
+		return kindDelete
+	case replication.PARTIAL_UPDATE_ROWS_EVENT:
+		return kindPartial
+	}
+	return kindOther
+}
+
+// rows turns one rows event of a selected table into changes.
+func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *replication.RowsEvent) error {
+	schema, table := string(e.Table.Schema), string(e.Table.Table)
+	if !st.s.filter.Match(schema, table) {
+		return nil
+	}
+	where := st.where(h)
+	kind := kindOf(h.EventType)
+	switch kind {
+	case kindOther:
+		return fmt.Errorf("binlog %s: rows event type %s for %s.%s is not supported: stopping", where, h.EventType, schema, table)
+	case kindPartial:
+		return fmt.Errorf("binlog %s: PARTIAL_UPDATE_ROWS_EVENT for %s.%s: set binlog_row_value_options='' on the source so JSON updates are logged in full", where, schema, table)
+	}
+	if !st.txOpen {
+		st.begin(h)
+	}
+	def := st.s.tables[schema+"."+table]
+	if def == nil {
+		// A table created after start that matches the patterns.
+		d, err := loadTable(ctx, st.s.db, schema, table)
+		if err != nil {
+			return fmt.Errorf("binlog %s: %w", where, err)
+		}
+		st.s.tables[d.Name()] = d
+		def = d
+	}
+	idx, ok := binlogColumns(def, int(e.ColumnCount))
+	if !ok {
+		return fmt.Errorf("binlog %s: %s has %d columns in the binlog but %d in its definition: its schema changed "+
+			"in a way sluice cannot map yet; stopping instead of decoding rows with the wrong columns", where, def.Name(), e.ColumnCount, len(def.Columns))
+	}
+	if err := st.ensurePubTx(); err != nil {
+		return err
+	}
+	src := event.Source{
+		Version: Version, Connector: "mysql", Name: st.s.env.Config.Name, TsMs: int64(h.Timestamp) * 1000,
+		Snapshot: "false", DB: schema, Table: table, ServerID: h.ServerID, File: st.file, Pos: h.LogPos - h.EventSize,
+	}
+	if st.gtid != "" {
+		g := st.gtid
+		src.GTID = &g
+	}
+	if st.thread != 0 {
+		t := st.thread
+		src.Thread = &t
+	}
+	step := 1
+	if kind == kindUpdate {
+		step = 2
+	}
+	for i := 0; i+step-1 < len(e.Rows); i += step {
+		src.Row = i / step
+		var before, after event.Row
+		var err error
+		switch kind {
+		case kindWrite:
+			after, err = decodeRow(def, idx, e.Rows[i])
+		case kindDelete:
+			before, err = decodeRow(def, idx, e.Rows[i])
+		case kindUpdate:
+			if before, err = decodeRow(def, idx, e.Rows[i]); err == nil {
+				after, err = decodeRow(def, idx, e.Rows[i+1])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("binlog %s: %s row %d: %w", where, def.Name(), src.Row, err)
+		}
+		if err := st.emit(ctx, def, src, before, after); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emit queues one row change. An update that changes the primary key
+// becomes a delete of the old key and an insert of the new one, so each
+// key's history stays on its own partition.
+func (st *streamer) emit(ctx context.Context, def *event.TableDef, src event.Source, before, after event.Row) error {
+	now := time.Now().UnixMilli()
+	add := func(op event.Op, b, a event.Row, key event.Row) error {
+		return st.s.pub.Add(ctx, &event.Change{Before: b, After: a, Op: op, TsMs: now, Source: src}, key)
+	}
+	switch {
+	case before == nil:
+		return add(event.OpCreate, nil, after, keyOf(def, after))
+	case after == nil:
+		return add(event.OpDelete, before, nil, keyOf(def, before))
+	}
+	oldKey, newKey := keyOf(def, before), keyOf(def, after)
+	if sameKey(oldKey, newKey) {
+		return add(event.OpUpdate, before, after, newKey)
+	}
+	if err := add(event.OpDelete, before, nil, oldKey); err != nil {
+		return err
+	}
+	return add(event.OpCreate, nil, after, newKey)
+}
+
+func decodeRow(def *event.TableDef, idx []int, raw []any) (event.Row, error) {
+	if len(raw) != len(idx) {
+		return nil, fmt.Errorf("%d values for %d columns", len(raw), len(idx))
+	}
+	row := make(event.Row, len(idx))
+	for j, ci := range idx {
+		c := &def.Columns[ci]
+		v, err := value.FromBinlog(c, raw[j])
+		if err != nil {
+			return nil, err
+		}
+		row[c.Name] = v
+	}
+	return row, nil
+}
+
+func keyOf(def *event.TableDef, row event.Row) event.Row {
+	k := make(event.Row, len(def.PrimaryKey))
+	for _, c := range def.PrimaryKey {
+		k[c] = row[c]
+	}
+	return k
+}
+
+func sameKey(a, b event.Row) bool {
+	ka, err1 := event.EncodeKey(a)
+	kb, err2 := event.EncodeKey(b)
+	return err1 == nil && err2 == nil && string(ka) == string(kb)
+}

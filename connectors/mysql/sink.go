@@ -1,0 +1,218 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/config"
+	"github.com/sluice-cdc/sluice/pkg/connector"
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
+)
+
+// Sink is the mysql-sink connector.
+type Sink struct {
+	cfg    *config.Connector
+	env    connector.Env
+	topics event.Topics
+	log    *slog.Logger
+	labels [2]string
+	key    string // row key in the checkpoint table
+
+	db      *sql.DB
+	ckTable string // quoted checkpoint table
+
+	defs       map[string]*event.TableDef // "db.table" -> definition from the schema topic
+	schemaNext int64                      // next offset to read on the schema topic
+	lastSchema time.Time
+	created    map[string]bool // replica tables known to exist
+
+	txReader *kafka.PartitionReader
+	readers  map[topicPartition]*kafka.PartitionReader
+	offsets  map[topicPartition]int64 // next offsets as committed on the replica
+	applied  event.Seq                // Seq of the last transaction committed on the replica
+	pending  *pendingMarker           // a marker fetched but not yet batched
+
+	ready atomic.Pointer[error]
+}
+
+var _ connector.Connector = (*Sink)(nil)
+
+// NewSink builds a mysql-sink; it does no I/O.
+func NewSink(cfg *config.Connector, env connector.Env) (connector.Connector, error) {
+	s := &Sink{
+		cfg: cfg, env: env,
+		topics:  event.Topics{Pipeline: env.Config.Name, Source: cfg.Source},
+		log:     env.Logger.With("connector", cfg.Name),
+		labels:  [2]string{env.Config.Name, cfg.Name},
+		key:     env.Config.Name + "/" + cfg.Name,
+		defs:    map[string]*event.TableDef{},
+		created: map[string]bool{},
+		readers: map[topicPartition]*kafka.PartitionReader{},
+		offsets: map[topicPartition]int64{},
+	}
+	s.setReady(errors.New("starting"))
+	return s, nil
+}
+
+func (s *Sink) setReady(err error) { s.ready.Store(&err) }
+
+// Ready implements connector.Connector.
+func (s *Sink) Ready() error { return *s.ready.Load() }
+
+// Run implements connector.Connector.
+func (s *Sink) Run(ctx context.Context) error {
+	defer s.setReady(errors.New("stopped"))
+	defer s.closeReaders()
+	db, _, err := openDB(ctx, withSinkParams(s.cfg.DSN), 4)
+	if err != nil {
+		return fmt.Errorf("sink %s: replica %w", s.cfg.Name, err)
+	}
+	defer db.Close()
+	s.db = db
+	if err := s.loadCheckpoint(ctx); err != nil {
+		return err
+	}
+	if err := s.waitForSource(ctx); err != nil {
+		return err
+	}
+	if err := s.refreshSchemas(ctx); err != nil {
+		return err
+	}
+	txOff := s.offsets[topicPartition{s.topics.Transaction(), 0}]
+	if s.txReader, err = s.env.Kafka.NewPartitionReader(ctx, s.topics.Transaction(), 0, txOff); err != nil {
+		return err
+	}
+	s.setReady(nil)
+	s.log.Info("applying", "source", s.cfg.Source, "transaction_offset", txOff, "applied_seq", string(s.applied))
+	for {
+		b, err := s.nextBatch(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if err := s.apply(ctx, b); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// withSinkParams turns off foreign-key checks on the replica session:
+// rows arrive in source commit order, but cascades are not in the binlog
+// and checks would reject orders the source accepted.
+func withSinkParams(dsn string) string {
+	sep := "?"
+	for i := 0; i < len(dsn); i++ {
+		if dsn[i] == '?' {
+			sep = "&"
+		}
+	}
+	return dsn + sep + "foreign_key_checks=0"
+}
+
+// waitForSource waits until the source created its transaction topic.
+func (s *Sink) waitForSource(ctx context.Context) error {
+	for i := 0; ; i++ {
+		n, err := s.env.Kafka.Partitions(ctx, s.topics.Transaction())
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		if i%50 == 0 {
+			s.log.Info("waiting for source topics", "source", s.cfg.Source, "topic", s.topics.Transaction())
+		}
+		s.setReady(fmt.Errorf("waiting for source %s to create %s", s.cfg.Source, s.topics.Transaction()))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// refreshSchemas reads the schema topic from where it stopped to its end.
+func (s *Sink) refreshSchemas(ctx context.Context) error {
+	s.lastSchema = time.Now()
+	topic := s.topics.Schema()
+	_, end, err := s.env.Kafka.Offsets(ctx, topic, 0)
+	if err != nil || end <= s.schemaNext {
+		return err
+	}
+	r, err := s.env.Kafka.NewPartitionReader(ctx, topic, 0, s.schemaNext)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for r.Next() < end {
+		rec, err := r.Fetch(ctx)
+		if err != nil {
+			return err
+		}
+		sr, err := event.DecodeSchemaRecord(rec.Value)
+		if err != nil {
+			return fmt.Errorf("%s/0 offset %d: %w", topic, rec.Offset, err)
+		}
+		def := sr.Table
+		if old := s.defs[def.Name()]; old == nil || old.CreateSQL != def.CreateSQL {
+			delete(s.created, def.Name())
+		}
+		s.defs[def.Name()] = &def
+	}
+	s.schemaNext = end
+	return nil
+}
+
+// table returns the definition of name, reading new schema records if it
+// is not known yet.
+func (s *Sink) table(ctx context.Context, name string) (*event.TableDef, error) {
+	if d := s.defs[name]; d != nil {
+		return d, nil
+	}
+	for i := 0; i < 100; i++ {
+		if err := s.refreshSchemas(ctx); err != nil {
+			return nil, err
+		}
+		if d := s.defs[name]; d != nil {
+			return d, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil, fmt.Errorf("no definition of %s on %s: the source must publish it before its rows", name, s.topics.Schema())
+}
+
+func (s *Sink) reader(ctx context.Context, tp topicPartition) (*kafka.PartitionReader, error) {
+	if r := s.readers[tp]; r != nil {
+		return r, nil
+	}
+	r, err := s.env.Kafka.NewPartitionReader(ctx, tp.topic, tp.partition, s.offsets[tp])
+	if err != nil {
+		return nil, err
+	}
+	s.readers[tp] = r
+	return r, nil
+}
+
+func (s *Sink) closeReaders() {
+	for _, r := range s.readers {
+		r.Close()
+	}
+	if s.txReader != nil {
+		s.txReader.Close()
+	}
+}

@@ -1,0 +1,297 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/value"
+)
+
+// maxRowsPerStatement bounds multi-row statements (placeholders < 65535).
+const maxRowsPerStatement = 256
+
+// loadCheckpoint creates the checkpoint table when missing and reads this
+// sink's offsets and last applied Seq.
+func (s *Sink) loadCheckpoint(ctx context.Context) error {
+	db := s.cfg.CheckpointDB
+	s.ckTable = quoteTable(db, "sluice_offsets")
+	stmts := []string{
+		"CREATE DATABASE IF NOT EXISTS " + quoteIdent(db),
+		"CREATE TABLE IF NOT EXISTS " + s.ckTable + ` (
+			sink VARCHAR(191) NOT NULL,
+			topic VARCHAR(249) NOT NULL,
+			kpartition INT NOT NULL,
+			next_offset BIGINT NOT NULL,
+			seq VARCHAR(64) NOT NULL DEFAULT '',
+			updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+			PRIMARY KEY (sink, topic, kpartition)
+		) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+	}
+	for _, q := range stmts {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("sink %s: create checkpoint table %s: %w", s.cfg.Name, s.ckTable, err)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT topic, kpartition, next_offset, seq FROM "+s.ckTable+" WHERE sink = ?", s.key)
+	if err != nil {
+		return fmt.Errorf("sink %s: read checkpoint: %w", s.cfg.Name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tp topicPartition
+		var off int64
+		var seq string
+		if err := rows.Scan(&tp.topic, &tp.partition, &off, &seq); err != nil {
+			return err
+		}
+		s.offsets[tp] = off
+		if tp.topic == s.topics.Transaction() {
+			s.applied = event.Seq(seq)
+		}
+	}
+	return rows.Err()
+}
+
+// apply commits a batch, and the offsets after it, in one replica
+// transaction. Tables are created first: DDL cannot share the transaction,
+// and creating a table twice is harmless.
+func (s *Sink) apply(ctx context.Context, b *batch) error {
+	if time.Since(s.lastSchema) > time.Second {
+		if err := s.refreshSchemas(ctx); err != nil {
+			return err
+		}
+	}
+	if err := s.ensureTables(ctx, b); err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sink %s: begin: %w", s.cfg.Name, err)
+	}
+	defer tx.Rollback()
+	counts := map[[2]string]int{}
+	for _, t := range b.txs {
+		for _, name := range t.marker.Truncate {
+			def := s.defs[name]
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+quoteTable(def.DB, def.Table)); err != nil {
+				return fmt.Errorf("sink %s: empty %s before restarted snapshot: %w", s.cfg.Name, name, err)
+			}
+		}
+		if err := s.applyChanges(ctx, tx, t.changes, counts); err != nil {
+			return fmt.Errorf("sink %s: transaction %s (seq %s): %w", s.cfg.Name, t.marker.ID, t.marker.Seq, err)
+		}
+	}
+	if err := s.saveOffsets(ctx, tx, b); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sink %s: commit: %w", s.cfg.Name, err)
+	}
+	for tp, off := range b.offsets {
+		s.offsets[tp] = off
+	}
+	s.offsets[topicPartition{s.topics.Transaction(), 0}] = b.txNext
+	s.applied = b.applied
+	s.observe(b, counts)
+	return nil
+}
+
+func (s *Sink) observe(b *batch, counts map[[2]string]int) {
+	m, l0, l1 := s.env.Metrics, s.labels[0], s.labels[1]
+	for k, n := range counts {
+		m.SinkRowsApplied.WithLabelValues(l0, l1, k[0], k[1]).Add(float64(n))
+	}
+	m.SinkCommits.WithLabelValues(l0, l1).Inc()
+	m.SinkTransactions.WithLabelValues(l0, l1).Add(float64(len(b.txs)))
+	m.SinkBatchRows.WithLabelValues(l0, l1).Observe(float64(b.rows))
+	now := time.Now()
+	for _, t := range b.txs {
+		if t.marker.Snapshot || t.marker.TsMs == 0 {
+			continue
+		}
+		lag := now.Sub(time.UnixMilli(t.marker.TsMs)).Seconds()
+		m.ReplicationLagHist.WithLabelValues(l0, l1).Observe(lag)
+		m.ReplicationLag.WithLabelValues(l0, l1).Set(lag)
+	}
+}
+
+func (s *Sink) saveOffsets(ctx context.Context, tx *sql.Tx, b *batch) error {
+	q := "INSERT INTO " + s.ckTable + " (sink, topic, kpartition, next_offset, seq) VALUES (?, ?, ?, ?, ?)" +
+		" ON DUPLICATE KEY UPDATE next_offset = VALUES(next_offset), seq = VALUES(seq)"
+	if _, err := tx.ExecContext(ctx, q, s.key, s.topics.Transaction(), 0, b.txNext, string(b.applied)); err != nil {
+		return fmt.Errorf("sink %s: save offsets: %w", s.cfg.Name, err)
+	}
+	for tp, off := range b.offsets {
+		if _, err := tx.ExecContext(ctx, q, s.key, tp.topic, tp.partition, off, ""); err != nil {
+			return fmt.Errorf("sink %s: save offsets: %w", s.cfg.Name, err)
+		}
+	}
+	return nil
+}
+
+// applyChanges runs changes in order, merging runs of upserts into one
+// table into multi-row statements.
+func (s *Sink) applyChanges(ctx context.Context, tx *sql.Tx, changes []*event.Change, counts map[[2]string]int) error {
+	for i := 0; i < len(changes); {
+		ch := changes[i]
+		def := s.defs[ch.Table()]
+		counts[[2]string{ch.Table(), string(ch.Op)}]++
+		switch ch.Op {
+		case event.OpDelete:
+			if err := s.delete(ctx, tx, def, ch); err != nil {
+				return err
+			}
+			i++
+		case event.OpCreate, event.OpUpdate, event.OpRead:
+			j := i + 1
+			for j < len(changes) && j-i < maxRowsPerStatement && changes[j].Op != event.OpDelete &&
+				changes[j].Op != event.OpTruncate && changes[j].Table() == ch.Table() {
+				counts[[2]string{ch.Table(), string(changes[j].Op)}]++
+				j++
+			}
+			if err := s.upsert(ctx, tx, def, changes[i:j]); err != nil {
+				return err
+			}
+			i = j
+		case event.OpTruncate:
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+quoteTable(def.DB, def.Table)); err != nil {
+				return fmt.Errorf("truncate %s: %w", def.Name(), err)
+			}
+			i++
+		}
+	}
+	return nil
+}
+
+// upsert writes the after images of rows of one table.
+func (s *Sink) upsert(ctx context.Context, tx *sql.Tx, def *event.TableDef, rows []*event.Change) error {
+	var cols []*event.Column
+	for i := range def.Columns {
+		if def.Columns[i].Generated == "" {
+			cols = append(cols, &def.Columns[i])
+		}
+	}
+	names := make([]string, len(cols))
+	updates := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = quoteIdent(c.Name)
+		updates[i] = names[i] + " = VALUES(" + names[i] + ")"
+	}
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	args := make([]any, 0, len(cols)*len(rows))
+	for _, ch := range rows {
+		if len(ch.After) == 0 {
+			return fmt.Errorf("%s %s change without after image at %s:%d", def.Name(), ch.Op, ch.Source.File, ch.Source.Pos)
+		}
+		for _, c := range cols {
+			v, ok := ch.After[c.Name]
+			if !ok {
+				return fmt.Errorf("%s: change at %s:%d has no column %s: the replica's definition differs from the stream's", def.Name(), ch.Source.File, ch.Source.Pos, c.Name)
+			}
+			a, err := sqlArg(c, v)
+			if err != nil {
+				return fmt.Errorf("%s column %s at %s:%d: %w", def.Name(), c.Name, ch.Source.File, ch.Source.Pos, err)
+			}
+			args = append(args, a)
+		}
+	}
+	q := "INSERT INTO " + quoteTable(def.DB, def.Table) + " (" + strings.Join(names, ", ") + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat(one+", ", len(rows)), ", ") +
+		" ON DUPLICATE KEY UPDATE " + strings.Join(updates, ", ")
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("upsert %d rows into %s (first at %s:%d): %w", len(rows), def.Name(), rows[0].Source.File, rows[0].Source.Pos, err)
+	}
+	return nil
+}
+
+func (s *Sink) delete(ctx context.Context, tx *sql.Tx, def *event.TableDef, ch *event.Change) error {
+	conds := make([]string, len(def.PrimaryKey))
+	args := make([]any, len(def.PrimaryKey))
+	for i, k := range def.PrimaryKey {
+		conds[i] = quoteIdent(k) + " = ?"
+		v, ok := ch.Before[k]
+		if !ok {
+			return fmt.Errorf("%s delete at %s:%d lacks key column %s", def.Name(), ch.Source.File, ch.Source.Pos, k)
+		}
+		a, err := sqlArg(def.Column(k), v)
+		if err != nil {
+			return fmt.Errorf("%s key %s at %s:%d: %w", def.Name(), k, ch.Source.File, ch.Source.Pos, err)
+		}
+		args[i] = a
+	}
+	q := "DELETE FROM " + quoteTable(def.DB, def.Table) + " WHERE " + strings.Join(conds, " AND ")
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("delete from %s at %s:%d: %w", def.Name(), ch.Source.File, ch.Source.Pos, err)
+	}
+	return nil
+}
+
+// ensureTables creates the replica tables a batch touches when missing.
+func (s *Sink) ensureTables(ctx context.Context, b *batch) error {
+	for _, t := range b.txs {
+		for _, name := range t.marker.Truncate {
+			if err := s.ensureTable(ctx, name); err != nil {
+				return err
+			}
+		}
+		for _, dc := range t.marker.DataCollections {
+			if err := s.ensureTable(ctx, dc.DataCollection); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var createTableRe = regexp.MustCompile("(?is)^CREATE\\s+TABLE\\s+`(?:[^`]|``)+`")
+
+func (s *Sink) ensureTable(ctx context.Context, name string) error {
+	if s.created[name] {
+		return nil
+	}
+	def, err := s.table(ctx, name)
+	if err != nil {
+		return err
+	}
+	if *s.cfg.CreateTables {
+		create := def.CreateSQL
+		if !createTableRe.MatchString(create) {
+			return fmt.Errorf("sink %s: cannot create %s: unexpected definition %.60q", s.cfg.Name, name, create)
+		}
+		create = createTableRe.ReplaceAllLiteralString(create, "CREATE TABLE IF NOT EXISTS "+quoteTable(def.DB, def.Table))
+		for _, q := range []string{"CREATE DATABASE IF NOT EXISTS " + quoteIdent(def.DB), create} {
+			if _, err := s.db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("sink %s: create %s on the replica: %w", s.cfg.Name, name, err)
+			}
+		}
+	}
+	s.created[name] = true
+	return nil
+}
+
+// sqlArg turns a decoded envelope value into a statement argument. A JSON
+// column's text is passed through untouched; every other value is read
+// with exact numbers and converted by package value.
+func sqlArg(c *event.Column, v any) (any, error) {
+	raw, ok := v.(json.RawMessage)
+	if !ok {
+		return value.ToSQL(c, v)
+	}
+	if c.DataType == "json" {
+		if string(raw) == "null" {
+			return nil, nil
+		}
+		return string(raw), nil
+	}
+	d, err := event.DecodeValue(raw)
+	if err != nil {
+		return nil, err
+	}
+	return value.ToSQL(c, d)
+}

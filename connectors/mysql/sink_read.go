@@ -1,0 +1,143 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
+)
+
+// batchWait is how long the sink waits for one more ready transaction
+// before committing what it has.
+const batchWait = 2 * time.Millisecond
+
+// pendingMarker is a marker and its offset on the transaction topic.
+type pendingMarker struct {
+	m      *event.TxMarker
+	offset int64
+}
+
+// txRows is one source transaction ready to apply.
+type txRows struct {
+	marker  *event.TxMarker
+	changes []*event.Change // in source order (transaction.total_order)
+}
+
+// batch is what one replica commit applies.
+type batch struct {
+	txs     []txRows
+	txNext  int64                    // next offset on the transaction topic
+	offsets map[topicPartition]int64 // next offsets of data partitions read
+	applied event.Seq
+	rows    int
+	skipped int // duplicate rows and markers passed over
+}
+
+// nextBatch blocks for one transaction, then adds the ones already
+// available, up to batch_rows rows. Transactions are never split.
+func (s *Sink) nextBatch(ctx context.Context) (*batch, error) {
+	b := &batch{offsets: map[topicPartition]int64{}, applied: s.applied,
+		txNext: s.offsets[topicPartition{s.topics.Transaction(), 0}]}
+	for {
+		wait := ctx
+		var cancel context.CancelFunc = func() {}
+		if len(b.txs) > 0 || b.skipped > 0 {
+			wait, cancel = context.WithTimeout(ctx, batchWait)
+		}
+		pm, err := s.nextMarker(wait)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if pm.m.Status != "END" || !b.applied.Less(pm.m.Seq) {
+			// A BEGIN event, or a marker a restarted source wrote again.
+			b.txNext = pm.offset + 1
+			b.skipped++
+			s.env.Metrics.SinkDuplicates.WithLabelValues(s.labels[0], s.labels[1]).Inc()
+			continue
+		}
+		if len(b.txs) > 0 && b.rows+int(pm.m.EventCount) > s.cfg.BatchRows {
+			s.pending = pm // starts the next batch
+			return b, nil
+		}
+		tx, err := s.collect(ctx, pm.m, b)
+		if err != nil {
+			return nil, fmt.Errorf("transaction %s (seq %s, %s offset %d): %w", pm.m.ID, pm.m.Seq, s.topics.Transaction(), pm.offset, err)
+		}
+		b.txs = append(b.txs, tx)
+		b.rows += len(tx.changes)
+		b.txNext = pm.offset + 1
+		b.applied = pm.m.Seq
+	}
+}
+
+// nextMarker returns the held-over marker or reads the next one.
+func (s *Sink) nextMarker(ctx context.Context) (*pendingMarker, error) {
+	if pm := s.pending; pm != nil {
+		s.pending = nil
+		return pm, nil
+	}
+	rec, err := s.txReader.Fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := event.DecodeTxMarker(rec.Value)
+	if err != nil {
+		return nil, fmt.Errorf("%s/0 offset %d: %w (a poison message: sluice stops here rather than skip it)", s.topics.Transaction(), rec.Offset, err)
+	}
+	return &pendingMarker{m: m, offset: rec.Offset}, nil
+}
+
+// collect reads exactly the rows m lists from each partition, skipping
+// copies of rows already applied and rows of interrupted snapshot attempts.
+func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows, error) {
+	tx := txRows{marker: m}
+	for _, t := range m.Truncate {
+		if _, err := s.table(ctx, t); err != nil {
+			return tx, err
+		}
+	}
+	for _, pc := range m.Partitions {
+		tp := topicPartition{pc.Topic, pc.Partition}
+		r, err := s.reader(ctx, tp)
+		if err != nil {
+			return tx, err
+		}
+		var taken, lastOrder uint64
+		for taken < pc.Count {
+			rec, err := r.Fetch(ctx)
+			if err != nil {
+				return tx, err
+			}
+			where := fmt.Sprintf("%s/%d offset %d", tp.topic, tp.partition, rec.Offset)
+			ch, err := event.DecodeChange(rec.Value)
+			if err != nil {
+				return tx, fmt.Errorf("%s key %s: %w (a poison message: sluice stops here rather than skip it)", where, rec.Key, err)
+			}
+			b.offsets[tp] = rec.Offset + 1
+			seq := ch.Transaction.Seq
+			switch {
+			case seq.Less(m.Seq), seq == m.Seq && ch.Transaction.TotalOrder <= lastOrder:
+				b.skipped++
+				s.env.Metrics.SinkDuplicates.WithLabelValues(s.labels[0], s.labels[1]).Inc()
+				continue
+			case m.Seq.Less(seq):
+				return tx, fmt.Errorf("%s: found a row of transaction %s before the %d rows this marker lists (%d found): rows are missing from the topic",
+					where, seq, pc.Count, taken)
+			}
+			lastOrder = ch.Transaction.TotalOrder
+			taken++
+			tx.changes = append(tx.changes, ch)
+		}
+	}
+	sort.Slice(tx.changes, func(i, j int) bool {
+		return tx.changes[i].Transaction.TotalOrder < tx.changes[j].Transaction.TotalOrder
+	})
+	return tx, nil
+}

@@ -1,0 +1,257 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	drv "github.com/go-sql-driver/mysql"
+
+	"github.com/sluice-cdc/sluice/pkg/checkpoint"
+	"github.com/sluice-cdc/sluice/pkg/config"
+	"github.com/sluice-cdc/sluice/pkg/connector"
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
+)
+
+// Version is reported in every envelope's source.version.
+var Version = "0.1.0"
+
+// Flush thresholds of the source's publisher.
+const (
+	flushRows       = 5000
+	flushBytes      = 8 << 20
+	flushDelay      = 20 * time.Millisecond
+	checkpointEvery = time.Second
+)
+
+// Source is the mysql-source connector.
+type Source struct {
+	cfg    *config.Connector
+	env    connector.Env
+	topics event.Topics
+	filter tableFilter
+	log    *slog.Logger
+	labels [2]string
+
+	db     *sql.DB
+	dbCfg  *drv.Config
+	info   *serverInfo
+	store  *checkpoint.Store
+	pub    *publisher
+	tables map[string]*event.TableDef // "db.table" -> definition
+	state  checkpoint.SourceState     // last saved
+
+	ready atomic.Pointer[error]
+}
+
+var _ connector.Connector = (*Source)(nil)
+
+// NewSource builds a mysql-source; it does no I/O.
+func NewSource(cfg *config.Connector, env connector.Env) (connector.Connector, error) {
+	s := &Source{
+		cfg:    cfg,
+		env:    env,
+		topics: event.Topics{Pipeline: env.Config.Name, Source: cfg.Name},
+		filter: tableFilter(cfg.Tables),
+		log:    env.Logger.With("connector", cfg.Name),
+		labels: [2]string{env.Config.Name, cfg.Name},
+		tables: map[string]*event.TableDef{},
+	}
+	s.setReady(errors.New("starting"))
+	return s, nil
+}
+
+func (s *Source) setReady(err error) { s.ready.Store(&err) }
+
+// Ready implements connector.Connector.
+func (s *Source) Ready() error { return *s.ready.Load() }
+
+// Run implements connector.Connector.
+func (s *Source) Run(ctx context.Context) error {
+	defer s.setReady(errors.New("stopped"))
+	db, dbCfg, err := openDB(ctx, s.cfg.DSN, 4)
+	if err != nil {
+		return fmt.Errorf("source %s: %w", s.cfg.Name, err)
+	}
+	defer db.Close()
+	s.db, s.dbCfg = db, dbCfg
+	if s.info, err = preflight(ctx, db, dbCfg.Addr, s.cfg.Flavor); err != nil {
+		return err
+	}
+	if err := s.ensureControlTopics(ctx); err != nil {
+		return err
+	}
+	st, err := s.store.Load(ctx, s.cfg.Name)
+	if err != nil {
+		return err
+	}
+	if err := s.loadTables(ctx); err != nil {
+		return err
+	}
+	s.pub = newPublisher(s.env.Kafka, s.topics, s.env.Config.Kafka.Partitions, s.env.Metrics, s.labels)
+	if err := s.publishSchemas(ctx, st); err != nil {
+		return err
+	}
+	pos, err := s.startPosition(ctx, st)
+	if err != nil {
+		return err
+	}
+	s.log.Info("streaming binlog", "position", pos.String(), "server", dbCfg.Addr, "flavor", s.info.Flavor)
+	return s.stream(ctx, pos)
+}
+
+func (s *Source) ensureControlTopics(ctx context.Context) error {
+	c := s.env.Kafka
+	if _, err := c.EnsureTopic(ctx, kafka.TopicSpec{Name: s.topics.Transaction(), Partitions: 1}); err != nil {
+		return err
+	}
+	if _, err := c.EnsureTopic(ctx, kafka.TopicSpec{Name: s.topics.Schema(), Partitions: 1, Forever: true}); err != nil {
+		return err
+	}
+	store, err := checkpoint.Open(ctx, c, s.topics.Offsets())
+	if err != nil {
+		return err
+	}
+	s.store = store
+	return nil
+}
+
+// loadTables reads the definitions of every selected table.
+func (s *Source) loadTables(ctx context.Context) error {
+	names, err := listTables(ctx, s.db, s.filter)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		s.log.Warn("no table matches tables:", "patterns", s.cfg.Tables)
+	}
+	for _, n := range names {
+		def, err := loadTable(ctx, s.db, n[0], n[1])
+		if err != nil {
+			return &connector.Fatal{Err: fmt.Errorf("source %s: %w", s.cfg.Name, err)}
+		}
+		s.tables[def.Name()] = def
+	}
+	return nil
+}
+
+// publishSchemas writes the current definitions to the schema topic so a
+// sink can create the tables before their first rows arrive.
+func (s *Source) publishSchemas(ctx context.Context, st *checkpoint.SourceState) error {
+	var seq event.Seq
+	if st != nil {
+		seq = st.Seq
+	}
+	var recs []kafka.Record
+	for name, def := range s.tables {
+		b, err := jsonMarshal(event.SchemaRecord{Seq: seq, Table: *def})
+		if err != nil {
+			return err
+		}
+		recs = append(recs, kafka.Record{Key: []byte(name), Value: b})
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	_, err := s.env.Kafka.Produce(ctx, s.topics.Schema(), 0, recs)
+	return err
+}
+
+// startPosition decides where streaming starts: the saved position, or a
+// snapshot's position on first start (or after an interrupted snapshot).
+func (s *Source) startPosition(ctx context.Context, st *checkpoint.SourceState) (event.Position, error) {
+	if st != nil && st.Snapshot != checkpoint.SnapshotRunning {
+		s.state = *st
+		s.pub.acked, s.pub.committed = st.Position, st.Position
+		s.pub.ackedSeq, s.pub.committedSeq = st.Seq, st.Seq
+		return st.Position, nil
+	}
+	if s.cfg.Snapshot == "never" {
+		pos, err := masterPosition(ctx, s.db, s.info.Flavor)
+		if err != nil {
+			return event.Position{}, err
+		}
+		s.state = checkpoint.SourceState{Position: pos, Snapshot: checkpoint.SnapshotDone}
+		s.pub.acked, s.pub.committed = pos, pos
+		if err := s.saveState(ctx); err != nil {
+			return event.Position{}, err
+		}
+		return pos, nil
+	}
+	var attempt uint64
+	var truncate []string
+	if st != nil { // an earlier snapshot was interrupted
+		attempt = st.SnapshotAttempt + 1
+		truncate = st.SnapshotTables
+		s.log.Warn("previous snapshot did not finish: starting it over; sinks empty its tables first",
+			"tables", truncate, "attempt", attempt)
+	}
+	return s.snapshot(ctx, attempt, truncate)
+}
+
+// saveState records the publisher's acknowledged position.
+func (s *Source) saveState(ctx context.Context) error {
+	s.state.Position = s.pub.acked
+	s.state.Seq = s.pub.ackedSeq
+	s.state.ServerID = s.info.ServerID
+	s.state.ServerUUID = s.info.UUID
+	s.state.Flavor = s.info.Flavor
+	if err := s.store.Save(ctx, s.cfg.Name, s.state); err != nil {
+		return err
+	}
+	if n, err := event.BinlogFileNumber(s.state.Position.File); err == nil {
+		s.env.Metrics.SourceBinlogFile.WithLabelValues(s.labels[0], s.labels[1]).Set(float64(n))
+	}
+	s.env.Metrics.SourceBinlogPos.WithLabelValues(s.labels[0], s.labels[1]).Set(float64(s.state.Position.Pos))
+	return nil
+}
+
+// masterPosition returns the server's current binlog position and GTID set.
+func masterPosition(ctx context.Context, db *sql.DB, flavor string) (event.Position, error) {
+	rows, err := db.QueryContext(ctx, "SHOW MASTER STATUS")
+	if err != nil {
+		return event.Position{}, fmt.Errorf("SHOW MASTER STATUS: %w (the source user needs REPLICATION CLIENT)", err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	if !rows.Next() {
+		return event.Position{}, &connector.Fatal{Err: errors.New("SHOW MASTER STATUS returned nothing: binary logging is off")}
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return event.Position{}, err
+	}
+	var pos event.Position
+	pos.File = vals[0].String
+	fmt.Sscan(vals[1].String, &pos.Pos)
+	rows.Close()
+	if flavor != "mariadb" {
+		if len(vals) > 4 {
+			pos.GTID = vals[4].String
+		}
+		return pos, nil
+	}
+	pos.GTID, err = gtidAt(ctx, db, flavor, pos)
+	return pos, err
+}
+
+// gtidAt returns the MariaDB GTID position at pos ("" on MySQL).
+func gtidAt(ctx context.Context, db *sql.DB, flavor string, pos event.Position) (string, error) {
+	var g sql.NullString
+	if flavor != "mariadb" {
+		return "", nil
+	}
+	if err := db.QueryRowContext(ctx, "SELECT BINLOG_GTID_POS(?, ?)", pos.File, pos.Pos).Scan(&g); err != nil {
+		return "", fmt.Errorf("read GTID position: %w", err)
+	}
+	return g.String, nil
+}

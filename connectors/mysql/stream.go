@@ -1,0 +1,254 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
+	"github.com/sluice-cdc/sluice/pkg/value"
+)
+
+// streamer turns binlog events into published transactions.
+type streamer struct {
+	s       *Source
+	file    string // current binlog file
+	txStart uint32 // position of the first event of the open transaction
+	txOpen  bool
+	gtid    string // GTID of the open transaction
+	gtidSet gomysql.GTIDSet
+	thread  uint32
+	lastCkp time.Time
+}
+
+// stream reads the binlog from pos until ctx is done or an error. It never
+// resumes mid-transaction by itself: go-mysql's retry is disabled and any
+// error returns, so the caller restarts from the last saved position.
+func (s *Source) stream(ctx context.Context, pos event.Position) error {
+	host, port, err := hostPort(s.dbCfg)
+	if err != nil {
+		return err
+	}
+	cfg := replication.BinlogSyncerConfig{
+		ServerID: s.cfg.ServerID, Flavor: s.info.Flavor, Host: host, Port: port,
+		User: s.dbCfg.User, Password: s.dbCfg.Passwd,
+		HeartbeatPeriod: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		DisableRetrySync: true, MaxReconnectAttempts: 1,
+		Logger: discardLogger(),
+	}
+	value.ConfigureSyncer(&cfg)
+	syncer := replication.NewBinlogSyncer(cfg)
+	defer syncer.Close()
+	bs, err := syncer.StartSync(gomysql.Position{Name: pos.File, Pos: uint32(pos.Pos)})
+	if err != nil {
+		return fmt.Errorf("start binlog stream at %s: %w", pos, err)
+	}
+	st := &streamer{s: s, file: pos.File, lastCkp: time.Now()}
+	if pos.GTID != "" {
+		if st.gtidSet, err = gomysql.ParseGTIDSet(s.info.Flavor, pos.GTID); err != nil {
+			return fmt.Errorf("parse GTID set %q: %w", pos.GTID, err)
+		}
+	}
+	s.setReady(nil)
+	for {
+		ev, err := st.next(ctx, bs)
+		if err != nil {
+			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if ev != nil {
+			if err := st.handle(ctx, ev); err != nil {
+				return err
+			}
+		}
+		if err := st.maybeFlush(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// next returns the next event, or nil when none arrived within the flush
+// delay while rows are queued (so queued rows do not wait for more traffic).
+func (st *streamer) next(ctx context.Context, bs *replication.BinlogStreamer) (*replication.BinlogEvent, error) {
+	rows, markers := st.s.pub.Pending()
+	if rows == 0 && markers == 0 && st.s.pub.acked == st.s.state.Position {
+		return bs.GetEvent(ctx) // nothing to flush or record: wait for the server
+	}
+	tctx, cancel := context.WithTimeout(ctx, flushDelay)
+	defer cancel()
+	ev, err := bs.GetEvent(tctx)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("binlog stream at %s:%d: %w", st.file, st.s.pub.committed.Pos, err)
+	}
+	return ev, nil
+}
+
+func (st *streamer) maybeFlush(ctx context.Context) error {
+	pub := st.s.pub
+	if pub.Due(flushRows, flushBytes, flushDelay) {
+		if err := pub.Flush(ctx); err != nil {
+			return err
+		}
+	}
+	if time.Since(st.lastCkp) >= checkpointEvery && pub.acked != st.s.state.Position {
+		st.lastCkp = time.Now()
+		if err := st.s.saveState(ctx); err != nil {
+			return err
+		}
+	} else if time.Since(st.lastCkp) >= checkpointEvery {
+		st.lastCkp = time.Now()
+	}
+	return nil
+}
+
+func (st *streamer) where(h *replication.EventHeader) string {
+	return fmt.Sprintf("%s:%d", st.file, h.LogPos-h.EventSize)
+}
+
+func (st *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) error {
+	h := ev.Header
+	switch e := ev.Event.(type) {
+	case *replication.RotateEvent:
+		st.file = string(e.NextLogName)
+		if !st.txOpen {
+			return st.s.pub.Commit(st.position(e.Position), 0)
+		}
+	case *replication.MariadbGTIDEvent:
+		st.begin(h)
+		st.gtid = e.GTID.String()
+	case *replication.GTIDEvent:
+		st.begin(h)
+		if g, err := e.GTIDNext(); err == nil {
+			st.gtid = g.String()
+		}
+	case *replication.QueryEvent:
+		return st.query(ctx, h, e)
+	case *replication.XIDEvent:
+		return st.commit(h)
+	case *replication.RowsEvent:
+		return st.rows(ctx, h, e)
+	}
+	return nil
+}
+
+// begin opens a transaction at the event in h. The Seq of a streamed
+// transaction is the position of its first event, known before its rows.
+func (st *streamer) begin(h *replication.EventHeader) {
+	if st.txOpen {
+		return
+	}
+	st.txOpen = true
+	st.txStart = h.LogPos - h.EventSize
+	st.gtid = ""
+}
+
+func (st *streamer) ensurePubTx() error {
+	if st.s.pub.InTx() {
+		return nil
+	}
+	n, err := event.BinlogFileNumber(st.file)
+	if err != nil {
+		return err
+	}
+	id := fmt.Sprintf("%s:%d", st.file, st.txStart)
+	if st.gtid != "" {
+		id = st.gtid
+	}
+	st.s.pub.Begin(id, event.MakeSeq(n, uint64(st.txStart), 0), false)
+	return nil
+}
+
+func (st *streamer) query(ctx context.Context, h *replication.EventHeader, e *replication.QueryEvent) error {
+	q := strings.TrimSpace(string(e.Query))
+	st.thread = e.SlaveProxyID
+	switch up := strings.ToUpper(q); {
+	case up == "BEGIN":
+		st.begin(h)
+		return nil
+	case up == "COMMIT" || up == "ROLLBACK":
+		// Non-transactional tables end their group this way; their changes
+		// are in the binlog because they were kept.
+		return st.commit(h)
+	case strings.HasPrefix(up, "XA "):
+		return fmt.Errorf("binlog %s: XA transactions are not supported yet (%q): stopping rather than applying them wrongly", st.where(h), q)
+	case strings.HasPrefix(up, "SAVEPOINT") || strings.HasPrefix(up, "ROLLBACK TO"):
+		return nil
+	}
+	// A DDL statement is a transaction of its own.
+	st.begin(h)
+	if err := st.ddl(ctx, string(e.Schema), q); err != nil {
+		return fmt.Errorf("binlog %s: after DDL %q: %w", st.where(h), q, err)
+	}
+	return st.commit(h)
+}
+
+// ddl refreshes the definitions of the selected tables of schema after a
+// DDL statement and publishes any that changed.
+// TODO(schema history): definitions are read as of now, not as of the
+// statement's position; correct only when the reader is caught up.
+func (st *streamer) ddl(ctx context.Context, schema, q string) error {
+	s := st.s
+	names, err := listTables(ctx, s.db, s.filter)
+	if err != nil {
+		return err
+	}
+	var changed []*event.TableDef
+	for _, n := range names {
+		def, err := loadTable(ctx, s.db, n[0], n[1])
+		if err != nil {
+			return err
+		}
+		old := s.tables[def.Name()]
+		if old == nil || old.CreateSQL != def.CreateSQL {
+			s.tables[def.Name()] = def
+			changed = append(changed, def)
+		}
+	}
+	for _, def := range changed {
+		s.log.Info("table definition changed", "table", def.Name(), "statement", q)
+		b, err := jsonMarshal(event.SchemaRecord{Seq: s.pub.committedSeq, Table: *def})
+		if err != nil {
+			return err
+		}
+		if _, err := s.env.Kafka.Produce(ctx, s.topics.Schema(), 0, []kafka.Record{{Key: []byte(def.Name()), Value: b}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *streamer) position(pos uint64) event.Position {
+	p := event.Position{File: st.file, Pos: pos}
+	if st.gtidSet != nil {
+		p.GTID = st.gtidSet.String()
+	}
+	return p
+}
+
+func (st *streamer) commit(h *replication.EventHeader) error {
+	if st.gtidSet != nil && st.gtid != "" {
+		if err := st.gtidSet.Update(st.gtid); err != nil {
+			return fmt.Errorf("binlog %s: GTID %s: %w", st.where(h), st.gtid, err)
+		}
+	}
+	st.txOpen = false
+	if h.Timestamp > 0 {
+		lag := time.Since(time.Unix(int64(h.Timestamp), 0)).Seconds()
+		st.s.env.Metrics.SourceLag.WithLabelValues(st.s.labels[0], st.s.labels[1]).Set(max(lag, 0))
+	}
+	if h.LogPos == 0 {
+		return fmt.Errorf("binlog %s: commit event without end position: cannot record a resume point", st.file)
+	}
+	return st.s.pub.Commit(st.position(uint64(h.LogPos)), int64(h.Timestamp)*1000)
+}

@@ -1,0 +1,8 @@
+// Package checkpoint stores a source's position in a compacted Kafka topic,
+// so the sidecar itself keeps no state on disk.
+//
+// Data flow: the source calls Save after Kafka acknowledged every message of
+// the transactions up to the position, and only at a transaction boundary.
+// On start it calls Load, which reads the topic to its end and returns the
+// newest state saved under the connector's key.
+package checkpoint

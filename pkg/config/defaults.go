@@ -1,0 +1,87 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+)
+
+// Defaults of the optional keys.
+const (
+	DefaultPartitions        = 3
+	DefaultMaxMessageBytes   = 1 << 20
+	DefaultEmbeddedListen    = "127.0.0.1:9092"
+	DefaultDataDir           = "./data/kafka"
+	DefaultAdminListen       = "127.0.0.1:9187"
+	DefaultSnapshot          = "initial"
+	DefaultSnapshotChunkSize = 5000
+	DefaultFlavor            = "auto"
+	DefaultBatchRows         = 5000
+	DefaultCheckpointDB      = "sluice"
+)
+
+// ApplyDefaults fills in the keys that are not set, and makes
+// Kafka.Embedded.DataDir absolute, resolving a relative one against the
+// directory of c.Path. For a Config from Load, "not set" means absent from the
+// file, so an explicit `partitions: 0` stays 0 (and fails validation); for a
+// Config built in code it means the zero value. Keys of one connector type are
+// not defaulted on the other. ApplyDefaults is idempotent; Load calls it.
+func (c *Config) ApplyDefaults() {
+	unset := func(path string, zero bool) bool {
+		if c.meta == nil {
+			return zero
+		}
+		return !c.meta.set[path] && !c.meta.bad[path]
+	}
+	k, e := &c.Kafka, &c.Kafka.Embedded
+	defaultInt(&k.Partitions, DefaultPartitions, unset("kafka.partitions", k.Partitions == 0))
+	defaultInt(&k.MaxMessageBytes, DefaultMaxMessageBytes, unset("kafka.max_message_bytes", k.MaxMessageBytes == 0))
+	defaultStr(&e.Listen, DefaultEmbeddedListen, unset("kafka.embedded.listen", e.Listen == ""))
+	defaultStr(&e.DataDir, DefaultDataDir, unset("kafka.embedded.data_dir", e.DataDir == ""))
+	if e.SyncWrites == nil {
+		e.SyncWrites = ptr(true)
+	}
+	if e.DataDir != "" && !filepath.IsAbs(e.DataDir) {
+		e.DataDir = resolveDir(c.Path, e.DataDir)
+	}
+	defaultStr(&c.Admin.Listen, DefaultAdminListen, unset("admin.listen", c.Admin.Listen == ""))
+	for i := range c.Connectors {
+		cn := &c.Connectors[i]
+		p := fmt.Sprintf("connectors[%d].", i)
+		switch cn.Type {
+		case TypeMySQLSource:
+			defaultStr(&cn.Snapshot, DefaultSnapshot, unset(p+"snapshot", cn.Snapshot == ""))
+			defaultInt(&cn.SnapshotChunkSize, DefaultSnapshotChunkSize, unset(p+"snapshot_chunk_size", cn.SnapshotChunkSize == 0))
+			defaultStr(&cn.Flavor, DefaultFlavor, unset(p+"flavor", cn.Flavor == ""))
+		case TypeMySQLSink:
+			defaultInt(&cn.BatchRows, DefaultBatchRows, unset(p+"batch_rows", cn.BatchRows == 0))
+			defaultStr(&cn.CheckpointDB, DefaultCheckpointDB, unset(p+"checkpoint_db", cn.CheckpointDB == ""))
+			if cn.CreateTables == nil {
+				cn.CreateTables = ptr(true)
+			}
+		}
+	}
+}
+
+// resolveDir returns dir, a path relative to the directory of the config file
+// at configPath, as an absolute path (so that resolving twice is harmless).
+func resolveDir(configPath, dir string) string {
+	p := filepath.Join(filepath.Dir(configPath), dir)
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
+
+func defaultInt(dst *int, v int, unset bool) {
+	if unset {
+		*dst = v
+	}
+}
+
+func defaultStr(dst *string, v string, unset bool) {
+	if unset {
+		*dst = v
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

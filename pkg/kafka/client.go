@@ -1,0 +1,176 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+)
+
+// Record is one message to produce or one message read.
+type Record struct {
+	Key, Value []byte
+	Offset     int64 // set on records read
+	Time       time.Time
+}
+
+// TopicSpec describes a topic sluice needs.
+type TopicSpec struct {
+	Name       string
+	Partitions int
+	Compact    bool // cleanup.policy=compact (offsets)
+	Forever    bool // retention.ms=-1 (schema history)
+}
+
+// Client talks to a Kafka cluster. It is safe for concurrent use.
+type Client struct {
+	brokers  []string
+	c        *kafkago.Client
+	rf       int // configured replication factor, 0 = min(3, brokers)
+	maxBytes int
+}
+
+// NewClient returns a client for brokers. replicationFactor 0 means
+// min(3, number of brokers). maxMessageBytes bounds a single record.
+func NewClient(brokers []string, replicationFactor, maxMessageBytes int) *Client {
+	return &Client{
+		brokers:  brokers,
+		c:        &kafkago.Client{Addr: kafkago.TCP(brokers...), Timeout: 30 * time.Second},
+		rf:       replicationFactor,
+		maxBytes: maxMessageBytes,
+	}
+}
+
+// Brokers returns the bootstrap addresses.
+func (c *Client) Brokers() []string { return c.brokers }
+
+// MaxMessageBytes returns the largest record the client will send.
+func (c *Client) MaxMessageBytes() int { return c.maxBytes }
+
+// Ping checks that the cluster answers a metadata request.
+func (c *Client) Ping(ctx context.Context) error {
+	_, err := c.c.Metadata(ctx, &kafkago.MetadataRequest{})
+	if err != nil {
+		return fmt.Errorf("kafka %v: %w", c.brokers, err)
+	}
+	return nil
+}
+
+// Partitions returns the partition count of topic, or 0 when it does not exist.
+func (c *Client) Partitions(ctx context.Context, topic string) (int, error) {
+	md, err := c.c.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return 0, fmt.Errorf("kafka metadata for %s: %w", topic, err)
+	}
+	for _, t := range md.Topics {
+		if t.Name != topic {
+			continue
+		}
+		if errors.Is(t.Error, kafkago.UnknownTopicOrPartition) {
+			return 0, nil
+		}
+		if t.Error != nil {
+			return 0, fmt.Errorf("kafka metadata for %s: %w", topic, t.Error)
+		}
+		return len(t.Partitions), nil
+	}
+	return 0, nil
+}
+
+// EnsureTopic creates the topic when missing and returns its partition count,
+// which may differ from spec.Partitions when the topic already existed.
+func (c *Client) EnsureTopic(ctx context.Context, spec TopicSpec) (int, error) {
+	n, err := c.Partitions(ctx, spec.Name)
+	if err != nil || n > 0 {
+		return n, err
+	}
+	md, err := c.c.Metadata(ctx, &kafkago.MetadataRequest{})
+	if err != nil {
+		return 0, fmt.Errorf("kafka metadata: %w", err)
+	}
+	rf := c.rf
+	if rf == 0 {
+		rf = min(3, len(md.Brokers))
+	}
+	var cfgs []kafkago.ConfigEntry
+	if spec.Compact {
+		cfgs = append(cfgs, kafkago.ConfigEntry{ConfigName: "cleanup.policy", ConfigValue: "compact"})
+	}
+	if spec.Forever {
+		cfgs = append(cfgs, kafkago.ConfigEntry{ConfigName: "retention.ms", ConfigValue: "-1"})
+	}
+	if rf > 1 {
+		cfgs = append(cfgs, kafkago.ConfigEntry{ConfigName: "min.insync.replicas", ConfigValue: "2"})
+	}
+	resp, err := c.c.CreateTopics(ctx, &kafkago.CreateTopicsRequest{Topics: []kafkago.TopicConfig{{
+		Topic: spec.Name, NumPartitions: spec.Partitions, ReplicationFactor: rf, ConfigEntries: cfgs,
+	}}})
+	if err != nil {
+		return 0, fmt.Errorf("create topic %s: %w", spec.Name, err)
+	}
+	if e := resp.Errors[spec.Name]; e != nil && !errors.Is(e, kafkago.TopicAlreadyExists) {
+		return 0, fmt.Errorf("create topic %s (partitions %d, replication factor %d): %w", spec.Name, spec.Partitions, rf, e)
+	}
+	for i := 0; i < 50; i++ { // metadata propagates asynchronously on real clusters
+		if n, err = c.Partitions(ctx, spec.Name); err != nil || n > 0 {
+			return n, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return 0, fmt.Errorf("create topic %s: not visible in metadata after creation", spec.Name)
+}
+
+// Produce writes records to one partition with acks=all and returns the
+// offset of the first. On error nothing may be assumed about the batch.
+func (c *Client) Produce(ctx context.Context, topic string, partition int, recs []Record) (int64, error) {
+	krecs := make([]kafkago.Record, len(recs))
+	for i, r := range recs {
+		krecs[i] = kafkago.Record{Key: kafkago.NewBytes(r.Key), Value: kafkago.NewBytes(r.Value), Time: r.Time}
+		if r.Value == nil {
+			krecs[i].Value = nil
+		}
+	}
+	resp, err := c.c.Produce(ctx, &kafkago.ProduceRequest{
+		Topic: topic, Partition: partition, RequiredAcks: kafkago.RequireAll,
+		Records: kafkago.NewRecordReader(krecs...),
+	})
+	if err == nil && resp.Error != nil {
+		err = resp.Error
+	}
+	if err == nil {
+		for _, e := range resp.RecordErrors {
+			err = e
+			break
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("produce %d records to %s/%d: %w", len(recs), topic, partition, err)
+	}
+	return resp.BaseOffset, nil
+}
+
+// Offsets returns the first and the next-to-be-written offset of a partition.
+func (c *Client) Offsets(ctx context.Context, topic string, partition int) (first, end int64, err error) {
+	resp, err := c.c.ListOffsets(ctx, &kafkago.ListOffsetsRequest{Topics: map[string][]kafkago.OffsetRequest{
+		topic: {kafkago.FirstOffsetOf(partition), kafkago.LastOffsetOf(partition)},
+	}})
+	if err != nil {
+		return 0, 0, fmt.Errorf("list offsets %s/%d: %w", topic, partition, err)
+	}
+	for _, p := range resp.Topics[topic] {
+		if p.Partition != partition {
+			continue
+		}
+		if p.Error != nil {
+			return 0, 0, fmt.Errorf("list offsets %s/%d: %w", topic, partition, p.Error)
+		}
+		return p.FirstOffset, p.LastOffset, nil
+	}
+	return 0, 0, fmt.Errorf("list offsets %s/%d: partition missing from answer", topic, partition)
+}

@@ -1,0 +1,91 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+const namespace = "sluice"
+
+// Metrics holds every metric. Label "pipeline" is the config's name,
+// "connector" the connector's name, "table" is "db.table", "op" is c/u/d/r/t.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	SourceRowsRead      *prometheus.CounterVec   // pipeline, connector, table, op
+	SourceRowsPublished *prometheus.CounterVec   // pipeline, connector, table, op
+	SourceTransactions  *prometheus.CounterVec   // pipeline, connector
+	SourceBytes         *prometheus.CounterVec   // pipeline, connector
+	SourceBinlogFile    *prometheus.GaugeVec     // pipeline, connector: numeric suffix
+	SourceBinlogPos     *prometheus.GaugeVec     // pipeline, connector
+	SourceLag           *prometheus.GaugeVec     // pipeline, connector: now - commit time of last event read
+	SnapshotRows        *prometheus.CounterVec   // pipeline, connector, table
+	SnapshotRowsTotal   *prometheus.GaugeVec     // pipeline, connector, table: estimate
+	ProduceSeconds      *prometheus.HistogramVec // pipeline, connector
+	Reconnects          *prometheus.CounterVec   // pipeline, connector
+	SinkRowsApplied     *prometheus.CounterVec   // pipeline, connector, table, op
+	SinkTransactions    *prometheus.CounterVec   // pipeline, connector
+	SinkCommits         *prometheus.CounterVec   // pipeline, connector
+	SinkBatchRows       *prometheus.HistogramVec // pipeline, connector
+	SinkDuplicates      *prometheus.CounterVec   // pipeline, connector: rows/markers skipped as already applied
+	ReplicationLag      *prometheus.GaugeVec     // pipeline, connector: source commit -> sink commit
+	ReplicationLagHist  *prometheus.HistogramVec // pipeline, connector
+	Errors              *prometheus.CounterVec   // pipeline, connector, kind
+	ConnectorUp         *prometheus.GaugeVec     // pipeline, connector: 1 running, 0 stopped or failing
+}
+
+// New builds the metrics and registers them, with Go and process collectors,
+// on a new registry.
+func New() *Metrics {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	pc := []string{"pipeline", "connector"}
+	pct := []string{"pipeline", "connector", "table"}
+	pcto := []string{"pipeline", "connector", "table", "op"}
+	lagBuckets := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300}
+	m := &Metrics{
+		Registry:            r,
+		SourceRowsRead:      counter("source", "rows_read_total", "Row changes read from the binlog or a snapshot.", pcto),
+		SourceRowsPublished: counter("source", "rows_published_total", "Row changes acknowledged by Kafka.", pcto),
+		SourceTransactions:  counter("source", "transactions_total", "Source transactions published.", pc),
+		SourceBytes:         counter("source", "published_bytes_total", "Bytes of message values published.", pc),
+		SourceBinlogFile:    gauge("source", "binlog_file_number", "Numeric suffix of the binlog file of the last recorded position.", pc),
+		SourceBinlogPos:     gauge("source", "binlog_position", "Offset in the binlog file of the last recorded position.", pc),
+		SourceLag:           gauge("source", "lag_seconds", "Now minus the source commit time of the last transaction published.", pc),
+		SnapshotRows:        counter("snapshot", "rows_total", "Rows copied by snapshots.", pct),
+		SnapshotRowsTotal:   gauge("snapshot", "rows_estimated", "Estimated rows of tables being snapshotted.", pct),
+		ProduceSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Subsystem: "kafka", Name: "produce_seconds",
+			Help: "Time from sending a batch to Kafka to its acknowledgement.", Buckets: prometheus.DefBuckets,
+		}, pc),
+		Reconnects:       counter("source", "reconnects_total", "Binlog reconnections.", pc),
+		SinkRowsApplied:  counter("sink", "rows_applied_total", "Row changes committed to the replica.", pcto),
+		SinkTransactions: counter("sink", "transactions_total", "Source transactions committed to the replica.", pc),
+		SinkCommits:      counter("sink", "commits_total", "Replica transactions committed.", pc),
+		SinkBatchRows: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Subsystem: "sink", Name: "batch_rows",
+			Help: "Rows per replica commit.", Buckets: prometheus.ExponentialBuckets(1, 4, 9),
+		}, pc),
+		SinkDuplicates: counter("sink", "duplicates_skipped_total", "Rows and markers skipped because they were already applied.", pc),
+		ReplicationLag: gauge("sink", "replication_lag_seconds", "Source commit to replica commit, of the last transaction applied.", pc),
+		ReplicationLagHist: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Subsystem: "sink", Name: "replication_lag_distribution_seconds",
+			Help: "Source commit to replica commit, per transaction.", Buckets: lagBuckets,
+		}, pc),
+		Errors:      counter("", "errors_total", "Errors by kind.", []string{"pipeline", "connector", "kind"}),
+		ConnectorUp: gauge("", "connector_up", "1 while a connector runs without error.", pc),
+	}
+	r.MustRegister(m.SourceRowsRead, m.SourceRowsPublished, m.SourceTransactions, m.SourceBytes,
+		m.SourceBinlogFile, m.SourceBinlogPos, m.SourceLag, m.SnapshotRows, m.SnapshotRowsTotal,
+		m.ProduceSeconds, m.Reconnects, m.SinkRowsApplied, m.SinkTransactions, m.SinkCommits,
+		m.SinkBatchRows, m.SinkDuplicates, m.ReplicationLag, m.ReplicationLagHist, m.Errors, m.ConnectorUp)
+	return m
+}
+
+func counter(sub, name, help string, labels []string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Subsystem: sub, Name: name, Help: help}, labels)
+}
+
+func gauge(sub, name, help string, labels []string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Subsystem: sub, Name: name, Help: help}, labels)
+}
