@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -156,7 +157,23 @@ func (c *Client) Produce(ctx context.Context, topic string, partition int, recs 
 }
 
 // Offsets returns the first and the next-to-be-written offset of a partition.
+// A dropped connection is retried a few times: the first request on a new
+// connection to a just-started broker can see one.
 func (c *Client) Offsets(ctx context.Context, topic string, partition int) (first, end int64, err error) {
+	for attempt := 0; ; attempt++ {
+		first, end, err = c.offsets(ctx, topic, partition)
+		if err == nil || attempt == 3 || !errors.Is(err, io.ErrUnexpectedEOF) {
+			return first, end, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, 0, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (c *Client) offsets(ctx context.Context, topic string, partition int) (first, end int64, err error) {
 	resp, err := c.c.ListOffsets(ctx, &kafkago.ListOffsetsRequest{Topics: map[string][]kafkago.OffsetRequest{
 		topic: {kafkago.FirstOffsetOf(partition), kafkago.LastOffsetOf(partition)},
 	}})

@@ -39,8 +39,12 @@ func (c *Client) NewPartitionReader(ctx context.Context, topic string, partition
 		Topic:     topic,
 		Partition: partition,
 		MinBytes:  1,
-		MaxBytes:  16 << 20,
-		MaxWait:   200 * time.Millisecond,
+		MaxBytes:  4 << 20,
+		// kafka-go uses MaxWait as the deadline for receiving the whole fetch
+		// response, not only for the broker's wait: a short one livelocks a
+		// busy broker that needs longer to assemble a full response. The
+		// broker answers as soon as one byte is available either way.
+		MaxWait: 2 * time.Second,
 		// Errors are returned from Fetch; the reader logs nothing itself.
 	})
 	if err := r.SetOffset(offset); err != nil {
