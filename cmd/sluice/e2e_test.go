@@ -88,11 +88,12 @@ func mustExec(t testing.TB, db execer, q string, args ...any) {
 func TestEndToEnd(t *testing.T) {
 	src := mariadbtest.Start(t, mariadbtest.Options{})
 	dst := mariadbtest.Start(t, mariadbtest.Options{})
-	sdb, ddb := src.DB(t), dst.DB(t)
+	dst2 := mariadbtest.Start(t, mariadbtest.Options{})
+	sdb, ddb, ddb2 := src.DB(t), dst.DB(t), dst2.DB(t)
 	execAll(t, sdb, shopSchema)
 	seed(t, sdb, 1, 1000) // 10 snapshot chunks per table at chunk size 100
 
-	cfg, adminAddr := writeConfig(t, t.TempDir(), src, dst, false)
+	cfg, adminAddr := writeConfig(t, t.TempDir(), src, dst, false, dst2)
 	p := startProc(t, "sluice.log", "run", "--config", cfg)
 	start := time.Now()
 	waitEqual(t, sdb, ddb, 90*time.Second, []*proc{p}, shopTables...)
@@ -115,7 +116,11 @@ func TestEndToEnd(t *testing.T) {
 	mustExec(t, tx, "DELETE FROM shop.customers")
 	_ = tx.Rollback()
 	seed(t, sdb, 2000, 50)
-	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, shopTables...)
+	// A table created while streaming reaches the replicas too.
+	execAll(t, sdb, "CREATE TABLE shop.late (id INT PRIMARY KEY, v VARCHAR(20));\nINSERT INTO shop.late VALUES (1, 'a'), (2, NULL), (3, '')")
+	all := append(shopTables, "shop.late")
+	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, all...)
+	waitEqual(t, sdb, ddb2, 60*time.Second, []*proc{p}, all...)
 
 	// Throughput: 20,000 rows in 200 transactions of 100.
 	start = time.Now()
@@ -124,6 +129,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	waitEqual(t, sdb, ddb, 120*time.Second, []*proc{p}, shopTables...)
 	el := time.Since(start)
+	waitEqual(t, sdb, ddb2, 60*time.Second, []*proc{p}, all...)
 	t.Logf("MEASURE end-to-end: 20000 rows in 200 transactions replicated in %s (%.0f rows/s, including the writes)", el, 20000/el.Seconds())
 
 	body := httpGet(t, "http://"+adminAddr+"/metrics")
@@ -132,7 +138,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if r := httpGet(t, "http://"+adminAddr+"/readyz"); !strings.Contains(r, `"src":"ready"`) || !strings.Contains(r, `"replica-1":"ready"`) {
+	if r := httpGet(t, "http://"+adminAddr+"/readyz"); !strings.Contains(r, `"src":"ready"`) || !strings.Contains(r, `"replica-1":"ready"`) || !strings.Contains(r, `"replica-2":"ready"`) {
 		t.Errorf("/readyz = %s", r)
 	}
 	if err := p.stop(); err != nil {

@@ -236,7 +236,8 @@ func tail(s string, n int) string {
 // writeConfig writes a config for one source and one sink and returns its
 // path and the admin address. With split set, kafka.brokers points at the
 // embedded broker's address, for a separate `sluice broker` process.
-func writeConfig(t testing.TB, dir string, src, dst *mariadbtest.Server, split bool) (string, string) {
+// Each extra server gets a sink of its own (replica-2, replica-3, ...).
+func writeConfig(t testing.TB, dir string, src, dst *mariadbtest.Server, split bool, extra ...*mariadbtest.Server) (string, string) {
 	t.Helper()
 	adminAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	brokerAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -262,6 +263,9 @@ connectors:
     dsn: "root@tcp(%s)/"
     batch_rows: 500
 `, kafka, adminAddr, src.Addr(), dst.Addr())
+	for i, x := range extra {
+		cfg += fmt.Sprintf("  - name: replica-%d\n    type: mysql-sink\n    source: src\n    dsn: \"root@tcp(%s)/\"\n", i+2, x.Addr())
+	}
 	path := filepath.Join(dir, "sluice.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ func TestBadConfigRefused(t *testing.T) {
 		name, body string
 		want       []string
 	}{
-		{"syntax", "name: shop\nkafka: [\n", []string{"line"}},
+		{"syntax", "name: shop\nkafka: [\n", []string{"syntax.yaml:2:", "invalid YAML"}},
 		{"several", `name: shop
 kafka:
   brokers: ["127.0.0.1:9092"]

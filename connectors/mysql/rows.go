@@ -66,6 +66,9 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 		if err != nil {
 			return fmt.Errorf("binlog %s: %w", where, err)
 		}
+		if err := st.s.publishSchema(ctx, d); err != nil {
+			return err
+		}
 		st.s.tables[d.Name()] = d
 		def = d
 	}

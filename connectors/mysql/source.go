@@ -162,6 +162,17 @@ func (s *Source) publishSchemas(ctx context.Context, st *checkpoint.SourceState)
 	return err
 }
 
+// publishSchema writes one definition to the schema topic and returns once
+// Kafka acknowledged it, so it precedes every row that needs it.
+func (s *Source) publishSchema(ctx context.Context, def *event.TableDef) error {
+	b, err := jsonMarshal(event.SchemaRecord{Seq: s.pub.committedSeq, Table: *def})
+	if err != nil {
+		return err
+	}
+	_, err = s.env.Kafka.Produce(ctx, s.topics.Schema(), 0, []kafka.Record{{Key: []byte(def.Name()), Value: b}})
+	return err
+}
+
 // startPosition decides where streaming starts: the saved position, or a
 // snapshot's position on first start (or after an interrupted snapshot).
 func (s *Source) startPosition(ctx context.Context, st *checkpoint.SourceState) (event.Position, error) {

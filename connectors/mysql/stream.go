@@ -11,7 +11,6 @@ import (
 	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/sluice-cdc/sluice/pkg/event"
-	"github.com/sluice-cdc/sluice/pkg/kafka"
 	"github.com/sluice-cdc/sluice/pkg/value"
 )
 
@@ -217,11 +216,7 @@ func (st *streamer) ddl(ctx context.Context, schema, q string) error {
 	}
 	for _, def := range changed {
 		s.log.Info("table definition changed", "table", def.Name(), "statement", q)
-		b, err := jsonMarshal(event.SchemaRecord{Seq: s.pub.committedSeq, Table: *def})
-		if err != nil {
-			return err
-		}
-		if _, err := s.env.Kafka.Produce(ctx, s.topics.Schema(), 0, []kafka.Record{{Key: []byte(def.Name()), Value: b}}); err != nil {
+		if err := s.publishSchema(ctx, def); err != nil {
 			return err
 		}
 	}
