@@ -179,9 +179,10 @@ func members(c *event.Column) ([]string, error) {
 	return m, nil
 }
 
-// parseMembers reads the quoted list of "enum('a','it''s','x\\y')" as
+// parseMembers reads the quoted member list of an ENUM or SET ColumnType as
 // information_schema.COLUMNS.COLUMN_TYPE and SHOW CREATE TABLE print it:
-// a quote is doubled and a backslash escapes the next character.
+// each member in single quotes, a quote inside doubled, a backslash
+// escaping the next character (MariaDB prints a newline as \n).
 func parseMembers(columnType string) ([]string, error) {
 	list := strings.TrimSpace(typeArgs(columnType))
 	var out []string

@@ -90,7 +90,7 @@ func fromBinlog(c *event.Column, v any) (any, error) {
 	case kindSet:
 		return setFromBits(c, v)
 	case kindJSON:
-		return jsonFromBinlog(c, v)
+		return jsonFromBinlog(v)
 	}
 	return nil, fmt.Errorf("%w: kind %d", ErrUnsupported, k)
 }
@@ -143,7 +143,7 @@ func fromText(c *event.Column, raw []byte) (any, error) {
 	case kindSet:
 		return setFromText(c, raw)
 	case kindJSON:
-		return jsonValue(c, raw)
+		return jsonValue(raw)
 	}
 	return nil, fmt.Errorf("%w: kind %d", ErrUnsupported, k)
 }
@@ -198,7 +198,7 @@ func toSQL(c *event.Column, v any) (any, error) {
 	case kindBytes, kindGeometry:
 		return bytesToSQL(v)
 	case kindJSON:
-		return jsonToSQL(c, v)
+		return jsonToSQL(v)
 	}
 	return nil, fmt.Errorf("%w: kind %d", ErrUnsupported, k)
 }
