@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/config"
@@ -38,7 +37,7 @@ type Sink struct {
 	applied  event.Seq                // Seq of the last transaction committed on the replica
 	pending  *pendingMarker           // a marker fetched but not yet batched
 
-	ready atomic.Pointer[error]
+	connector.Readiness
 }
 
 var _ connector.Connector = (*Sink)(nil)
@@ -56,18 +55,12 @@ func NewSink(cfg *config.Connector, env connector.Env) (connector.Connector, err
 		readers: map[topicPartition]*kafka.PartitionReader{},
 		offsets: map[topicPartition]int64{},
 	}
-	s.setReady(errors.New("starting"))
 	return s, nil
 }
 
-func (s *Sink) setReady(err error) { s.ready.Store(&err) }
-
-// Ready implements connector.Connector.
-func (s *Sink) Ready() error { return *s.ready.Load() }
-
 // Run implements connector.Connector.
 func (s *Sink) Run(ctx context.Context) error {
-	defer s.setReady(errors.New("stopped"))
+	defer s.SetReady(errors.New("stopped"))
 	defer s.closeReaders()
 	db, _, err := openDB(ctx, withSinkParams(s.cfg.DSN), 4)
 	if err != nil {
@@ -88,7 +81,7 @@ func (s *Sink) Run(ctx context.Context) error {
 	if s.txReader, err = s.env.Kafka.NewPartitionReader(ctx, s.topics.Transaction(), 0, txOff); err != nil {
 		return err
 	}
-	s.setReady(nil)
+	s.SetReady(nil)
 	s.log.Info("applying", "source", s.cfg.Source, "transaction_offset", txOff, "applied_seq", string(s.applied))
 	for {
 		b, err := s.nextBatch(ctx)
@@ -133,7 +126,7 @@ func (s *Sink) waitForSource(ctx context.Context) error {
 		if i%50 == 0 {
 			s.log.Info("waiting for source topics", "source", s.cfg.Source, "topic", s.topics.Transaction())
 		}
-		s.setReady(fmt.Errorf("waiting for source %s to create %s", s.cfg.Source, s.topics.Transaction()))
+		s.SetReady(fmt.Errorf("waiting for source %s to create %s", s.cfg.Source, s.topics.Transaction()))
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	drv "github.com/go-sql-driver/mysql"
@@ -46,7 +45,7 @@ type Source struct {
 	tables map[string]*event.TableDef // "db.table" -> definition
 	state  checkpoint.SourceState     // last saved
 
-	ready atomic.Pointer[error]
+	connector.Readiness
 }
 
 var _ connector.Connector = (*Source)(nil)
@@ -62,18 +61,12 @@ func NewSource(cfg *config.Connector, env connector.Env) (connector.Connector, e
 		labels: [2]string{env.Config.Name, cfg.Name},
 		tables: map[string]*event.TableDef{},
 	}
-	s.setReady(errors.New("starting"))
 	return s, nil
 }
 
-func (s *Source) setReady(err error) { s.ready.Store(&err) }
-
-// Ready implements connector.Connector.
-func (s *Source) Ready() error { return *s.ready.Load() }
-
 // Run implements connector.Connector.
 func (s *Source) Run(ctx context.Context) error {
-	defer s.setReady(errors.New("stopped"))
+	defer s.SetReady(errors.New("stopped"))
 	db, dbCfg, err := openDB(ctx, s.cfg.DSN, 4)
 	if err != nil {
 		return fmt.Errorf("source %s: %w", s.cfg.Name, err)

@@ -54,7 +54,7 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 			return fmt.Errorf("parse GTID set %q: %w", pos.GTID, err)
 		}
 	}
-	s.setReady(nil)
+	s.SetReady(nil)
 	for {
 		ev, err := st.next(ctx, bs)
 		if err != nil {

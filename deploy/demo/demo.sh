@@ -373,7 +373,7 @@ show_metrics() {
 	step "a few metrics from http://$ADMIN/metrics"
 	local metrics
 	metrics="$(curl -fsS "http://$ADMIN/metrics" 2>&1)" || true
-	grep '^sluice_' <<<"$metrics" | head -n 12 || echo "(no sluice_ metrics yet)"
+	grep -E '^sluice_(source_rows_published_total|sink_rows_applied_total|sink_replication_lag_seconds|connector_up)' <<<"$metrics" | head -n 20 || echo "(no sluice_ metrics yet)"
 }
 
 main() {

@@ -4,8 +4,6 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-
-	"github.com/sluice-cdc/sluice/pkg/config"
 )
 
 func newBrokerCmd(g *globalFlags, stderr io.Writer) *cobra.Command {
@@ -15,11 +13,7 @@ func newBrokerCmd(g *globalFlags, stderr io.Writer) *cobra.Command {
 		Short: "Run only the embedded Kafka-protocol broker (kafka.embedded.listen, kafka.embedded.data_dir)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := g.logger(stderr)
-			if err != nil {
-				return err
-			}
-			cfg, err := config.Load(file)
+			log, cfg, err := g.load(stderr, file)
 			if err != nil {
 				return err
 			}

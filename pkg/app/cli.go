@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sluice-cdc/sluice/pkg/config"
 )
 
 // Main runs the sluice command line and returns the process exit code.
@@ -60,6 +62,19 @@ func (g *globalFlags) logger(w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: use text or json", g.logFormat)
+}
+
+// load builds the logger and loads the config file named by --config.
+func (g *globalFlags) load(stderr io.Writer, file string) (*slog.Logger, *config.Config, error) {
+	log, err := g.logger(stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	return log, cfg, nil
 }
 
 func newVersionCmd(stdout io.Writer) *cobra.Command {

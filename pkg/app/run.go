@@ -32,11 +32,7 @@ func newRunCmd(g *globalFlags, stderr io.Writer) *cobra.Command {
 		Short: "Run the connectors of a config file (all, or the named ones)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := g.logger(stderr)
-			if err != nil {
-				return err
-			}
-			cfg, err := config.Load(file)
+			log, cfg, err := g.load(stderr, file)
 			if err != nil {
 				return err
 			}

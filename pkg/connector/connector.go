@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
@@ -49,3 +50,20 @@ func IsFatal(err error) bool {
 	var f *Fatal
 	return errors.As(err, &f)
 }
+
+// Readiness holds what Ready reports. The zero value reports "starting".
+// It is safe for concurrent use; embed it to implement Ready.
+type Readiness struct{ p atomic.Pointer[error] }
+
+// SetReady records nil (ready) or why the connector is not ready.
+func (r *Readiness) SetReady(err error) { r.p.Store(&err) }
+
+// Ready returns what SetReady recorded last.
+func (r *Readiness) Ready() error {
+	if p := r.p.Load(); p != nil {
+		return *p
+	}
+	return errStarting
+}
+
+var errStarting = errors.New("starting")

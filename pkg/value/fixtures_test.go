@@ -22,7 +22,7 @@ var typeColumns = []struct{ name, def string }{
 	{"lt", "LONGTEXT CHARACTER SET utf8mb4"},
 	{"l1", "VARCHAR(300) CHARACTER SET latin1"}, {"cl1", "CHAR(5) CHARACTER SET latin1"},
 	{"tl1", "TEXT CHARACTER SET latin1"}, {"l2", "VARCHAR(100) CHARACTER SET latin2"},
-	{"cyr", "VARCHAR(100) CHARACTER SET cp1251"}, {"gr", "VARCHAR(100) CHARACTER SET greek"},
+	{"cyr", "VARCHAR(200) CHARACTER SET cp1251"}, {"gr", "VARCHAR(100) CHARACTER SET greek"},
 	{"uc2", "VARCHAR(20) CHARACTER SET ucs2"}, {"u16", "VARCHAR(20) CHARACTER SET utf16"},
 	{"u16le", "VARCHAR(20) CHARACTER SET utf16le"}, {"u32", "VARCHAR(20) CHARACTER SET utf32"},
 	{"cu32", "CHAR(4) CHARACTER SET utf32"}, {"asc", "VARCHAR(20) CHARACTER SET ascii"},

@@ -131,10 +131,14 @@ func floatFromString(s string, bits int) (float64, error) {
 	return float64Value(f)
 }
 
-// floatToSQL returns a float64; the driver sends it as an 8-byte double and
-// the server rounds it to the column's float32 for FLOAT, which restores
-// the original bits.
+// floatToSQL returns a float64. For FLOAT it is the float32's exact
+// widening (1.1 is sent as 1.100000023841858): the server range-checks the
+// double before rounding it to float32, so the shortest form of FLT_MAX,
+// 3.4028235e38, would be out of range, while the exact widening always
+// fits and rounds to the original bits.
 func floatToSQL(k kind, v any) (any, error) {
+	var f float64
+	var err error
 	bits := 64
 	if k == kindFloat {
 		bits = 32
@@ -142,17 +146,24 @@ func floatToSQL(k kind, v any) (any, error) {
 	switch x := v.(type) {
 	case float64:
 		if bits == 32 {
-			return floatFromBinlog(x)
-		}
-		return float64Value(x)
-	case float32:
-		if bits == 32 {
-			return float32Value(x)
+			var w any
+			w, err = floatFromBinlog(x)
+			f, _ = w.(float64)
+		} else {
+			f, err = float64Value(x)
 		}
 	case json.Number:
-		return floatFromString(string(x), bits)
+		f, err = floatFromString(string(x), bits)
 	case string:
-		return floatFromString(x, bits)
+		f, err = floatFromString(x, bits)
+	default:
+		return nil, wrongType(v, "a json.Number, a string or a float64")
 	}
-	return nil, wrongType(v, "a json.Number, a string or a float64")
+	if err != nil {
+		return nil, err
+	}
+	if bits == 32 {
+		return float64(float32(f)), nil
+	}
+	return f, nil
 }

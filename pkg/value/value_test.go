@@ -166,13 +166,13 @@ func TestFloats(t *testing.T) {
 	f, d := col("float", "float", ""), col("double", "double", "")
 	f73 := col("float", "float(7,3)", "")
 	runCases(t, []tc{
-		{"float 1.1", f, float32(1.1), []byte("1.100000023841858"), 1.1, 1.1},
-		{"float 1.1 shortest text", f, float32(1.1), []byte("1.1"), 1.1, 1.1},
-		{"float 1.2345678", f, float32(1.2345678), []byte("1.2345677614212036"), 1.2345678, 1.2345678},
-		{"float max", f, float32(math.MaxFloat32), []byte("3.4028234663852886e38"), 3.4028235e38, 3.4028235e38},
-		{"float smallest denormal", f, float32(1e-45), []byte("1.401298464324817e-45"), 1e-45, 1e-45},
-		{"float negative zero", f, float32(math.Copysign(0, -1)), []byte("-0"), 0.0, 0.0},
-		{"float(7,3)", f73, float32(1.1), []byte("1.100"), 1.1, 1.1},
+		{"float 1.1", f, float32(1.1), []byte("1.100000023841858"), 1.1, float64(float32(1.1))},
+		{"float 1.1 shortest text", f, float32(1.1), []byte("1.1"), 1.1, float64(float32(1.1))},
+		{"float 1.2345678", f, float32(1.2345678), []byte("1.2345677614212036"), 1.2345678, float64(float32(1.2345678))},
+		{"float max", f, float32(math.MaxFloat32), []byte("3.4028234663852886e38"), 3.4028235e38, float64(float32(3.4028235e38))},
+		{"float smallest denormal", f, float32(1e-45), []byte("1.401298464324817e-45"), 1e-45, float64(float32(1e-45))},
+		{"float negative zero", f, float32(math.Copysign(0, -1)), []byte("-0"), 0.0, float64(float32(0.0))},
+		{"float(7,3)", f73, float32(1.1), []byte("1.100"), 1.1, float64(float32(1.1))},
 		{"double 1e-300", d, 1e-300, []byte("1e-300"), 1e-300, 1e-300},
 		{"double 1e300", d, 1e300, []byte("1e300"), 1e300, 1e300},
 		{"double max", d, math.MaxFloat64, []byte("1.7976931348623157e308"), math.MaxFloat64, math.MaxFloat64},
