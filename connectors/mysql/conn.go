@@ -27,7 +27,10 @@ func openDB(ctx context.Context, dsn string, maxConns int) (*sql.DB, *drv.Config
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["time_zone"] = "'+00:00'"
-	cfg.Params["sql_mode"] = "'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'"
+	// Strict, so a value the replica cannot store is an error rather than a
+	// silent coercion; zero and invalid dates stay allowed, as the source may
+	// hold them; an explicit 0 in an AUTO_INCREMENT column stays 0.
+	cfg.Params["sql_mode"] = "'STRICT_ALL_TABLES,ALLOW_INVALID_DATES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'"
 	cfg.Params["charset"] = "utf8mb4"
 	cfg.ParseTime = false
 	cfg.Loc = time.UTC

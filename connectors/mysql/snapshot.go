@@ -147,8 +147,9 @@ func (sc *snapshotter) table(ctx context.Context, def *event.TableDef, lastTable
 		def.DB, def.Table).Scan(&estimate)
 	s.env.Metrics.SnapshotRowsTotal.WithLabelValues(sc.s.labels[0], sc.s.labels[1], def.Name()).Set(float64(estimate))
 	cols := make([]string, len(def.Columns))
-	for i, c := range def.Columns {
-		cols[i] = quoteIdent(c.Name)
+	for i := range def.Columns {
+		// FLOAT/DOUBLE need an exact text form; the server's default rounds.
+		cols[i] = value.SelectExpr(&def.Columns[i], quoteIdent(def.Columns[i].Name))
 	}
 	pkIdx := make([]int, len(def.PrimaryKey))
 	for i, k := range def.PrimaryKey {

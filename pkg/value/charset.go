@@ -113,6 +113,21 @@ func decodeText(cs string, b []byte) (string, error) {
 	return sb.String(), nil
 }
 
+// checkCharset fails for a character set decodeText cannot convert, so that
+// a snapshot refuses the same columns the binlog reader refuses.
+func checkCharset(cs string) error {
+	switch cs = charsetName(cs); cs {
+	case "utf8mb4", "utf8mb3", "ascii", "ucs2", "utf16", "utf16le", "utf32":
+		return nil
+	case "":
+		return fmt.Errorf("%w: text column without a character set", ErrUnsupported)
+	}
+	if singleByte[cs] == nil {
+		return fmt.Errorf("%w: character set %q", ErrUnsupported, cs)
+	}
+	return nil
+}
+
 func invalidUTF8At(b []byte) int {
 	for i := 0; i < len(b); {
 		r, n := utf8.DecodeRune(b[i:])

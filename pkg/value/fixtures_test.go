@@ -113,7 +113,7 @@ var typeRows = []map[string]string{
 		"u16": "'a'", "u16le": "'é'", "u32": "'€'", "cu32": "'ab'", "asc": "'plain'", "bn": "'ab'", "vb": "'a'",
 		"tb": "0x0000", "bl": "''", "mb": "0xDEADBEEF", "lb": "'x'", "e": "'it''s'", "e2": "'one'", "e3": "'ü'",
 		"s": "'b'", "j": `'[1, 2.50, "x", {"k": null}]'`,
-		"g": "ST_GeomFromText('GEOMETRYCOLLECTION(POINT(1 2), LINESTRING(0 0, 1 1))')",
+		"g":  "ST_GeomFromText('GEOMETRYCOLLECTION(POINT(1 2), LINESTRING(0 0, 1 1))')",
 		"pt": "ST_GeomFromText('POINT(1 2)', 4326)", "poly": polygon,
 	},
 	{"id": "4"}, // all NULL

@@ -65,9 +65,11 @@ func TestText(t *testing.T) {
 		t.Error("ToSQL accepted invalid UTF-8")
 	}
 	for _, cs := range []string{"big5", "sjis", "gbk", ""} {
-		_, err := FromBinlog(col("varchar", "varchar(5)", cs), "a")
-		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "c_varchar") {
-			t.Errorf("charset %q: error %v; want ErrUnsupported naming the column", cs, err)
+		c := col("varchar", "varchar(5)", cs)
+		for _, err := range []error{second(FromBinlog(c, "a")), second(FromText(c, []byte("a")))} {
+			if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "c_varchar") {
+				t.Errorf("charset %q: error %v; want ErrUnsupported naming the column", cs, err)
+			}
 		}
 	}
 }

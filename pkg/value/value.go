@@ -135,6 +135,9 @@ func fromText(c *event.Column, raw []byte) (any, error) {
 	case kindDate, kindDatetime, kindTimestamp, kindTime:
 		return temporalValue(c, k, string(raw))
 	case kindText:
+		if err := checkCharset(c.Charset); err != nil {
+			return nil, err
+		}
 		return decodeText("utf8mb4", raw) // the server converted it
 	case kindBytes, kindGeometry:
 		return bytesValue(c, raw)
