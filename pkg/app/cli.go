@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,11 +23,35 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := root.ExecuteContext(ctx); err != nil {
+		var ec *ExitCode
+		if errors.As(err, &ec) {
+			if ec.Err != nil {
+				fmt.Fprintln(stderr, "sluice:", ec.Err)
+			}
+			return ec.Code
+		}
 		fmt.Fprintln(stderr, "sluice:", err)
 		return 1
 	}
 	return 0
 }
+
+// ExitCode is returned by a command that exits with a code of its own (check:
+// 1 when something must be fixed, 2 when the check could not run). Err, when
+// set, is printed to stderr.
+type ExitCode struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitCode) Error() string {
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("exit status %d", e.Code)
+}
+
+func (e *ExitCode) Unwrap() error { return e.Err }
 
 type globalFlags struct {
 	logLevel  string
@@ -46,6 +71,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "text or json")
 	root.AddCommand(newRunCmd(g, stderr), newBrokerCmd(g, stderr), newVersionCmd(stdout))
+	// Each command of issue 3 adds itself on its own line below.
 	return root
 }
 

@@ -32,6 +32,20 @@ type Metrics struct {
 	ReplicationLagHist  *prometheus.HistogramVec // pipeline, connector
 	Errors              *prometheus.CounterVec   // pipeline, connector, kind
 	ConnectorUp         *prometheus.GaugeVec     // pipeline, connector: 1 running, 0 stopped or failing
+	ConnectorRestarts   *prometheus.CounterVec   // pipeline, connector
+
+	ProduceBatchMessages  *prometheus.HistogramVec // pipeline, connector: messages per produce request
+	SourceBinlogRetention *prometheus.GaugeVec     // pipeline, connector: server's binlog expiry in seconds, 0 = never
+	SourceBinlogBehind    *prometheus.GaugeVec     // pipeline, connector: bytes of binlog between the recorded position and the server's end
+	SinkBytes             *prometheus.CounterVec   // pipeline, connector: message bytes consumed
+	ConsumerLag           *prometheus.GaugeVec     // pipeline, connector, topic, partition: high watermark - committed offset
+
+	VerifyRuns          *prometheus.CounterVec   // pipeline, connector, result: equal | differs | error
+	VerifyRowsCompared  *prometheus.CounterVec   // pipeline, connector, table
+	VerifyRowsDifferent *prometheus.GaugeVec     // pipeline, connector, table, kind: missing | extra | changed, of the last run
+	VerifyTablesDiffer  *prometheus.GaugeVec     // pipeline, connector: tables that differed in the last run
+	VerifyLastRun       *prometheus.GaugeVec     // pipeline, connector: unix time the last run ended
+	VerifySeconds       *prometheus.HistogramVec // pipeline, connector: duration of a run
 }
 
 // New builds the metrics and registers them, with Go and process collectors,
@@ -72,13 +86,34 @@ func New() *Metrics {
 			Namespace: namespace, Subsystem: "sink", Name: "replication_lag_distribution_seconds",
 			Help: "Source commit to replica commit, per transaction.", Buckets: lagBuckets,
 		}, pc),
-		Errors:      counter("", "errors_total", "Errors by kind.", []string{"pipeline", "connector", "kind"}),
-		ConnectorUp: gauge("", "connector_up", "1 while a connector runs without error.", pc),
+		Errors:            counter("", "errors_total", "Errors by kind.", []string{"pipeline", "connector", "kind"}),
+		ConnectorUp:       gauge("", "connector_up", "1 while a connector runs without error.", pc),
+		ConnectorRestarts: counter("", "connector_restarts_total", "Times a connector was restarted after an error.", pc),
+		ProduceBatchMessages: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Subsystem: "kafka", Name: "produce_batch_messages",
+			Help: "Messages per produce request.", Buckets: prometheus.ExponentialBuckets(1, 4, 9),
+		}, pc),
+		SourceBinlogRetention: gauge("source", "binlog_retention_seconds", "The source server's binlog expiry (binlog_expire_logs_seconds or expire_logs_days); 0 means binlogs are never purged automatically.", pc),
+		SourceBinlogBehind:    gauge("source", "binlog_behind_bytes", "Bytes of binlog between the reader's recorded position and the server's current end.", pc),
+		SinkBytes:             counter("sink", "consumed_bytes_total", "Bytes of message values consumed.", pc),
+		ConsumerLag:           gauge("sink", "consumer_lag_messages", "Messages between the sink's committed offset and the partition's high watermark.", []string{"pipeline", "connector", "topic", "partition"}),
+		VerifyRuns:            counter("verify", "runs_total", "Verify runs by result: equal, differs or error.", []string{"pipeline", "connector", "result"}),
+		VerifyRowsCompared:    counter("verify", "rows_compared_total", "Source rows compared with the replica.", pct),
+		VerifyRowsDifferent:   gauge("verify", "rows_different", "Rows that differed in the last verify run, by kind: missing, extra or changed.", []string{"pipeline", "connector", "table", "kind"}),
+		VerifyTablesDiffer:    gauge("verify", "tables_different", "Tables that differed in the last verify run.", pc),
+		VerifyLastRun:         gauge("verify", "last_run_timestamp_seconds", "Unix time the last verify run ended.", pc),
+		VerifySeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Subsystem: "verify", Name: "duration_seconds",
+			Help: "Duration of verify runs.", Buckets: prometheus.ExponentialBuckets(0.1, 4, 10),
+		}, pc),
 	}
 	r.MustRegister(m.SourceRowsRead, m.SourceRowsPublished, m.SourceTransactions, m.SourceBytes,
 		m.SourceBinlogFile, m.SourceBinlogPos, m.SourceLag, m.SnapshotRows, m.SnapshotRowsTotal,
 		m.ProduceSeconds, m.Reconnects, m.SinkRowsApplied, m.SinkTransactions, m.SinkCommits,
-		m.SinkBatchRows, m.SinkDuplicates, m.ReplicationLag, m.ReplicationLagHist, m.Errors, m.ConnectorUp)
+		m.SinkBatchRows, m.SinkDuplicates, m.ReplicationLag, m.ReplicationLagHist, m.Errors, m.ConnectorUp,
+		m.ConnectorRestarts, m.ProduceBatchMessages, m.SourceBinlogRetention, m.SourceBinlogBehind, m.SinkBytes,
+		m.ConsumerLag, m.VerifyRuns, m.VerifyRowsCompared, m.VerifyRowsDifferent, m.VerifyTablesDiffer,
+		m.VerifyLastRun, m.VerifySeconds)
 	return m
 }
 

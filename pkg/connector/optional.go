@@ -1,0 +1,95 @@
+package connector
+
+import (
+	"context"
+	"time"
+)
+
+// Checker is implemented by connectors that can check, before anything
+// starts, that their servers are set up for them (sluice check).
+//
+// Check connects, reads settings and grants, and disconnects; it writes
+// nothing and starts nothing. It returns every finding, not just the first:
+// problems with their fix, and what was verified as fine. It returns an error
+// only when the check itself could not run to the end (an unreachable server
+// is a finding, not an error, when the connector can name its address).
+// Check may be called concurrently with other connectors' Check.
+type Checker interface {
+	Check(ctx context.Context) []Finding
+}
+
+// Severity of a finding.
+type Severity string
+
+const (
+	SeverityOK    Severity = "ok"    // verified as it must be
+	SeverityWarn  Severity = "warn"  // works, but an operator should look
+	SeverityError Severity = "error" // must be fixed before the connector can run
+	// SeverityUnknown: the check could not run (server unreachable, no
+	// privilege to read the setting); the exit code says "could not check".
+	SeverityUnknown Severity = "unknown"
+)
+
+// Finding is one line of `sluice check`.
+type Finding struct {
+	Connector string   `json:"connector"`
+	Severity  Severity `json:"severity"`
+	Subject   string   `json:"subject"` // what was checked: "binlog_format on 127.0.0.1:3306"
+	Message   string   `json:"message"` // what was found
+	Fix       string   `json:"fix,omitempty"`
+}
+
+// Statuser is implemented by connectors that report where they stand
+// (/status, sluice status). Status is called concurrently with Run, from
+// HTTP handlers; it must not block on I/O for long (at most a short query
+// with its own timeout) and must return a value even before Run started.
+type Statuser interface {
+	Status(ctx context.Context) Status
+}
+
+// Status is what /status shows for one connector. The runtime fills Name,
+// Type, State, Restarts and LastError; the connector fills the rest.
+type Status struct {
+	Name      string    `json:"name"`
+	Type      string    `json:"type"`
+	State     string    `json:"state"` // starting, running, restarting, failed, stopped
+	Restarts  int       `json:"restarts"`
+	LastError string    `json:"last_error,omitempty"`
+	Since     time.Time `json:"since"` // when State was entered
+
+	// Source side.
+	Position *Position `json:"position,omitempty"`
+	// Sink side: Kafka offsets per topic/partition.
+	Partitions []PartitionStatus `json:"partitions,omitempty"`
+
+	RowsPerSecond         float64         `json:"rows_per_second"`
+	ReplicationLagSeconds *float64        `json:"replication_lag_seconds,omitempty"`
+	Snapshot              *SnapshotStatus `json:"snapshot,omitempty"`
+	Details               map[string]any  `json:"details,omitempty"`
+}
+
+// Position is a binlog position.
+type Position struct {
+	File string `json:"file"`
+	Pos  uint32 `json:"pos"`
+	GTID string `json:"gtid,omitempty"`
+	// ServerFile/ServerPos: the server's current end of binlog, when known.
+	ServerFile string `json:"server_file,omitempty"`
+	ServerPos  uint32 `json:"server_pos,omitempty"`
+}
+
+// PartitionStatus is a consumer's standing on one topic partition.
+type PartitionStatus struct {
+	Topic     string `json:"topic"`
+	Partition int    `json:"partition"`
+	Committed int64  `json:"committed"` // next offset to read, as recorded with the rows
+	End       int64  `json:"end"`       // high watermark
+	Lag       int64  `json:"lag"`       // End - Committed
+}
+
+// SnapshotStatus is the progress of a running or finished snapshot.
+type SnapshotStatus struct {
+	State     string `json:"state"` // running, done
+	RowsDone  int64  `json:"rows_done"`
+	RowsTotal int64  `json:"rows_total"` // estimate
+}
