@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -74,31 +75,80 @@ type serverInfo struct {
 	UUID     string
 }
 
+// serverSettings are a source server's global settings that decide whether
+// its binlog can feed sluice. Run (through preflight) and Check both read
+// them with readSettings and judge them with checks, so they agree.
+type serverSettings struct {
+	LogBin, Format, Image, Version string
+	ServerID                       uint32
+}
+
+// settingCheck is the verdict on one setting. Fix is set when !OK.
+type settingCheck struct {
+	Setting, Value, Want string
+	OK                   bool
+	Fix                  string
+}
+
+// readSettings reads the global binlog settings, the version and server_id.
+func readSettings(ctx context.Context, db *sql.DB) (*serverSettings, error) {
+	var s serverSettings
+	row := db.QueryRowContext(ctx, "SELECT @@GLOBAL.log_bin, @@GLOBAL.binlog_format, @@GLOBAL.binlog_row_image, VERSION(), @@GLOBAL.server_id")
+	if err := row.Scan(&s.LogBin, &s.Format, &s.Image, &s.Version, &s.ServerID); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// flavor returns "mysql" or "mariadb", from the version string.
+func (s *serverSettings) flavor() string {
+	if strings.Contains(strings.ToLower(s.Version), "mariadb") {
+		return "mariadb"
+	}
+	return "mysql"
+}
+
+// checks judges log_bin, binlog_format and binlog_row_image, in that order.
+func (s *serverSettings) checks() []settingCheck {
+	logBin := "OFF"
+	if s.LogBin == "1" || strings.EqualFold(s.LogBin, "ON") {
+		logBin = "ON"
+	}
+	return []settingCheck{
+		{Setting: "log_bin", Value: logBin, Want: "ON", OK: logBin == "ON",
+			Fix: "start the server with log_bin (my.cnf [mysqld] log_bin=mysql-bin)"},
+		{Setting: "binlog_format", Value: s.Format, Want: "ROW", OK: strings.EqualFold(s.Format, "ROW"),
+			Fix: "set binlog_format=ROW (my.cnf [mysqld] binlog_format=ROW, or SET GLOBAL binlog_format='ROW' and reconnect clients)"},
+		{Setting: "binlog_row_image", Value: s.Image, Want: "FULL", OK: strings.EqualFold(s.Image, "FULL"),
+			Fix: "set binlog_row_image=FULL (my.cnf [mysqld] binlog_row_image=FULL, or SET GLOBAL binlog_row_image='FULL' and reconnect clients)"},
+	}
+}
+
+// flavorMismatch returns why the configured flavor does not fit the
+// server, or "" when it does.
+func (s *serverSettings) flavorMismatch(addr, want string) string {
+	if want == "" || want == "auto" || want == s.flavor() {
+		return ""
+	}
+	return fmt.Sprintf("source %s is %s (%s) but flavor: %s is configured; set flavor: %s or auto", addr, s.flavor(), s.Version, want, s.flavor())
+}
+
 // preflight refuses a server that cannot feed a correct change stream, with
 // the setting to change in the error.
 func preflight(ctx context.Context, db *sql.DB, addr, wantFlavor string) (*serverInfo, error) {
-	var logBin, format, image, version string
-	var serverID uint32
-	row := db.QueryRowContext(ctx, "SELECT @@log_bin, @@binlog_format, @@binlog_row_image, VERSION(), @@server_id")
-	if err := row.Scan(&logBin, &format, &image, &version, &serverID); err != nil {
+	set, err := readSettings(ctx, db)
+	if err != nil {
 		return nil, fmt.Errorf("source %s: read server settings: %w", addr, err)
 	}
-	info := &serverInfo{Flavor: "mysql", Version: version, ServerID: serverID}
-	if strings.Contains(strings.ToLower(version), "mariadb") {
-		info.Flavor = "mariadb"
-	}
-	if wantFlavor != "" && wantFlavor != "auto" && wantFlavor != info.Flavor {
-		return nil, &connector.Fatal{Err: fmt.Errorf("source %s is %s (%s) but flavor: %s is configured; set flavor: %s or auto", addr, info.Flavor, version, wantFlavor, info.Flavor)}
+	info := &serverInfo{Flavor: set.flavor(), Version: set.Version, ServerID: set.ServerID}
+	if msg := set.flavorMismatch(addr, wantFlavor); msg != "" {
+		return nil, &connector.Fatal{Err: errors.New(msg)}
 	}
 	var problems []string
-	if logBin != "1" && !strings.EqualFold(logBin, "ON") {
-		problems = append(problems, "log_bin is OFF: start the server with log_bin (my.cnf [mysqld] log_bin=mysql-bin)")
-	}
-	if !strings.EqualFold(format, "ROW") {
-		problems = append(problems, fmt.Sprintf("binlog_format is %s: set binlog_format=ROW (my.cnf [mysqld] binlog_format=ROW, or SET GLOBAL binlog_format='ROW' and reconnect clients)", format))
-	}
-	if !strings.EqualFold(image, "FULL") {
-		problems = append(problems, fmt.Sprintf("binlog_row_image is %s: set binlog_row_image=FULL (my.cnf [mysqld] binlog_row_image=FULL)", image))
+	for _, c := range set.checks() {
+		if !c.OK {
+			problems = append(problems, fmt.Sprintf("%s is %s: %s", c.Setting, c.Value, c.Fix))
+		}
 	}
 	if len(problems) > 0 {
 		return nil, &connector.Fatal{Err: fmt.Errorf("source %s cannot be captured:\n  %s", addr, strings.Join(problems, "\n  "))}

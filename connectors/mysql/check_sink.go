@@ -1,0 +1,149 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sluice-cdc/sluice/pkg/connector"
+)
+
+var _ connector.Checker = (*Sink)(nil)
+
+// Check implements connector.Checker: it verifies that the replica answers,
+// accepts writes (read_only), and that the user holds the privileges the
+// sink uses: on every target database SELECT, INSERT, UPDATE, DELETE (and
+// CREATE when create_tables is on), and on checkpoint_db CREATE, SELECT,
+// INSERT, UPDATE (the sink creates the database and its sluice_offsets
+// table). Target databases are those the source's table patterns name, or,
+// for patterns with wildcards in the database part, those the source server
+// has matching tables in (Check then reads the source's table list).
+func (s *Sink) Check(ctx context.Context) []connector.Finding {
+	c := &checker{name: s.cfg.Name}
+	db := c.connect(ctx, s.cfg.DSN, true)
+	if db == nil {
+		return c.findings
+	}
+	defer db.Close()
+	var version string
+	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+		c.add(connector.SeverityUnknown, c.on("connect"), fmt.Sprintf("cannot query: %v", err), "")
+		return c.findings
+	}
+	c.add(connector.SeverityOK, c.on("connect"), version, "")
+	g, err := readGrants(ctx, db)
+	if err != nil {
+		c.add(connector.SeverityUnknown, c.on("grants"), fmt.Sprintf("cannot read them: %v", err), "")
+	}
+	checkReadOnly(ctx, c, db, g)
+	if g == nil {
+		return c.findings
+	}
+	sev := connector.SeverityError
+	if len(g.Roles) > 0 {
+		sev = connector.SeverityWarn
+	}
+	dml := []string{"SELECT", "INSERT", "UPDATE", "DELETE"}
+	if s.cfg.CreateTables == nil || *s.cfg.CreateTables {
+		dml = append(dml, "CREATE")
+	}
+	targets := s.targetDBs(ctx, c)
+	type need struct {
+		db, why string
+		privs   []string
+	}
+	var needs []need
+	for _, d := range targets {
+		needs = append(needs, need{d, "target database", dml})
+	}
+	needs = append(needs, need{s.cfg.CheckpointDB, "checkpoint_db", []string{"CREATE", "SELECT", "INSERT", "UPDATE"}})
+	for _, n := range needs {
+		subject := c.on(fmt.Sprintf("grants of %s on %s %s", g.User, n.why, n.db))
+		if miss := g.missing(n.privs, n.db, ""); len(miss) > 0 {
+			c.add(sev, subject, "missing "+strings.Join(miss, ", ")+g.rolesNote(), g.grantSQL(miss, quoteIdent(n.db)+".*"))
+		} else {
+			c.add(connector.SeverityOK, subject, strings.Join(n.privs, ", "), "")
+		}
+	}
+	return c.findings
+}
+
+// checkReadOnly: a read_only replica refuses the sink's writes, unless the
+// user may bypass it (SUPER on MySQL, READ ONLY ADMIN on MariaDB); a
+// super_read_only one refuses everybody.
+func checkReadOnly(ctx context.Context, c *checker, db *sql.DB, g *grants) {
+	rows, err := db.QueryContext(ctx, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('read_only', 'super_read_only')")
+	if err != nil {
+		c.add(connector.SeverityUnknown, c.on("read_only"), fmt.Sprintf("cannot read it: %v", err), "")
+		return
+	}
+	defer rows.Close()
+	vars := map[string]bool{}
+	for rows.Next() {
+		var name, v string
+		if err := rows.Scan(&name, &v); err != nil {
+			c.add(connector.SeverityUnknown, c.on("read_only"), fmt.Sprintf("cannot read it: %v", err), "")
+			return
+		}
+		vars[name] = strings.EqualFold(v, "ON") || v == "1"
+	}
+	switch {
+	case vars["super_read_only"]:
+		c.add(connector.SeverityError, c.on("super_read_only"), "is ON: the replica refuses every write",
+			"SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF; and my.cnf [mysqld] super_read_only=OFF, read_only=OFF")
+	case vars["read_only"] && g != nil && (g.has("SUPER", "", "") || g.has("READ ONLY ADMIN", "", "")):
+		c.add(connector.SeverityWarn, c.on("read_only"), "is ON; the sink can write only because its user bypasses read_only (SUPER or READ ONLY ADMIN)",
+			"SET GLOBAL read_only = OFF; and my.cnf [mysqld] read_only=OFF, unless read_only guards the replica from other writers")
+	case vars["read_only"]:
+		c.add(connector.SeverityError, c.on("read_only"), "is ON: the replica refuses the sink's writes",
+			"SET GLOBAL read_only = OFF; and my.cnf [mysqld] read_only=OFF")
+	default:
+		c.add(connector.SeverityOK, c.on("read_only"), "OFF", "")
+	}
+}
+
+// targetDBs returns the replica databases the sink writes to, sorted: the
+// literal database parts of the source's patterns and, when a pattern has
+// wildcards in its database part, the databases of the source's matching
+// tables. What cannot be resolved is recorded as a warning.
+func (s *Sink) targetDBs(ctx context.Context, c *checker) []string {
+	src := s.env.Config.Connector(s.cfg.Source)
+	if src == nil {
+		c.add(connector.SeverityError, "source "+s.cfg.Source, "names no connector in the file", "set source: to a mysql-source connector")
+		return nil
+	}
+	set := map[string]bool{}
+	var globs []string
+	for _, p := range src.Tables {
+		d, _, _ := strings.Cut(p, ".")
+		if isGlob(d) {
+			globs = append(globs, p)
+		} else {
+			set[d] = true
+		}
+	}
+	if len(globs) > 0 {
+		sc := &checker{name: s.cfg.Name}
+		if sdb := sc.connect(ctx, src.DSN, false); sdb == nil {
+			c.add(connector.SeverityWarn, "target databases of "+strings.Join(globs, ", "),
+				"not checked: the source server, which lists them, cannot be reached", "")
+		} else {
+			tables, err := listTables(ctx, sdb, tableFilter(globs))
+			sdb.Close()
+			if err != nil {
+				c.add(connector.SeverityWarn, "target databases of "+strings.Join(globs, ", "), fmt.Sprintf("not checked: %v", err), "")
+			}
+			for _, t := range tables {
+				set[t[0]] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for d := range set {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
+}
