@@ -43,6 +43,8 @@ type publisher struct {
 	committed, acked       event.Position
 	committedSeq, ackedSeq event.Seq
 	lastFlush              time.Time
+
+	stat *sourceStatus // the source's status; nil-safe
 }
 
 // txBuilder counts the rows of one open transaction.
@@ -134,6 +136,7 @@ func (p *publisher) Commit(pos event.Position, tsMs int64) error {
 	tx := p.tx
 	p.tx = nil
 	p.committed = pos
+	p.stat.setRead(pos)
 	if tx == nil || (tx.total == 0 && len(tx.trunc) == 0) {
 		if p.rowCount == 0 && len(p.markers) == 0 {
 			p.acked = pos // nothing in flight: the position may move on
@@ -178,7 +181,9 @@ func (p *publisher) Flush(ctx context.Context) error {
 		start := time.Now()
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(16)
+		batch := p.m.ProduceBatchMessages.WithLabelValues(p.labels[0], p.labels[1])
 		for tp, recs := range p.rows {
+			batch.Observe(float64(len(recs)))
 			g.Go(func() error {
 				_, err := p.client.Produce(gctx, tp.topic, tp.partition, recs)
 				return err
@@ -187,6 +192,7 @@ func (p *publisher) Flush(ctx context.Context) error {
 		if err := g.Wait(); err != nil {
 			return err
 		}
+		p.stat.published(p.rowCount)
 		p.m.ProduceSeconds.WithLabelValues(p.labels[0], p.labels[1]).Observe(time.Since(start).Seconds())
 		p.m.SourceBytes.WithLabelValues(p.labels[0], p.labels[1]).Add(float64(p.byteCount))
 		for k, n := range p.ops {
@@ -200,6 +206,7 @@ func (p *publisher) Flush(ctx context.Context) error {
 		if _, err := p.client.Produce(ctx, p.topics.Transaction(), 0, p.markers); err != nil {
 			return err
 		}
+		p.m.ProduceBatchMessages.WithLabelValues(p.labels[0], p.labels[1]).Observe(float64(len(p.markers)))
 		p.m.SourceTransactions.WithLabelValues(p.labels[0], p.labels[1]).Add(float64(len(p.markers)))
 		p.markers = nil
 	}

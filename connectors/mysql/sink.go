@@ -36,6 +36,7 @@ type Sink struct {
 	offsets  map[topicPartition]int64 // next offsets as committed on the replica
 	applied  event.Seq                // Seq of the last transaction committed on the replica
 	pending  *pendingMarker           // a marker fetched but not yet batched
+	stat     sinkStatus               // what Status reports
 
 	connector.Readiness
 }
@@ -71,6 +72,7 @@ func (s *Sink) Run(ctx context.Context) error {
 	if err := s.loadCheckpoint(ctx); err != nil {
 		return err
 	}
+	defer s.startStatus(ctx)()
 	if err := s.waitForSource(ctx); err != nil {
 		return err
 	}

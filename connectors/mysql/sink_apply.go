@@ -99,6 +99,7 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	s.offsets[topicPartition{s.topics.Transaction(), 0}] = b.txNext
 	s.applied = b.applied
 	s.observe(b, counts)
+	s.afterCommit(b)
 	return nil
 }
 

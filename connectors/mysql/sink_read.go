@@ -87,6 +87,7 @@ func (s *Sink) nextMarker(ctx context.Context) (*pendingMarker, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
 	m, err := event.DecodeTxMarker(rec.Value)
 	if err != nil {
 		return nil, fmt.Errorf("%s/0 offset %d: %w (a poison message: sluice stops here rather than skip it)", s.topics.Transaction(), rec.Offset, err)
@@ -115,6 +116,7 @@ func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows
 			if err != nil {
 				return tx, err
 			}
+			s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
 			where := fmt.Sprintf("%s/%d offset %d", tp.topic, tp.partition, rec.Offset)
 			ch, err := event.DecodeChange(rec.Value)
 			if err != nil {

@@ -58,6 +58,7 @@ func (s *Source) snapshot(ctx context.Context, attempt uint64, truncate []string
 		}
 	}
 	sc := &snapshotter{s: s, conn: conn, pos: pos, tsMs: tsMs, seqAt: seqAt, attempt: attempt, chunk: 1}
+	sc.estimate(ctx, names)
 	for i, n := range names {
 		if err := sc.table(ctx, s.tables[n], i == len(names)-1); err != nil {
 			return event.Position{}, err
@@ -71,7 +72,10 @@ func (s *Source) snapshot(ctx context.Context, attempt uint64, truncate []string
 	if err := s.saveState(ctx); err != nil {
 		return event.Position{}, err
 	}
-	s.log.Info("snapshot done", "tables", len(names), "rows", sc.total, "position", pos.String())
+	sc.prog.finished = true
+	s.stat.snapshotProgress(&sc.prog)
+	s.log.Info("snapshot done", "tables", len(names), "rows", sc.total, "position", pos.String(),
+		"seconds", int(time.Since(sc.prog.start).Seconds()), "rows_per_s", int(sc.prog.rate()))
 	return pos, nil
 }
 
@@ -136,16 +140,51 @@ type snapshotter struct {
 	attempt uint64
 	chunk   uint64
 	total   int64
+
+	estimates map[string]int64 // "db.table" -> estimated rows
+	prog      snapProgress     // over all tables
+	lastLog   time.Time
+}
+
+// estimate reads the estimated row count of every table to copy.
+func (sc *snapshotter) estimate(ctx context.Context, names []string) {
+	s := sc.s
+	sc.estimates = map[string]int64{}
+	for _, n := range names {
+		def := s.tables[n]
+		var est int64
+		_ = s.db.QueryRowContext(ctx, "SELECT COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+			def.DB, def.Table).Scan(&est)
+		s.env.Metrics.SnapshotRowsTotal.WithLabelValues(s.labels[0], s.labels[1], n).Set(float64(est))
+		sc.estimates[n] = est
+		sc.prog.total += est
+	}
+	sc.prog.start, sc.lastLog = time.Now(), time.Now()
+	s.stat.snapshotProgress(&sc.prog)
+}
+
+// progress records n more rows of table (done so far in it) and logs the
+// progress every 5 seconds, with the rate and the time left overall.
+func (sc *snapshotter) progress(table string, n, done int64) {
+	sc.prog.done += n
+	sc.prog.table = table
+	sc.s.stat.snapshotProgress(&sc.prog)
+	if time.Since(sc.lastLog) < 5*time.Second {
+		return
+	}
+	sc.lastLog = time.Now()
+	left := "unknown"
+	if d, ok := sc.prog.left(); ok {
+		left = d.Round(time.Second).String()
+	}
+	sc.s.log.Info("snapshot progress", "table", table, "table_rows", done, "table_estimated", sc.estimates[table],
+		"rows", sc.prog.done, "estimated", sc.prog.total, "rows_per_s", int(sc.prog.rate()), "time_left", left)
 }
 
 // table copies one table in primary-key order, one transaction per chunk.
 func (sc *snapshotter) table(ctx context.Context, def *event.TableDef, lastTable bool) error {
 	s := sc.s
 	size := s.cfg.SnapshotChunkSize
-	var estimate int64
-	_ = s.db.QueryRowContext(ctx, "SELECT COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-		def.DB, def.Table).Scan(&estimate)
-	s.env.Metrics.SnapshotRowsTotal.WithLabelValues(sc.s.labels[0], sc.s.labels[1], def.Name()).Set(float64(estimate))
 	cols := make([]string, len(def.Columns))
 	for i := range def.Columns {
 		// FLOAT/DOUBLE need an exact text form; the server's default rounds.
@@ -167,7 +206,7 @@ func (sc *snapshotter) table(ctx context.Context, def *event.TableDef, lastTable
 	tail := " ORDER BY " + strings.Join(order, ", ") + fmt.Sprintf(" LIMIT %d", size)
 	var last []any // primary-key values of the last row copied
 	var done int64
-	start, lastLog := time.Now(), time.Now()
+	start := time.Now()
 	for {
 		q, args := base+tail, []any(nil)
 		if last != nil {
@@ -179,18 +218,15 @@ func (sc *snapshotter) table(ctx context.Context, def *event.TableDef, lastTable
 		}
 		done += int64(n)
 		s.env.Metrics.SnapshotRows.WithLabelValues(s.labels[0], s.labels[1], def.Name()).Add(float64(n))
-		if time.Since(lastLog) > 5*time.Second {
-			rate := float64(done) / time.Since(start).Seconds()
-			s.log.Info("snapshot progress", "table", def.Name(), "rows", done, "estimated", estimate, "rows_per_s", int(rate))
-			lastLog = time.Now()
-		}
+		sc.progress(def.Name(), int64(n), done)
 		if n < size {
 			break
 		}
 		last = lastRow
 	}
 	sc.total += done
-	s.log.Info("snapshot table done", "table", def.Name(), "rows", done, "seconds", time.Since(start).Seconds())
+	el := time.Since(start).Seconds()
+	s.log.Info("snapshot table done", "table", def.Name(), "rows", done, "seconds", el, "rows_per_s", int(float64(done)/max(el, 1e-3)))
 	return nil
 }
 

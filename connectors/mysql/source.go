@@ -44,6 +44,7 @@ type Source struct {
 	pub    *publisher
 	tables map[string]*event.TableDef // "db.table" -> definition
 	state  checkpoint.SourceState     // last saved
+	stat   sourceStatus               // what Status reports
 
 	connector.Readiness
 }
@@ -87,6 +88,7 @@ func (s *Source) Run(ctx context.Context) error {
 		return err
 	}
 	s.pub = newPublisher(s.env.Kafka, s.topics, s.env.Config.Kafka.Partitions, s.env.Metrics, s.labels)
+	defer s.startStatus(ctx)()
 	if err := s.publishSchemas(ctx, st); err != nil {
 		return err
 	}
@@ -94,6 +96,7 @@ func (s *Source) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.stat.setRecorded(pos)
 	s.log.Info("streaming binlog", "position", pos.String(), "server", dbCfg.Addr, "flavor", s.info.Flavor)
 	return s.stream(ctx, pos)
 }
@@ -208,6 +211,7 @@ func (s *Source) saveState(ctx context.Context) error {
 	if err := s.store.Save(ctx, s.cfg.Name, s.state); err != nil {
 		return err
 	}
+	s.stat.setRecorded(s.state.Position)
 	if n, err := event.BinlogFileNumber(s.state.Position.File); err == nil {
 		s.env.Metrics.SourceBinlogFile.WithLabelValues(s.labels[0], s.labels[1]).Set(float64(n))
 	}

@@ -137,8 +137,23 @@ func (st *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) err
 		return st.commit(h)
 	case *replication.RowsEvent:
 		return st.rows(ctx, h, e)
+	case *replication.FormatDescriptionEvent, *replication.PreviousGTIDsEvent,
+		*replication.MariadbGTIDListEvent, *replication.MariadbBinlogCheckPointEvent:
+		return st.passMeta(h)
 	}
 	return nil
+}
+
+// passMeta moves the position past an event outside any transaction, so a
+// caught-up reader sits at the server's end of binlog (after a rotation
+// too). It never moves back: a stream started mid-file first gets the
+// file's format description again.
+func (st *streamer) passMeta(h *replication.EventHeader) error {
+	cur := st.s.pub.committed
+	if st.txOpen || h.LogPos == 0 || (cur.File == st.file && uint64(h.LogPos) <= cur.Pos) {
+		return nil
+	}
+	return st.s.pub.Commit(st.position(uint64(h.LogPos)), 0)
 }
 
 // begin opens a transaction at the event in h. The Seq of a streamed

@@ -21,6 +21,7 @@ type ReadyFunc func() map[string]error
 type Server struct {
 	srv *http.Server
 	ln  net.Listener
+	mux *http.ServeMux
 }
 
 // Listen binds addr and prepares the handlers; Serve starts answering.
@@ -52,6 +53,7 @@ func Listen(addr string, reg *prometheus.Registry, ready ReadyFunc) (*Server, er
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	return &Server{
 		ln:  ln,
+		mux: mux,
 		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
 	}, nil
 }

@@ -2,17 +2,13 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/sluice-cdc/sluice/connectors"
 	"github.com/sluice-cdc/sluice/connectors/mysql"
 	"github.com/sluice-cdc/sluice/pkg/admin"
 	"github.com/sluice-cdc/sluice/pkg/config"
@@ -95,11 +91,14 @@ func run(ctx context.Context, cfg *config.Config, names []string, log *slog.Logg
 	m := metrics.New()
 	client := kafka.NewClient(brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes)
 	env := connector.Env{Config: cfg, Kafka: client, Metrics: m, Logger: log}
-	sup := &supervisor{env: env, log: log, ready: map[string]func() error{}}
+	sup := newSupervisor(env, log, selected)
 	srv, err := admin.Listen(cfg.Admin.Listen, m.Registry, sup.readiness)
 	if err != nil {
 		return err
 	}
+	self := newProcess(cfg, srv.Addr(), sup)
+	srv.HandleStatus(self.status)
+	defer self.announce(ctx, client, log)() // the last announcement, after the connectors stopped
 	log.Info("sluice running", "config", cfg.Path, "brokers", brokers, "admin", srv.Addr(), "connectors", len(selected))
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -130,70 +129,4 @@ func startEmbedded(cfg *config.Config, log *slog.Logger) (*kafka.Embedded, error
 	}
 	log.Info("embedded broker started", "listen", b.Addr(), "data_dir", e.DataDir)
 	return b, nil
-}
-
-// supervisor runs connectors, restarting them after retryable errors.
-type supervisor struct {
-	env   connector.Env
-	log   *slog.Logger
-	mu    sync.Mutex
-	ready map[string]func() error
-}
-
-func (s *supervisor) readiness() map[string]error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]error, len(s.ready))
-	for n, f := range s.ready {
-		out[n] = f()
-	}
-	return out
-}
-
-func (s *supervisor) setReady(name string, f func() error) {
-	s.mu.Lock()
-	s.ready[name] = f
-	s.mu.Unlock()
-}
-
-func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
-	factory := connectors.Builtin[cfg.Type]
-	if factory == nil {
-		return fmt.Errorf("connector %s: unknown type %q", cfg.Name, cfg.Type)
-	}
-	log := s.log.With("connector", cfg.Name)
-	up := s.env.Metrics.ConnectorUp.WithLabelValues(s.env.Config.Name, cfg.Name)
-	backoff := time.Second
-	for {
-		c, err := factory(cfg, s.env)
-		if err != nil {
-			return fmt.Errorf("connector %s: %w", cfg.Name, err)
-		}
-		s.setReady(cfg.Name, c.Ready)
-		up.Set(1)
-		started := time.Now()
-		err = c.Run(ctx)
-		up.Set(0)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err == nil {
-			err = errors.New("stopped without an error")
-		}
-		s.setReady(cfg.Name, func() error { return err })
-		if connector.IsFatal(err) {
-			return fmt.Errorf("connector %s: %w", cfg.Name, err)
-		}
-		s.env.Metrics.Errors.WithLabelValues(s.env.Config.Name, cfg.Name, "run").Inc()
-		if time.Since(started) > time.Minute {
-			backoff = time.Second
-		}
-		log.Error("connector failed; restarting from its checkpoint", "err", err, "in", backoff)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 30*time.Second)
-	}
 }

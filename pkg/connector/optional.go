@@ -68,14 +68,24 @@ type Status struct {
 	Details               map[string]any  `json:"details,omitempty"`
 }
 
-// Position is a binlog position.
+// Position is a source's binlog position. File/Pos/GTID are the recorded
+// position (where a restart resumes); Read* the end of the last transaction
+// read (recorded once Kafka acknowledged it), never behind the recorded one.
 type Position struct {
 	File string `json:"file"`
 	Pos  uint32 `json:"pos"`
 	GTID string `json:"gtid,omitempty"`
+
+	ReadFile string `json:"read_file,omitempty"`
+	ReadPos  uint32 `json:"read_pos,omitempty"`
+	ReadGTID string `json:"read_gtid,omitempty"`
+
 	// ServerFile/ServerPos: the server's current end of binlog, when known.
 	ServerFile string `json:"server_file,omitempty"`
 	ServerPos  uint32 `json:"server_pos,omitempty"`
+	// BehindBytes is the binlog between the recorded position and the
+	// server's end (SHOW BINARY LOGS); -1 when unknown.
+	BehindBytes int64 `json:"behind_bytes"`
 }
 
 // PartitionStatus is a consumer's standing on one topic partition.
@@ -92,4 +102,7 @@ type SnapshotStatus struct {
 	State     string `json:"state"` // running, done
 	RowsDone  int64  `json:"rows_done"`
 	RowsTotal int64  `json:"rows_total"` // estimate
+	Table     string `json:"table,omitempty"`
+	// SecondsLeft estimates the time to finish from the rate so far.
+	SecondsLeft *float64 `json:"seconds_left,omitempty"`
 }

@@ -22,6 +22,11 @@ func (t Topics) Schema() string { return "_sluice." + t.Pipeline + "." + t.Sourc
 // Offsets returns the compacted topic that holds the source's position.
 func (t Topics) Offsets() string { return "_sluice." + t.Pipeline + "." + t.Source + ".offsets" }
 
+// StatusTopic returns the compacted topic where the processes of a pipeline
+// announce themselves and where their connectors stand (sluice status):
+// "_sluice.<pipeline>.status", one record per connector name.
+func StatusTopic(pipeline string) string { return "_sluice." + pipeline + ".status" }
+
 // PartitionFor returns the partition of a message key among n partitions:
 // FNV-1a of the key bytes modulo n. Readers and writers must agree on it, so
 // it is the only place the rule lives.
