@@ -1,6 +1,6 @@
--- replica-init.sql: run once by the mariadb image when the `replica` volume is
+-- replica-init.sql: run once by the mysql image when the `replica` volume is
 -- empty. The image has already created `sluice`@`%` from
--- MARIADB_USER/MARIADB_PASSWORD, without privileges; this file grants what
+-- MYSQL_USER/MYSQL_PASSWORD, without privileges; this file grants what
 -- sluice's mysql-sink needs: CREATE for the checkpoint database
 -- (checkpoint_db) and, with create_tables, the replicated databases and
 -- tables; SELECT, INSERT, UPDATE and DELETE to apply changes and keep its

@@ -1,12 +1,15 @@
--- source-init.sql: run once by the mariadb image when the `source` volume is
+-- source-init.sql: run once by the mysql image when the `source` volume is
 -- empty (/docker-entrypoint-initdb.d). The image has already created the user
--- `sluice`@`%` from MARIADB_USER/MARIADB_PASSWORD, without privileges; this
--- file grants it exactly what sluice's mysql-source needs, and creates a small
--- demo database to capture.
+-- `sluice`@`%` from MYSQL_USER/MYSQL_PASSWORD, without privileges; this file
+-- grants it exactly what sluice's mysql-source needs, and creates a small
+-- demo database to capture. The server runs with gtid_mode=ON and
+-- enforce_gtid_consistency=ON: every statement here is GTID-safe.
 
--- Read the binlog as a replica does, and SHOW MASTER STATUS / SHOW BINARY LOGS
--- (on MariaDB 10.5+ REPLICATION CLIENT is the alias of BINLOG MONITOR).
-GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'sluice'@'%';
+-- Read the binlog as a replica does, and SHOW MASTER STATUS / SHOW BINARY
+-- LOGS (on MariaDB 10.5+ REPLICATION CLIENT is the alias of BINLOG MONITOR).
+-- RELOAD: MySQL only, for the brief FLUSH TABLES WITH READ LOCK that pins a
+-- consistent position for the first snapshot (MariaDB needs no lock).
+GRANT REPLICATION SLAVE, REPLICATION CLIENT, RELOAD ON *.* TO 'sluice'@'%';
 -- Snapshot, SHOW CREATE TABLE and primary keys of the captured tables only.
 GRANT SELECT ON `shop`.* TO 'sluice'@'%';
 
