@@ -57,6 +57,7 @@ type txBuilder struct {
 	tabOrd []string
 	snap   bool
 	trunc  []string
+	ddl    *event.DDL
 }
 
 func newPublisher(c *kafka.Client, topics event.Topics, partitions int, m *metrics.Metrics, labels [2]string) *publisher {
@@ -91,6 +92,10 @@ func (p *publisher) InTx() bool { return p.tx != nil }
 
 // Truncate asks sinks to empty tables before this transaction's rows.
 func (p *publisher) Truncate(tables []string) { p.tx.trunc = append(p.tx.trunc, tables...) }
+
+// SetDDL makes the open transaction a schema change: its marker carries
+// ddl and sinks apply it as a barrier.
+func (p *publisher) SetDDL(ddl *event.DDL) { p.tx.ddl = ddl }
 
 // Add queues one change of the open transaction. It fills in the
 // transaction block.
@@ -137,7 +142,7 @@ func (p *publisher) Commit(pos event.Position, tsMs int64) error {
 	p.tx = nil
 	p.committed = pos
 	p.stat.setRead(pos)
-	if tx == nil || (tx.total == 0 && len(tx.trunc) == 0) {
+	if tx == nil || (tx.total == 0 && len(tx.trunc) == 0 && tx.ddl == nil) {
 		if p.rowCount == 0 && len(p.markers) == 0 {
 			p.acked = pos // nothing in flight: the position may move on
 		}
@@ -145,7 +150,7 @@ func (p *publisher) Commit(pos event.Position, tsMs int64) error {
 	}
 	p.committedSeq = tx.seq
 	m := event.TxMarker{Status: "END", ID: tx.id, TsMs: tsMs, EventCount: tx.total, Seq: tx.seq,
-		Position: pos, Truncate: tx.trunc, Snapshot: tx.snap}
+		Position: pos, Truncate: tx.trunc, Snapshot: tx.snap, DDL: tx.ddl}
 	for _, t := range tx.tabOrd {
 		m.DataCollections = append(m.DataCollections, event.DataCollection{DataCollection: t, EventCount: tx.perTab[t]})
 	}

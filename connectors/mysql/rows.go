@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-mysql-org/go-mysql/replication"
 
+	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/value"
 )
@@ -61,18 +62,33 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 	}
 	def := st.s.tables[schema+"."+table]
 	if def == nil {
-		// A table created after start that matches the patterns.
+		// A selected table the schema history does not know (it follows
+		// CREATE TABLE, so this is one it could not see): read it now.
+		st.s.log.Warn("rows of a table missing from the schema history: its definition is read as of now", "table", schema+"."+table, "position", where)
+		n, err := event.BinlogFileNumber(st.file)
+		if err != nil {
+			return err
+		}
 		d, err := loadTable(ctx, st.s.db, schema, table)
 		if err != nil {
 			return fmt.Errorf("binlog %s: %w", where, err)
 		}
-		if err := st.s.publishSchema(ctx, d); err != nil {
+		if err := st.s.publishSchema(ctx, d, event.MakeSeq(n, uint64(st.txStart), 0)); err != nil {
 			return err
 		}
 		st.s.tables[d.Name()] = d
 		def = d
 	}
+	if len(def.PrimaryKey) == 0 {
+		return &connector.Fatal{Err: fmt.Errorf("binlog %s: table %s has no primary key: sluice keys every message and upserts by primary key; "+
+			"add one or leave the table out of tables:", where, def.Name())}
+	}
 	idx, ok := binlogColumns(def, int(e.ColumnCount))
+	if ok {
+		if err := checkTableMap(def, idx, e.Table); err != nil {
+			return &connector.Fatal{Err: fmt.Errorf("binlog %s: %w", where, err)}
+		}
+	}
 	if !ok {
 		return fmt.Errorf("binlog %s: %s has %d columns in the binlog but %d in its definition: its schema changed "+
 			"in a way sluice cannot map yet; stopping instead of decoding rows with the wrong columns", where, def.Name(), e.ColumnCount, len(def.Columns))

@@ -26,10 +26,11 @@ type Sink struct {
 	db      *sql.DB
 	ckTable string // quoted checkpoint table
 
-	defs       map[string]*event.TableDef // "db.table" -> definition from the schema topic
+	hist       map[string][]schemaVersion // "db.table" -> its schema history, by seq
 	schemaNext int64                      // next offset to read on the schema topic
 	lastSchema time.Time
 	created    map[string]bool // replica tables known to exist
+	ddlReady   bool            // <checkpoint_db>.sluice_ddl exists
 
 	txReader *kafka.PartitionReader
 	readers  map[topicPartition]*kafka.PartitionReader
@@ -51,7 +52,7 @@ func NewSink(cfg *config.Connector, env connector.Env) (connector.Connector, err
 		log:     env.Logger.With("connector", cfg.Name),
 		labels:  [2]string{env.Config.Name, cfg.Name},
 		key:     env.Config.Name + "/" + cfg.Name,
-		defs:    map[string]*event.TableDef{},
+		hist:    map[string][]schemaVersion{},
 		created: map[string]bool{},
 		readers: map[topicPartition]*kafka.PartitionReader{},
 		offsets: map[topicPartition]int64{},
@@ -135,60 +136,6 @@ func (s *Sink) waitForSource(ctx context.Context) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-}
-
-// refreshSchemas reads the schema topic from where it stopped to its end.
-func (s *Sink) refreshSchemas(ctx context.Context) error {
-	s.lastSchema = time.Now()
-	topic := s.topics.Schema()
-	_, end, err := s.env.Kafka.Offsets(ctx, topic, 0)
-	if err != nil || end <= s.schemaNext {
-		return err
-	}
-	r, err := s.env.Kafka.NewPartitionReader(ctx, topic, 0, s.schemaNext)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	for r.Next() < end {
-		rec, err := r.Fetch(ctx)
-		if err != nil {
-			return err
-		}
-		sr, err := event.DecodeSchemaRecord(rec.Value)
-		if err != nil {
-			return fmt.Errorf("%s/0 offset %d: %w", topic, rec.Offset, err)
-		}
-		def := sr.Table
-		if old := s.defs[def.Name()]; old == nil || old.CreateSQL != def.CreateSQL {
-			delete(s.created, def.Name())
-		}
-		s.defs[def.Name()] = &def
-	}
-	s.schemaNext = end
-	return nil
-}
-
-// table returns the definition of name, reading new schema records if it
-// is not known yet.
-func (s *Sink) table(ctx context.Context, name string) (*event.TableDef, error) {
-	if d := s.defs[name]; d != nil {
-		return d, nil
-	}
-	for i := 0; i < 100; i++ {
-		if err := s.refreshSchemas(ctx); err != nil {
-			return nil, err
-		}
-		if d := s.defs[name]; d != nil {
-			return d, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return nil, fmt.Errorf("no definition of %s on %s: the source must publish it before its rows", name, s.topics.Schema())
 }
 
 func (s *Sink) reader(ctx context.Context, tp topicPartition) (*kafka.PartitionReader, error) {

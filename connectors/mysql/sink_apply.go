@@ -67,6 +67,9 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 			return err
 		}
 	}
+	if b.ddl {
+		return s.applyDDL(ctx, b)
+	}
 	if err := s.ensureTables(ctx, b); err != nil {
 		return err
 	}
@@ -78,8 +81,7 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	counts := map[[2]string]int{}
 	for _, t := range b.txs {
 		for _, name := range t.marker.Truncate {
-			def := s.defs[name]
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+quoteTable(def.DB, def.Table)); err != nil {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+s.target(name)); err != nil {
 				return fmt.Errorf("sink %s: empty %s before restarted snapshot: %w", s.cfg.Name, name, err)
 			}
 		}
@@ -141,7 +143,10 @@ func (s *Sink) saveOffsets(ctx context.Context, tx *sql.Tx, b *batch) error {
 func (s *Sink) applyChanges(ctx context.Context, tx *sql.Tx, changes []*event.Change, counts map[[2]string]int) error {
 	for i := 0; i < len(changes); {
 		ch := changes[i]
-		def := s.defs[ch.Table()]
+		def := s.defAt(ch.Table(), ch.Transaction.Seq)
+		if def == nil {
+			return fmt.Errorf("no definition of %s at seq %s in the schema history", ch.Table(), ch.Transaction.Seq)
+		}
 		counts[[2]string{ch.Table(), string(ch.Op)}]++
 		switch ch.Op {
 		case event.OpDelete:
@@ -161,7 +166,7 @@ func (s *Sink) applyChanges(ctx context.Context, tx *sql.Tx, changes []*event.Ch
 			}
 			i = j
 		case event.OpTruncate:
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+quoteTable(def.DB, def.Table)); err != nil {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+s.target(def.Name())); err != nil {
 				return fmt.Errorf("truncate %s: %w", def.Name(), err)
 			}
 			i++
@@ -202,7 +207,7 @@ func (s *Sink) upsert(ctx context.Context, tx *sql.Tx, def *event.TableDef, rows
 			args = append(args, a)
 		}
 	}
-	q := "INSERT INTO " + quoteTable(def.DB, def.Table) + " (" + strings.Join(names, ", ") + ") VALUES " +
+	q := "INSERT INTO " + s.target(def.Name()) + " (" + strings.Join(names, ", ") + ") VALUES " +
 		strings.TrimSuffix(strings.Repeat(one+", ", len(rows)), ", ") +
 		" ON DUPLICATE KEY UPDATE " + strings.Join(updates, ", ")
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
@@ -226,7 +231,7 @@ func (s *Sink) delete(ctx context.Context, tx *sql.Tx, def *event.TableDef, ch *
 		}
 		args[i] = a
 	}
-	q := "DELETE FROM " + quoteTable(def.DB, def.Table) + " WHERE " + strings.Join(conds, " AND ")
+	q := "DELETE FROM " + s.target(def.Name()) + " WHERE " + strings.Join(conds, " AND ")
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("delete from %s at %s:%d: %w", def.Name(), ch.Source.File, ch.Source.Pos, err)
 	}
@@ -237,12 +242,12 @@ func (s *Sink) delete(ctx context.Context, tx *sql.Tx, def *event.TableDef, ch *
 func (s *Sink) ensureTables(ctx context.Context, b *batch) error {
 	for _, t := range b.txs {
 		for _, name := range t.marker.Truncate {
-			if err := s.ensureTable(ctx, name); err != nil {
+			if err := s.ensureTable(ctx, name, t.marker.Seq); err != nil {
 				return err
 			}
 		}
 		for _, dc := range t.marker.DataCollections {
-			if err := s.ensureTable(ctx, dc.DataCollection); err != nil {
+			if err := s.ensureTable(ctx, dc.DataCollection, t.marker.Seq); err != nil {
 				return err
 			}
 		}
@@ -252,11 +257,11 @@ func (s *Sink) ensureTables(ctx context.Context, b *batch) error {
 
 var createTableRe = regexp.MustCompile("(?is)^CREATE\\s+TABLE\\s+`(?:[^`]|``)+`")
 
-func (s *Sink) ensureTable(ctx context.Context, name string) error {
+func (s *Sink) ensureTable(ctx context.Context, name string, seq event.Seq) error {
 	if s.created[name] {
 		return nil
 	}
-	def, err := s.table(ctx, name)
+	def, err := s.table(ctx, name, seq)
 	if err != nil {
 		return err
 	}
@@ -265,8 +270,9 @@ func (s *Sink) ensureTable(ctx context.Context, name string) error {
 		if !createTableRe.MatchString(create) {
 			return fmt.Errorf("sink %s: cannot create %s: unexpected definition %.60q", s.cfg.Name, name, create)
 		}
-		create = createTableRe.ReplaceAllLiteralString(create, "CREATE TABLE IF NOT EXISTS "+quoteTable(def.DB, def.Table))
-		for _, q := range []string{"CREATE DATABASE IF NOT EXISTS " + quoteIdent(def.DB), create} {
+		db, table := s.route(def.DB, def.Table)
+		create = createTableRe.ReplaceAllLiteralString(create, "CREATE TABLE IF NOT EXISTS "+quoteTable(db, table))
+		for _, q := range []string{"CREATE DATABASE IF NOT EXISTS " + quoteIdent(db), create} {
 			if _, err := s.db.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("sink %s: create %s on the replica: %w", s.cfg.Name, name, err)
 			}

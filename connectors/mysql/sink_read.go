@@ -33,7 +33,8 @@ type batch struct {
 	offsets map[topicPartition]int64 // next offsets of data partitions read
 	applied event.Seq
 	rows    int
-	skipped int // duplicate rows and markers passed over
+	skipped int  // duplicate rows and markers passed over
+	ddl     bool // the batch is one DDL marker (txs[0].marker.DDL)
 }
 
 // nextBatch blocks for one transaction, then adds the ones already
@@ -61,6 +62,15 @@ func (s *Sink) nextBatch(ctx context.Context) (*batch, error) {
 			b.skipped++
 			s.env.Metrics.SinkDuplicates.WithLabelValues(s.labels[0], s.labels[1]).Inc()
 			continue
+		}
+		if pm.m.DDL != nil { // a barrier: applied alone, after what came before
+			if len(b.txs) > 0 {
+				s.pending = pm
+				return b, nil
+			}
+			b.txs = append(b.txs, txRows{marker: pm.m})
+			b.txNext, b.applied, b.ddl = pm.offset+1, pm.m.Seq, true
+			return b, nil
 		}
 		if len(b.txs) > 0 && b.rows+int(pm.m.EventCount) > s.cfg.BatchRows {
 			s.pending = pm // starts the next batch
@@ -100,7 +110,7 @@ func (s *Sink) nextMarker(ctx context.Context) (*pendingMarker, error) {
 func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows, error) {
 	tx := txRows{marker: m}
 	for _, t := range m.Truncate {
-		if _, err := s.table(ctx, t); err != nil {
+		if _, err := s.table(ctx, t, m.Seq); err != nil {
 			return tx, err
 		}
 	}

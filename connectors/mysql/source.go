@@ -42,7 +42,8 @@ type Source struct {
 	info   *serverInfo
 	store  *checkpoint.Store
 	pub    *publisher
-	tables map[string]*event.TableDef // "db.table" -> definition
+	tables map[string]*event.TableDef // "db.table" -> definition at the reader's position
+	schema *schemaState               // applies DDL to tables; set by initSchema
 	state  checkpoint.SourceState     // last saved
 	stat   sourceStatus               // what Status reports
 
@@ -84,14 +85,11 @@ func (s *Source) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.loadTables(ctx); err != nil {
+	if err := s.initSchema(ctx, st); err != nil {
 		return err
 	}
 	s.pub = newPublisher(s.env.Kafka, s.topics, s.env.Config.Kafka.Partitions, s.env.Metrics, s.labels)
 	defer s.startStatus(ctx)()
-	if err := s.publishSchemas(ctx, st); err != nil {
-		return err
-	}
 	pos, err := s.startPosition(ctx, st)
 	if err != nil {
 		return err
@@ -117,51 +115,10 @@ func (s *Source) ensureControlTopics(ctx context.Context) error {
 	return nil
 }
 
-// loadTables reads the definitions of every selected table.
-func (s *Source) loadTables(ctx context.Context) error {
-	names, err := listTables(ctx, s.db, s.filter)
-	if err != nil {
-		return err
-	}
-	if len(names) == 0 {
-		s.log.Warn("no table matches tables:", "patterns", s.cfg.Tables)
-	}
-	for _, n := range names {
-		def, err := loadTable(ctx, s.db, n[0], n[1])
-		if err != nil {
-			return &connector.Fatal{Err: fmt.Errorf("source %s: %w", s.cfg.Name, err)}
-		}
-		s.tables[def.Name()] = def
-	}
-	return nil
-}
-
-// publishSchemas writes the current definitions to the schema topic so a
-// sink can create the tables before their first rows arrive.
-func (s *Source) publishSchemas(ctx context.Context, st *checkpoint.SourceState) error {
-	var seq event.Seq
-	if st != nil {
-		seq = st.Seq
-	}
-	var recs []kafka.Record
-	for name, def := range s.tables {
-		b, err := jsonMarshal(event.SchemaRecord{Seq: seq, Table: *def})
-		if err != nil {
-			return err
-		}
-		recs = append(recs, kafka.Record{Key: []byte(name), Value: b})
-	}
-	if len(recs) == 0 {
-		return nil
-	}
-	_, err := s.env.Kafka.Produce(ctx, s.topics.Schema(), 0, recs)
-	return err
-}
-
 // publishSchema writes one definition to the schema topic and returns once
 // Kafka acknowledged it, so it precedes every row that needs it.
-func (s *Source) publishSchema(ctx context.Context, def *event.TableDef) error {
-	b, err := jsonMarshal(event.SchemaRecord{Seq: s.pub.committedSeq, Table: *def})
+func (s *Source) publishSchema(ctx context.Context, def *event.TableDef, seq event.Seq) error {
+	b, err := jsonMarshal(event.SchemaRecord{Seq: seq, Table: *def})
 	if err != nil {
 		return err
 	}

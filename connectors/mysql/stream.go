@@ -201,41 +201,10 @@ func (st *streamer) query(ctx context.Context, h *replication.EventHeader, e *re
 	}
 	// A DDL statement is a transaction of its own.
 	st.begin(h)
-	if err := st.ddl(ctx, string(e.Schema), q); err != nil {
-		return fmt.Errorf("binlog %s: after DDL %q: %w", st.where(h), q, err)
-	}
-	return st.commit(h)
-}
-
-// ddl refreshes the definitions of the selected tables of schema after a
-// DDL statement and publishes any that changed.
-// TODO(schema history): definitions are read as of now, not as of the
-// statement's position; correct only when the reader is caught up.
-func (st *streamer) ddl(ctx context.Context, schema, q string) error {
-	s := st.s
-	names, err := listTables(ctx, s.db, s.filter)
-	if err != nil {
+	if err := st.ddl(ctx, h, string(e.Schema), q); err != nil {
 		return err
 	}
-	var changed []*event.TableDef
-	for _, n := range names {
-		def, err := loadTable(ctx, s.db, n[0], n[1])
-		if err != nil {
-			return err
-		}
-		old := s.tables[def.Name()]
-		if old == nil || old.CreateSQL != def.CreateSQL {
-			s.tables[def.Name()] = def
-			changed = append(changed, def)
-		}
-	}
-	for _, def := range changed {
-		s.log.Info("table definition changed", "table", def.Name(), "statement", q)
-		if err := s.publishSchema(ctx, def); err != nil {
-			return err
-		}
-	}
-	return nil
+	return st.commit(h)
 }
 
 func (st *streamer) position(pos uint64) event.Position {

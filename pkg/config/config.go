@@ -54,12 +54,14 @@ type Connector struct {
 	Snapshot          string   // "initial" (copy existing rows first) or "never"
 	SnapshotChunkSize int      // rows per snapshot query
 	Flavor            string   // "auto", "mysql" or "mariadb"
+	SkipDDL           []string // "file:pos" of DDL statements the reader passes over (skip_ddl)
 
 	// mysql-sink only:
-	Source       string // name of the mysql-source connector whose changes this sink applies
-	BatchRows    int    // most rows per replica commit
-	CheckpointDB string // database of the sink's checkpoint table on the replica
-	CreateTables *bool  // create missing databases and tables on the replica
+	Source       string  // name of the mysql-source connector whose changes this sink applies
+	BatchRows    int     // most rows per replica commit
+	CheckpointDB string  // database of the sink's checkpoint table on the replica
+	Routes       []Route // source db.table to replica db.table, in file order (routes)
+	CreateTables *bool   // create missing databases and tables on the replica
 
 	Line int // YAML line where this connector starts; not a key (0 when built in code)
 }

@@ -102,6 +102,7 @@ func (d *decoder) connector(path string, n *yaml.Node, c *Connector) {
 		"tables":              d.strsInto(&c.Tables),
 		"snapshot":            d.strInto(&c.Snapshot),
 		"snapshot_chunk_size": d.intInto(&c.SnapshotChunkSize, 1, maxChunkOrBatch),
+		"skip_ddl":            d.strsInto(&c.SkipDDL),
 		"flavor":              d.strInto(&c.Flavor),
 	}
 	sink := keys{
@@ -109,6 +110,7 @@ func (d *decoder) connector(path string, n *yaml.Node, c *Connector) {
 		"batch_rows":    d.intInto(&c.BatchRows, 1, maxChunkOrBatch),
 		"checkpoint_db": d.strInto(&c.CheckpointDB),
 		"create_tables": d.boolInto(&c.CreateTables),
+		"routes":        func(p string, v *yaml.Node) { d.routes(p, v, &c.Routes) },
 	}
 	var foreign map[string]string
 	switch c.Type {

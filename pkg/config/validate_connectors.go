@@ -42,19 +42,20 @@ func (v *validator) connectors(c *Config) {
 func (v *validator) connector(p string, c *Config, cn *Connector) {
 	typed := v.connType(p+".type", cn)
 	v.dsn(p+".dsn", cn)
+	v.ddlKeys(p, cn)
 	switch {
 	case !typed:
 	case cn.IsSource():
 		v.source(p, cn)
 		v.foreign(p, cn, TypeMySQLSink, map[string]bool{
 			"source": cn.Source != "", "batch_rows": cn.BatchRows != 0,
-			"checkpoint_db": cn.CheckpointDB != "", "create_tables": cn.CreateTables != nil,
+			"checkpoint_db": cn.CheckpointDB != "", "create_tables": cn.CreateTables != nil, "routes": cn.Routes != nil,
 		})
 	default:
 		v.sink(p, c, cn)
 		v.foreign(p, cn, TypeMySQLSource, map[string]bool{
 			"server_id": cn.ServerID != 0, "tables": cn.Tables != nil, "snapshot": cn.Snapshot != "",
-			"snapshot_chunk_size": cn.SnapshotChunkSize != 0, "flavor": cn.Flavor != "",
+			"snapshot_chunk_size": cn.SnapshotChunkSize != 0, "flavor": cn.Flavor != "", "skip_ddl": cn.SkipDDL != nil,
 		})
 	}
 }

@@ -52,6 +52,8 @@ type TxMarker struct {
 	Truncate []string `json:"truncate,omitempty"`
 	// Snapshot is true for the chunks of an initial snapshot.
 	Snapshot bool `json:"snapshot,omitempty"`
+	// DDL is set on the marker of a schema change, which carries no rows.
+	DDL *DDL `json:"ddl,omitempty"`
 }
 
 // Encode returns the JSON encoding of m.

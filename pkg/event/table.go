@@ -48,11 +48,23 @@ func (t *TableDef) Column(name string) *Column {
 	return nil
 }
 
-// SchemaRecord is the value of a message on the schema topic: a table
-// definition in force from Seq on.
+// SchemaRecord is the value of a message on the schema topic, the source's
+// schema history: a table definition in force from Seq on. Definitions read
+// from the server at first start (or for a table seen for the first time)
+// have no Statement; every DDL of a selected table adds one record per table
+// it changed, with the statement and its binlog position. The topic keeps
+// every record forever, so history can be rebuilt as of any position.
 type SchemaRecord struct {
 	Seq   Seq      `json:"seq"`
 	Table TableDef `json:"table"`
+	// Dropped says the table does not exist from Seq on (Table then holds
+	// only its name).
+	Dropped bool `json:"dropped,omitempty"`
+	// Statement is the DDL that produced this definition, Schema the
+	// session's default database and Position where the statement ends.
+	Statement string    `json:"statement,omitempty"`
+	Schema    string    `json:"schema,omitempty"`
+	Position  *Position `json:"position,omitempty"`
 }
 
 // DecodeSchemaRecord parses a schema-topic message value.
@@ -61,7 +73,7 @@ func DecodeSchemaRecord(b []byte) (*SchemaRecord, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("decode schema record: %w", err)
 	}
-	if r.Table.DB == "" || r.Table.Table == "" || len(r.Table.Columns) == 0 {
+	if r.Table.DB == "" || r.Table.Table == "" || (len(r.Table.Columns) == 0 && !r.Dropped) {
 		return nil, fmt.Errorf("decode schema record: table name or columns missing")
 	}
 	return &r, nil

@@ -1,0 +1,158 @@
+package mysql
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
+)
+
+func newTestState(t *testing.T, creates ...string) *schemaState {
+	t.Helper()
+	ss := &schemaState{filter: tableFilter{"shop.*", "shop2.*"}, mariadb: true, tables: map[string]*event.TableDef{},
+		charsets: map[string]string{}, serverCharset: "latin1"}
+	for _, q := range creates {
+		mustApply(t, ss, q)
+	}
+	return ss
+}
+
+func mustApply(t *testing.T, ss *schemaState, q string) *ddlChange {
+	t.Helper()
+	stmts, err := parseSQL(q)
+	if err != nil {
+		t.Fatalf("parse %q: %v", q, err)
+	}
+	ch, err := ss.applyDDL(stmts[0], "shop")
+	if err != nil {
+		t.Fatalf("apply %q: %v", q, err)
+	}
+	return ch
+}
+
+// cols renders a table's columns as "name type charset [gen]" for comparison.
+func cols(def *event.TableDef) string {
+	var out []string
+	for _, c := range def.Columns {
+		s := c.Name + " " + c.ColumnType
+		if c.Charset != "" {
+			s += " " + c.Charset
+		}
+		if !c.Nullable {
+			s += " notnull"
+		}
+		if c.Generated != "" {
+			s += " gen"
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, ", ")
+}
+
+func TestApplyDDL(t *testing.T) {
+	base := "CREATE TABLE t (id INT NOT NULL, a VARCHAR(10), b DECIMAL(10,2), PRIMARY KEY (id)) DEFAULT CHARSET=utf8mb4"
+	cases := []struct {
+		name  string
+		stmts []string
+		table string
+		cols  string
+		pk    []string
+	}{
+		{"create", nil, "shop.t", "id int notnull, a varchar(10) utf8mb4, b decimal(10,2)", []string{"id"}},
+		{"add column after", []string{"ALTER TABLE t ADD COLUMN c ENUM('x','y,z') NOT NULL AFTER id"}, "shop.t",
+			"id int notnull, c enum('x','y,z') utf8mb4 notnull, a varchar(10) utf8mb4, b decimal(10,2)", []string{"id"}},
+		{"add first and last", []string{"ALTER TABLE shop.t ADD c DATETIME(3) FIRST, ADD d BIGINT UNSIGNED"}, "shop.t",
+			"c datetime(3), id int notnull, a varchar(10) utf8mb4, b decimal(10,2), d bigint(20) unsigned", []string{"id"}},
+		{"drop column", []string{"ALTER TABLE t DROP COLUMN a"}, "shop.t", "id int notnull, b decimal(10,2)", []string{"id"}},
+		{"modify keeps place", []string{"ALTER TABLE t MODIFY a TEXT CHARACTER SET latin1"}, "shop.t",
+			"id int notnull, a text latin1, b decimal(10,2)", []string{"id"}},
+		{"change renames", []string{"ALTER TABLE t CHANGE a a2 VARCHAR(20) NOT NULL"}, "shop.t",
+			"id int notnull, a2 varchar(20) utf8mb4 notnull, b decimal(10,2)", []string{"id"}},
+		{"rename column", []string{"ALTER TABLE t RENAME COLUMN b TO b2"}, "shop.t",
+			"id int notnull, a varchar(10) utf8mb4, b2 decimal(10,2)", []string{"id"}},
+		{"primary key change", []string{"ALTER TABLE t MODIFY a VARCHAR(10) NOT NULL", "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, a)"}, "shop.t",
+			"id int notnull, a varchar(10) utf8mb4 notnull, b decimal(10,2)", []string{"id", "a"}},
+		{"indexes do not touch columns", []string{"ALTER TABLE t ADD INDEX ia (a)", "ALTER TABLE t DROP INDEX ia", "CREATE INDEX ib ON t (b)"}, "shop.t",
+			"id int notnull, a varchar(10) utf8mb4, b decimal(10,2)", []string{"id"}},
+		{"rename table", []string{"RENAME TABLE t TO t2"}, "shop.t2", "id int notnull, a varchar(10) utf8mb4, b decimal(10,2)", []string{"id"}},
+		{"alter rename", []string{"ALTER TABLE t RENAME TO shop.t3, ADD z INT"}, "shop.t3",
+			"id int notnull, a varchar(10) utf8mb4, b decimal(10,2), z int(11)", []string{"id"}},
+		{"like", []string{"CREATE TABLE t4 LIKE t", "ALTER TABLE t4 ADD w JSON"}, "shop.t4",
+			"id int notnull, a varchar(10) utf8mb4, b decimal(10,2), w longtext utf8mb4", []string{"id"}},
+		{"database charset", []string{"CREATE DATABASE shop2 CHARACTER SET cp1251", "CREATE TABLE shop2.u (id INT PRIMARY KEY, s CHAR(3), g INT AS (id+1) VIRTUAL)"}, "shop2.u",
+			"id int(11) notnull, s char(3) cp1251, g int(11) gen", []string{"id"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ss := newTestState(t, base)
+			for _, q := range tc.stmts {
+				mustApply(t, ss, q)
+			}
+			def := ss.tables[tc.table]
+			if def == nil {
+				t.Fatalf("no %s; have %v", tc.table, ss.tables)
+			}
+			if got := strings.ReplaceAll(cols(def), "int(11)", "int"); got != strings.ReplaceAll(tc.cols, "int(11)", "int") {
+				t.Errorf("columns\n got  %s\n want %s", got, tc.cols)
+			}
+			if !reflect.DeepEqual(def.PrimaryKey, tc.pk) {
+				t.Errorf("primary key %v, want %v", def.PrimaryKey, tc.pk)
+			}
+			if _, err := createStmt(def); err != nil {
+				t.Errorf("CreateSQL does not parse back: %v\n%s", err, def.CreateSQL)
+			}
+		})
+	}
+}
+
+func TestApplyDDLDropsAndScope(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE t (id INT PRIMARY KEY)", "CREATE TABLE u (id INT PRIMARY KEY)")
+	if ch := mustApply(t, ss, "CREATE TABLE other.x (id INT PRIMARY KEY)"); ch.relevant || ss.tables["other.x"] != nil {
+		t.Errorf("unselected table entered the history: %+v", ch)
+	}
+	if ch := mustApply(t, ss, "DROP TABLE IF EXISTS t, other.x"); !reflect.DeepEqual(ch.dropped, []string{"shop.t"}) {
+		t.Errorf("dropped %v", ch.dropped)
+	}
+	if ch := mustApply(t, ss, "TRUNCATE u"); !reflect.DeepEqual(ch.truncated, []string{"shop.u"}) {
+		t.Errorf("truncated %v", ch.truncated)
+	}
+	if ch := mustApply(t, ss, "DROP DATABASE shop"); !ch.relevant || len(ss.tables) != 0 || !reflect.DeepEqual(ch.databases, []string{"shop"}) {
+		t.Errorf("drop database: %+v, left %v", ch, ss.tables)
+	}
+	if ch := mustApply(t, ss, "CREATE DATABASE shop"); !ch.relevant {
+		t.Errorf("create database not relevant")
+	}
+	if ch := mustApply(t, ss, "GRANT SELECT ON shop.* TO u"); ch.relevant {
+		t.Errorf("grant relevant")
+	}
+}
+
+func TestApplyDDLErrors(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE t (id INT PRIMARY KEY, a INT)")
+	for _, q := range []string{
+		"ALTER TABLE t DROP COLUMN nope",
+		"ALTER TABLE missing ADD x INT",
+		"ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4",
+		"RENAME TABLE other.x TO shop.x",
+		"CREATE TABLE y LIKE other.x",
+	} {
+		stmts, err := parseSQL(q)
+		if err != nil {
+			t.Fatalf("parse %q: %v", q, err)
+		}
+		if _, err := ss.applyDDL(stmts[0], "shop"); err == nil {
+			t.Errorf("%q: no error", q)
+		}
+	}
+	for _, q := range []string{"CREATE TABLE t (id INET6 PRIMARY KEY)", "ALTER TABLE t ADD COLUMN x INT", "CREATE OR REPLACE TABLE t (id INT)"} {
+		if !looksLikeTableDDL(q) {
+			t.Errorf("%q not recognised as DDL", q)
+		}
+	}
+	for _, q := range []string{"CREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW SET @a = 1", "CREATE USER u", "INSERT INTO t VALUES (1)"} {
+		if looksLikeTableDDL(q) {
+			t.Errorf("%q recognised as table DDL", q)
+		}
+	}
+}

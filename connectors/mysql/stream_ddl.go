@@ -1,0 +1,118 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/sluice-cdc/sluice/pkg/connector"
+	"github.com/sluice-cdc/sluice/pkg/event"
+)
+
+// ddl applies a statement of the binlog to the schema history: the tables'
+// definitions in memory, the history topic, and, for a statement that
+// touched selected tables or databases, a DDL marker that sinks apply as a
+// barrier. A statement that cannot be parsed or applied stops the reader
+// (connector.Fatal) with its position, unless skip_ddl names that position.
+func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema, q string) error {
+	s := st.s
+	where := st.where(h)
+	if slices.Contains(s.cfg.SkipDDL, where) {
+		s.log.Warn("DDL skipped by skip_ddl: neither the schema history nor the replicas apply it", "position", where, "statement", q)
+		return nil
+	}
+	fail := func(what string, err error) error {
+		return &connector.Fatal{Err: fmt.Errorf("source %s: binlog %s: %s DDL %q: %w; the reader stops here. "+
+			"Fix the cause, or add skip_ddl: [%q] to connector %s to pass over this one statement "+
+			"(the schema history and the replicas then miss it)", s.cfg.Name, where, what, q, err, where, s.cfg.Name)}
+	}
+	stmts, err := parseSQL(q)
+	if err != nil {
+		if !looksLikeTableDDL(q) {
+			return nil // a routine, trigger, user or view statement: no table changes
+		}
+		return fail("cannot parse", err)
+	}
+	all := &ddlChange{}
+	for _, stmt := range stmts {
+		ch, err := s.schema.applyDDL(stmt, schema)
+		if err != nil {
+			return fail("cannot apply", err)
+		}
+		all.merge(ch)
+	}
+	if !all.relevant {
+		return nil
+	}
+	n, err := event.BinlogFileNumber(st.file)
+	if err != nil {
+		return err
+	}
+	seq := event.MakeSeq(n, uint64(st.txStart), 0)
+	if err := s.publishDDL(ctx, seq, st.position(uint64(h.LogPos)), schema, q, all); err != nil {
+		return fmt.Errorf("binlog %s: record DDL %q in the schema history: %w", where, q, err)
+	}
+	if err := st.ensurePubTx(); err != nil {
+		return err
+	}
+	d := &event.DDL{Statements: []string{q}, Schema: schema, Dropped: all.dropped, Renamed: all.renamed,
+		Truncated: all.truncated, Databases: all.databases}
+	for _, def := range all.changed {
+		d.Tables = append(d.Tables, *def)
+	}
+	s.pub.SetDDL(d)
+	s.log.Info("DDL applied to the schema history", "position", where, "statement", q,
+		"changed", len(all.changed), "dropped", len(all.dropped))
+	return nil
+}
+
+// merge adds what a later statement of the same event did.
+func (c *ddlChange) merge(o *ddlChange) {
+	c.relevant = c.relevant || o.relevant
+	c.changed = append(c.changed, o.changed...)
+	c.dropped = append(c.dropped, o.dropped...)
+	c.renamed = append(c.renamed, o.renamed...)
+	c.truncated = append(c.truncated, o.truncated...)
+	c.databases = append(c.databases, o.databases...)
+}
+
+// checkTableMap compares the column names and kinds a table-map event
+// carries (binlog_row_metadata=FULL) with the definition from the schema
+// history. Without that metadata there is nothing to compare. A mismatch
+// means the history went wrong: decoding would put values in the wrong
+// columns, so it is an error naming the table.
+func checkTableMap(def *event.TableDef, idx []int, tm *replication.TableMapEvent) error {
+	names := tm.ColumnNameString()
+	if len(names) == 0 {
+		return nil
+	}
+	if len(names) != len(idx) {
+		return fmt.Errorf("table %s: the binlog has %d columns %v, the schema history %d: the history does not match the server; "+
+			"stopping instead of decoding rows with the wrong columns", def.Name(), len(names), names, len(idx))
+	}
+	for i, ci := range idx {
+		c := &def.Columns[ci]
+		if !strings.EqualFold(names[i], c.Name) {
+			return fmt.Errorf("table %s: column %d is %q in the binlog but %q in the schema history: the history does not match the server; "+
+				"stopping instead of decoding rows with the wrong columns", def.Name(), i+1, names[i], c.Name)
+		}
+		if tm.IsNumericColumn(i) != isNumericType(c.DataType) {
+			return fmt.Errorf("table %s: column %s has binlog type %d, which does not match %q from the schema history; "+
+				"stopping instead of decoding rows with the wrong types", def.Name(), c.Name, tm.ColumnType[i], c.ColumnType)
+		}
+	}
+	return nil
+}
+
+// isNumericType matches go-mysql's TableMapEvent.IsNumericColumn.
+func isNumericType(dt string) bool {
+	switch dt {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "bool", "boolean",
+		"decimal", "numeric", "dec", "fixed", "float", "double", "real", "double precision", "year":
+		return true
+	}
+	return false
+}
