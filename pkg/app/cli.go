@@ -72,6 +72,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "text or json")
 	root.AddCommand(newRunCmd(g, stderr), newBrokerCmd(g, stderr), newVersionCmd(stdout))
 	// Each command of issue 3 adds itself on its own line below.
+	root.AddCommand(newVerifyCmd(g, stdout, stderr))
 	root.AddCommand(newStatusCmd(g, stdout, stderr))
 	root.AddCommand(newCheckCmd(g, stdout))
 	return root

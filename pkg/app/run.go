@@ -104,6 +104,7 @@ func run(ctx context.Context, cfg *config.Config, names []string, log *slog.Logg
 	defer cancel()
 	g, gctx := errgroup.WithContext(gctx)
 	g.Go(func() error { return srv.Serve(gctx) })
+	startVerifiers(gctx, g, env, selected) // verify.every: periodic verify of the sinks run here
 	for _, c := range selected {
 		g.Go(func() error {
 			err := sup.run(gctx, c)

@@ -14,6 +14,7 @@ type Config struct {
 	Kafka      Kafka       // the brokers, or the embedded broker when there are none
 	Admin      Admin       // the admin HTTP server (metrics, health)
 	Connectors []Connector // at least one, names unique
+	Verify     *Verify     // verify settings of every sink (`verify`); non-nil after ApplyDefaults
 	Path       string      // the file it was loaded from; not a YAML key
 
 	meta *meta // where each key was in the file; nil for a Config built in code
@@ -62,6 +63,7 @@ type Connector struct {
 	CheckpointDB string  // database of the sink's checkpoint table on the replica
 	Routes       []Route // source db.table to replica db.table, in file order (routes)
 	CreateTables *bool   // create missing databases and tables on the replica
+	Verify       *Verify // the top-level verify merged with this sink's own; non-nil after ApplyDefaults
 
 	Line int // YAML line where this connector starts; not a key (0 when built in code)
 }

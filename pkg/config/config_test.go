@@ -69,9 +69,11 @@ func TestLoadExample(t *testing.T) {
 		}, {
 			Name: "replica-1", Type: "mysql-sink", DSN: "root@tcp(127.0.0.1:3307)/",
 			Source: "shop-binlog", BatchRows: 5000, CheckpointDB: "sluice", CreateTables: &yes,
-			Line: 16,
+			Verify: &Verify{ChunkRows: DefaultVerifyChunkRows, MaxWait: DefaultVerifyMaxWait},
+			Line:   16,
 		}},
-		Path: file,
+		Verify: &Verify{ChunkRows: DefaultVerifyChunkRows, MaxWait: DefaultVerifyMaxWait},
+		Path:   file,
 	}
 	c.meta = nil
 	if !reflect.DeepEqual(c, want) {

@@ -69,7 +69,7 @@ func TestDecodeErrors(t *testing.T) {
 		want []string // "LINE PATH: |message fragment"
 	}{
 		{"unknown top-level key", "nmae: shop\n" + "connectors:\n" + srcConn,
-			[]string{`1 nmae: |unknown key; did you mean "name"? (valid keys here: admin, connectors, kafka, name)`,
+			[]string{`1 nmae: |unknown key; did you mean "name"? (valid keys here: admin, connectors, kafka, name, verify)`,
 				`1 name: |required`}},
 		{"unknown connector key", head + srcConn + "    sever_id: 2\n",
 			[]string{`8 connectors[0].sever_id: |did you mean "server_id"?`}},

@@ -44,6 +44,7 @@ func (c *Config) ApplyDefaults() {
 		e.DataDir = resolveDir(c.Path, e.DataDir)
 	}
 	defaultStr(&c.Admin.Listen, DefaultAdminListen, unset("admin.listen", c.Admin.Listen == ""))
+	c.applyVerifyDefaults(unset)
 	for i := range c.Connectors {
 		cn := &c.Connectors[i]
 		p := fmt.Sprintf("connectors[%d].", i)

@@ -35,6 +35,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 		"kafka":      func(p string, v *yaml.Node) { d.kafka(p, v, &c.Kafka) },
 		"admin":      func(p string, v *yaml.Node) { d.mapping(p, v, keys{"listen": d.strInto(&c.Admin.Listen)}, nil) },
 		"connectors": func(p string, v *yaml.Node) { c.Connectors = d.connectors(p, v) },
+		"verify":     func(p string, v *yaml.Node) { d.verify(p, v, &c.Verify) },
 	}, nil)
 }
 
@@ -110,6 +111,7 @@ func (d *decoder) connector(path string, n *yaml.Node, c *Connector) {
 		"batch_rows":    d.intInto(&c.BatchRows, 1, maxChunkOrBatch),
 		"checkpoint_db": d.strInto(&c.CheckpointDB),
 		"create_tables": d.boolInto(&c.CreateTables),
+		"verify":        func(p string, v *yaml.Node) { d.verify(p, v, &c.Verify) },
 		"routes":        func(p string, v *yaml.Node) { d.routes(p, v, &c.Routes) },
 	}
 	var foreign map[string]string

@@ -34,6 +34,7 @@ func (c *Config) validate(r *report) {
 	v.kafka(c)
 	v.listen("admin.listen", c.Admin.Listen)
 	v.connectors(c)
+	v.verify("verify", c.Verify)
 }
 
 // validator holds the report and the decode metadata (nil for a Config built

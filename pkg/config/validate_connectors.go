@@ -50,6 +50,7 @@ func (v *validator) connector(p string, c *Config, cn *Connector) {
 		v.foreign(p, cn, TypeMySQLSink, map[string]bool{
 			"source": cn.Source != "", "batch_rows": cn.BatchRows != 0,
 			"checkpoint_db": cn.CheckpointDB != "", "create_tables": cn.CreateTables != nil, "routes": cn.Routes != nil,
+			"verify": cn.Verify != nil,
 		})
 	default:
 		v.sink(p, c, cn)
@@ -167,6 +168,7 @@ func checkPattern(p string) string {
 
 func (v *validator) sink(p string, c *Config, cn *Connector) {
 	v.sinkSource(p+".source", c, cn)
+	v.verify(p+".verify", cn.Verify)
 	v.intRange(p+".batch_rows", cn.BatchRows, 1, maxChunkOrBatch)
 	switch k := p + ".checkpoint_db"; {
 	case v.skip(k):
