@@ -178,6 +178,8 @@ func TestSchemaChanges(t *testing.T) {
 		mustExec(t, sdb, "INSERT INTO shop.renames VALUES (?, ?, ?)", i, i, "b")
 		mustExec(t, sdb, "INSERT INTO shop.gone VALUES (?, ?)", i, i)
 		mustExec(t, sdb, "INSERT INTO shop.trunc VALUES (?, ?)", i, i)
+		mustExec(t, sdb, "INSERT INTO shop.ghost VALUES (?, ?)", i, i)
+		mustExec(t, sdb, "INSERT INTO shop.pt VALUES (?, ?)", i, i)
 	}
 	cfg := writeDDLConfig(t, t.TempDir(), src, dst, dst2)
 	p := startProc(t, "sluice.log", "run", "--config", cfg)
@@ -210,9 +212,16 @@ CREATE DATABASE tmpdb;
 CREATE TABLE tmpdb.z (id INT PRIMARY KEY);
 INSERT INTO tmpdb.z VALUES (1);
 ALTER TABLE shop.items DROP COLUMN name`)
+	ghostMigration(t, sdb)
+	ptOSCMigration(t, sdb)
 	// shop.items changes all the time: only its definition can be compared
 	// before the workload stops.
-	waitSame(t, sdb, ddb, 60*time.Second, procs, same("shop.renamed", "shop.trunc", "shop.gone", "shop2.t", "tmpdb.z")...)
+	waitSame(t, sdb, ddb, 60*time.Second, procs, same("shop.renamed", "shop.trunc", "shop.gone", "shop2.t", "tmpdb.z", "shop.ghost", "shop.pt")...)
+	for _, shadow := range []string{"shop._ghost_gho", "shop._ghost_ghc", "shop._ghost_del", "shop._pt_new", "shop._pt_old"} {
+		if got := showCreate(ddb, shadow); got != "" {
+			t.Errorf("shadow table %s reached the replica: %s", shadow, got)
+		}
+	}
 	waitDef(t, sdb, ddb, 30*time.Second, procs, "shop.items", "shop.items")
 	execAll(t, sdb, "DROP DATABASE tmpdb")
 	waitSame(t, sdb, ddb, 30*time.Second, procs, same("tmpdb.z", "shop.renames")...)
@@ -235,7 +244,8 @@ INSERT INTO shop.renamed (id, b2) VALUES (202, 'a longer value than ten')`)
 	wg.Wait()
 	waitSame(t, sdb, ddb, 60*time.Second, procs, same("shop.items", "shop.renamed", "shop.trunc", "shop.gone", "shop2.t", "tmpdb.z")...)
 	waitSame(t, sdb, ddb2, 60*time.Second, procs, [2]string{"shop.items", "archive.items_v2"}, [2]string{"shop2.t", "shop2_copy.t"},
-		[2]string{"shop.renamed", "shop.renamed"}, [2]string{"shop.gone", "shop.gone"})
+		[2]string{"shop.renamed", "shop.renamed"}, [2]string{"shop.gone", "shop.gone"}, [2]string{"shop.ghost", "shop.ghost"},
+		[2]string{"shop.pt", "shop.pt"})
 	if got := showCreate(ddb2, "shop.items"); got != "" {
 		t.Errorf("replica-2 has shop.items although it is routed to archive.items_v2: %s", got)
 	}
@@ -243,4 +253,59 @@ INSERT INTO shop.renamed (id, b2) VALUES (202, 'a longer value than ten')`)
 	if log := p.logText(); strings.Contains(log, "DATA RACE") {
 		t.Errorf("race detected:\n%s", log)
 	}
+}
+
+// ghostMigration changes shop.ghost the way gh-ost does: a changelog table,
+// a copy made LIKE the original and altered, rows copied while writes to
+// the original are replayed on the copy, then the atomic cut-over RENAME.
+func ghostMigration(t testing.TB, db *sql.DB) {
+	execAll(t, db, `CREATE TABLE /* gh-ost */ shop._ghost_ghc (id BIGINT AUTO_INCREMENT PRIMARY KEY, last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, hint VARCHAR(64) NOT NULL, value VARCHAR(4096) NOT NULL, UNIQUE KEY hint_uidx (hint));
+CREATE TABLE /* gh-ost */ shop._ghost_gho LIKE shop.ghost;
+ALTER /* gh-ost */ TABLE shop._ghost_gho ADD COLUMN c VARCHAR(10) NOT NULL DEFAULT 'g', MODIFY v BIGINT NOT NULL;
+INSERT INTO shop._ghost_ghc (hint, value) VALUES ('state', 'GhostTableMigrated');
+INSERT INTO shop._ghost_gho (id, v) SELECT id, v FROM shop.ghost WHERE id <= 25;
+UPDATE shop.ghost SET v = v + 100 WHERE id IN (3, 30);
+UPDATE shop._ghost_gho SET v = v + 100 WHERE id IN (3, 30);
+INSERT INTO shop._ghost_gho (id, v) SELECT id, v FROM shop.ghost WHERE id > 25;
+INSERT INTO shop.ghost VALUES (1001, 5);
+INSERT INTO shop._ghost_gho (id, v) VALUES (1001, 5);
+DELETE FROM shop.ghost WHERE id = 4;
+DELETE FROM shop._ghost_gho WHERE id = 4;
+RENAME /* gh-ost */ TABLE shop.ghost TO shop._ghost_del, shop._ghost_gho TO shop.ghost;
+DROP /* gh-ost */ TABLE IF EXISTS shop._ghost_del;
+DROP /* gh-ost */ TABLE IF EXISTS shop._ghost_ghc;
+INSERT INTO shop.ghost (id, v, c) VALUES (1002, 6, 'after')`)
+}
+
+// ptOSCMigration changes shop.pt the way pt-online-schema-change does: a
+// copy created from SHOW CREATE TABLE and altered, triggers that mirror
+// writes into it, a chunked copy, then the atomic cut-over RENAME.
+func ptOSCMigration(t testing.TB, db *sql.DB) {
+	create := strings.Replace(showCreateRaw(t, db, "shop.pt"), "CREATE TABLE `pt`", "CREATE TABLE `shop`.`_pt_new`", 1)
+	execAll(t, db, create+`;
+ALTER TABLE `+"`shop`.`_pt_new`"+` ADD COLUMN d INT NULL, ADD INDEX iv (v);
+CREATE TRIGGER shop.pt_osc_shop_pt_ins AFTER INSERT ON shop.pt FOR EACH ROW REPLACE INTO shop._pt_new (id, v) VALUES (NEW.id, NEW.v);
+CREATE TRIGGER shop.pt_osc_shop_pt_upd AFTER UPDATE ON shop.pt FOR EACH ROW REPLACE INTO shop._pt_new (id, v) VALUES (NEW.id, NEW.v);
+CREATE TRIGGER shop.pt_osc_shop_pt_del AFTER DELETE ON shop.pt FOR EACH ROW DELETE IGNORE FROM shop._pt_new WHERE id = OLD.id;
+INSERT LOW_PRIORITY IGNORE INTO shop._pt_new (id, v) SELECT id, v FROM shop.pt WHERE id <= 25 LOCK IN SHARE MODE;
+UPDATE shop.pt SET v = v + 100 WHERE id IN (3, 30);
+INSERT INTO shop.pt VALUES (1001, 1);
+DELETE FROM shop.pt WHERE id = 4;
+INSERT LOW_PRIORITY IGNORE INTO shop._pt_new (id, v) SELECT id, v FROM shop.pt WHERE id > 25 LOCK IN SHARE MODE;
+RENAME TABLE shop.pt TO shop._pt_old, shop._pt_new TO shop.pt;
+DROP TRIGGER IF EXISTS shop.pt_osc_shop_pt_ins;
+DROP TRIGGER IF EXISTS shop.pt_osc_shop_pt_upd;
+DROP TRIGGER IF EXISTS shop.pt_osc_shop_pt_del;
+DROP TABLE IF EXISTS shop._pt_old;
+INSERT INTO shop.pt (id, v, d) VALUES (1002, 2, 3)`)
+}
+
+func showCreateRaw(t testing.TB, db *sql.DB, table string) string {
+	t.Helper()
+	d, tb, _ := strings.Cut(table, ".")
+	var name, create string
+	if err := db.QueryRow("SHOW CREATE TABLE `"+d+"`.`"+tb+"`").Scan(&name, &create); err != nil {
+		t.Fatal(err)
+	}
+	return create
 }

@@ -23,6 +23,16 @@ type schemaState struct {
 	// created without one; serverCharset is the server's default.
 	charsets      map[string]string
 	serverCharset string
+	// shadows are the copy tables of online schema changes in progress;
+	// retired the definitions of tables renamed to their own shadow name
+	// (t -> _t_del), the "before" of the cut-over that follows.
+	shadows map[string]*shadow
+	retired map[string]*event.TableDef
+}
+
+func newSchemaState(f tableFilter, mariadb bool, tables map[string]*event.TableDef) *schemaState {
+	return &schemaState{filter: f, mariadb: mariadb, tables: tables, charsets: map[string]string{},
+		shadows: map[string]*shadow{}, retired: map[string]*event.TableDef{}}
 }
 
 // ddlChange is what one DDL statement did to the selected tables. Nothing
@@ -34,6 +44,9 @@ type ddlChange struct {
 	renamed   [][2]string       // "db.old" -> "db.new"
 	truncated []string
 	databases []string // selected databases created or dropped
+	// sinkStmts, when set, replace the statement for the sinks: the
+	// schema change of an online schema change tool's cut-over.
+	sinkStmts []string
 }
 
 // ddlKeyword matches statements that may change tables or databases; a
@@ -113,7 +126,8 @@ func (ss *schemaState) applyDDL(stmt ast.StmtNode, schema string) (*ddlChange, e
 		for _, tn := range s.Tables {
 			db, t := qualify(tn, schema)
 			if ss.filter.Match(db, t) {
-				ch.relevant = true
+				ch.relevant = ch.relevant || !isShadow(db+"."+t)
+				delete(ss.shadows, db+"."+t)
 				if ss.tables[db+"."+t] != nil {
 					delete(ss.tables, db+"."+t)
 					ch.dropped = append(ch.dropped, db+"."+t)
@@ -122,7 +136,7 @@ func (ss *schemaState) applyDDL(stmt ast.StmtNode, schema string) (*ddlChange, e
 		}
 	case *ast.TruncateTableStmt:
 		db, t := qualify(s.Table, schema)
-		if ss.filter.Match(db, t) {
+		if ss.filter.Match(db, t) && !isShadow(db+"."+t) {
 			ch.relevant, ch.truncated = true, []string{db + "." + t}
 		}
 	case *ast.RenameTableStmt:
@@ -135,6 +149,18 @@ func (ss *schemaState) applyDDL(stmt ast.StmtNode, schema string) (*ddlChange, e
 		}
 	case *ast.AlterTableStmt:
 		return ch, ss.alterTable(s, schema, ch)
+	case *ast.CreateIndexStmt, *ast.DropIndexStmt:
+		return ch, ss.alterTable(asAlter(s), schema, ch)
+	}
+	return ch, nil
+}
+
+// asAlter returns ALTER TABLE, CREATE INDEX and DROP INDEX as an ALTER
+// TABLE statement, and nil for any other statement.
+func asAlter(stmt ast.StmtNode) *ast.AlterTableStmt {
+	switch s := stmt.(type) {
+	case *ast.AlterTableStmt:
+		return s
 	case *ast.CreateIndexStmt:
 		c := &ast.Constraint{Name: s.IndexName, Keys: s.IndexPartSpecifications, Option: s.IndexOption, Tp: ast.ConstraintIndex}
 		switch s.KeyType {
@@ -143,13 +169,11 @@ func (ss *schemaState) applyDDL(stmt ast.StmtNode, schema string) (*ddlChange, e
 		case ast.IndexKeyTypeFulltext:
 			c.Tp = ast.ConstraintFulltext
 		}
-		alter := &ast.AlterTableStmt{Table: s.Table, Specs: []*ast.AlterTableSpec{{Tp: ast.AlterTableAddConstraint, Constraint: c}}}
-		return ch, ss.alterTable(alter, schema, ch)
+		return &ast.AlterTableStmt{Table: s.Table, Specs: []*ast.AlterTableSpec{{Tp: ast.AlterTableAddConstraint, Constraint: c}}}
 	case *ast.DropIndexStmt:
-		alter := &ast.AlterTableStmt{Table: s.Table, Specs: []*ast.AlterTableSpec{{Tp: ast.AlterTableDropIndex, Name: s.IndexName}}}
-		return ch, ss.alterTable(alter, schema, ch)
+		return &ast.AlterTableStmt{Table: s.Table, Specs: []*ast.AlterTableSpec{{Tp: ast.AlterTableDropIndex, Name: s.IndexName}}}
 	}
-	return ch, nil
+	return nil
 }
 
 func (ss *schemaState) createTable(s *ast.CreateTableStmt, schema string, ch *ddlChange) error {
@@ -158,7 +182,7 @@ func (ss *schemaState) createTable(s *ast.CreateTableStmt, schema string, ch *dd
 		return nil
 	}
 	name := db + "." + t
-	ch.relevant = true
+	ch.relevant = ch.relevant || !isShadow(name)
 	if ss.tables[name] != nil && s.IfNotExists {
 		return nil
 	}
@@ -174,6 +198,7 @@ func (ss *schemaState) createTable(s *ast.CreateTableStmt, schema string, ch *dd
 		def.PrimaryKey = append([]string(nil), src.PrimaryKey...)
 		ss.tables[name] = &def
 		ch.changed = append(ch.changed, &def)
+		ss.noteShadowCreate(db, t, s, &def)
 		return nil
 	}
 	if s.Select != nil {
@@ -185,6 +210,7 @@ func (ss *schemaState) createTable(s *ast.CreateTableStmt, schema string, ch *dd
 	}
 	ss.tables[name] = def
 	ch.changed = append(ch.changed, def)
+	ss.noteShadowCreate(db, t, s, def)
 	return nil
 }
 
@@ -193,10 +219,12 @@ func (ss *schemaState) rename(odb, ot, ndb, nt string, ch *ddlChange) error {
 	if !oldSel && !newSel {
 		return nil
 	}
-	ch.relevant = true
 	oname, nname := odb+"."+ot, ndb+"."+nt
 	def := ss.tables[oname]
 	delete(ss.tables, oname)
+	if err := ss.renameShadow(oname, nname, def, ch); err != nil {
+		return err
+	}
 	ch.renamed = append(ch.renamed, [2]string{oname, nname})
 	if oldSel && def != nil {
 		ch.dropped = append(ch.dropped, oname)
@@ -226,10 +254,13 @@ func (ss *schemaState) alterTable(s *ast.AlterTableStmt, schema string, ch *ddlC
 		}
 		return nil
 	}
-	ch.relevant = true
+	ch.relevant = ch.relevant || !isShadow(name)
 	old := ss.tables[name]
 	if old == nil {
 		return fmt.Errorf("ALTER TABLE %s: the table is not in the schema history", name)
+	}
+	if err := ss.noteShadowAlter(name, s); err != nil {
+		return err
 	}
 	ct, err := createStmt(old)
 	if err != nil {

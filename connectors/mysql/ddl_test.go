@@ -10,8 +10,8 @@ import (
 
 func newTestState(t *testing.T, creates ...string) *schemaState {
 	t.Helper()
-	ss := &schemaState{filter: tableFilter{"shop.*", "shop2.*"}, mariadb: true, tables: map[string]*event.TableDef{},
-		charsets: map[string]string{}, serverCharset: "latin1"}
+	ss := newSchemaState(tableFilter{"shop.*", "shop2.*"}, true, map[string]*event.TableDef{})
+	ss.serverCharset = "latin1"
 	for _, q := range creates {
 		mustApply(t, ss, q)
 	}
@@ -154,5 +154,61 @@ func TestApplyDDLErrors(t *testing.T) {
 		if looksLikeTableDDL(q) {
 			t.Errorf("%q recognised as table DDL", q)
 		}
+	}
+}
+
+func TestOnlineSchemaChange(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE ghost (id INT PRIMARY KEY, v INT NOT NULL)",
+		"CREATE TABLE pt (id INT NOT NULL PRIMARY KEY, v INT NOT NULL)", "CREATE TABLE x (id INT PRIMARY KEY, v INT NOT NULL)")
+	for _, q := range []string{
+		"CREATE TABLE /* gh-ost */ `shop`.`_ghost_gho` LIKE `shop`.`ghost`",
+		"ALTER /* gh-ost */ TABLE `shop`.`_ghost_gho` ADD COLUMN c INT NULL",
+		"CREATE TABLE `shop`.`_ghost_ghc` (id BIGINT PRIMARY KEY, hint VARCHAR(64))",
+		"CREATE TABLE `shop`.`_pt_new` (`id` int(11) NOT NULL, `v` int(11) NOT NULL, PRIMARY KEY (`id`))",
+		"ALTER TABLE `shop`.`_pt_new` ADD COLUMN d VARCHAR(5) NULL, ADD INDEX iv (v)",
+		"CREATE TABLE `shop`.`_x_new` (id INT PRIMARY KEY, w INT NULL)",
+	} {
+		if ch := mustApply(t, ss, q); ch.relevant {
+			t.Errorf("%q on a shadow table reaches the sinks", q)
+		}
+	}
+	ch := mustApply(t, ss, "RENAME /* gh-ost */ TABLE `shop`.`ghost` TO `shop`.`_ghost_del`, `shop`.`_ghost_gho` TO `shop`.`ghost`")
+	d := ch.forSinks("RENAME ...", "shop")
+	if want := []string{"ALTER TABLE `shop`.`ghost` ADD COLUMN `c` INT NULL"}; !reflect.DeepEqual(d.Statements, want) {
+		t.Errorf("gh-ost cut-over statements %q, want %q", d.Statements, want)
+	}
+	if len(d.Tables) != 1 || d.Tables[0].Name() != "shop.ghost" || d.Tables[0].Column("c") == nil || len(d.Dropped)+len(d.Renamed) != 0 {
+		t.Errorf("gh-ost cut-over marker %+v", d)
+	}
+	if ch := mustApply(t, ss, "DROP TABLE IF EXISTS `shop`.`_ghost_del`, `shop`.`_ghost_ghc`"); ch.relevant {
+		t.Errorf("dropping gh-ost's tables reaches the sinks")
+	}
+	ch = mustApply(t, ss, "RENAME TABLE `shop`.`pt` TO `shop`.`_pt_old`, `shop`.`_pt_new` TO `shop`.`pt`")
+	if want := []string{"ALTER TABLE `shop`.`pt` ADD COLUMN `d` VARCHAR(5) NULL, ADD INDEX `iv`(`v`)"}; !reflect.DeepEqual(ch.sinkStmts, want) {
+		t.Errorf("pt-osc cut-over statements %q, want %q", ch.sinkStmts, want)
+	}
+	ch = mustApply(t, ss, "RENAME TABLE `shop`.`x` TO `shop`.`_x_old`, `shop`.`_x_new` TO `shop`.`x`")
+	if len(ch.sinkStmts) != 5 || !strings.HasPrefix(ch.sinkStmts[2], "INSERT INTO `shop`.`_x_sluice_new` (`id`) SELECT `id` FROM `shop`.`x`") {
+		t.Errorf("cut-over of a copy that is not a clone: %q", ch.sinkStmts)
+	}
+}
+
+// TestOnlineSchemaChangeReplay: a reader restarted in the middle of a
+// migration rebuilds it from the history records of the shadow table.
+func TestOnlineSchemaChangeReplay(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE ghost (id INT PRIMARY KEY, v INT NOT NULL)")
+	recs := map[string][]*event.SchemaRecord{}
+	for i, q := range []string{"CREATE TABLE _ghost_gho LIKE ghost", "ALTER TABLE _ghost_gho ADD COLUMN c INT NULL", "ALTER TABLE _ghost_gho ADD INDEX ic (c)"} {
+		mustApply(t, ss, q)
+		def := *ss.tables["shop._ghost_gho"]
+		r := &event.SchemaRecord{Seq: event.MakeSeq(1, uint64(100+i), 0), Table: def, Statement: q}
+		recs["shop._ghost_gho"] = append(recs["shop._ghost_gho"], r, r) // written twice by a restarted reader
+	}
+	fresh := newSchemaState(ss.filter, true, ss.tables)
+	fresh.replayShadows(recs)
+	ch := mustApply(t, fresh, "RENAME TABLE ghost TO _ghost_del, _ghost_gho TO ghost")
+	want := []string{"ALTER TABLE `shop`.`ghost` ADD COLUMN `c` INT NULL", "ALTER TABLE `shop`.`ghost` ADD INDEX `ic`(`c`)"}
+	if !reflect.DeepEqual(ch.sinkStmts, want) {
+		t.Errorf("cut-over after a restart: %q, want %q", ch.sinkStmts, want)
 	}
 }

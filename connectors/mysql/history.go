@@ -24,7 +24,7 @@ func (s *Source) initSchema(ctx context.Context, st *checkpoint.SourceState) err
 	if err := registerCharsets(ctx, s.db); err != nil {
 		return err
 	}
-	ss := &schemaState{filter: s.filter, mariadb: s.info.Flavor == "mariadb", tables: s.tables, charsets: map[string]string{}}
+	ss := newSchemaState(s.filter, s.info.Flavor == "mariadb", s.tables)
 	if err := readCharsets(ctx, s.db, ss); err != nil {
 		return err
 	}
@@ -124,6 +124,7 @@ func (s *Source) replayHistory(ctx context.Context, at event.Seq) (int, error) {
 	defer r.Close()
 	n := 0
 	best := map[string]*event.SchemaRecord{}
+	shadowRecs := map[string][]*event.SchemaRecord{}
 	for r.Next() < end {
 		rec, err := r.Fetch(ctx)
 		if err != nil {
@@ -140,12 +141,16 @@ func (s *Source) replayHistory(ctx context.Context, at event.Seq) (int, error) {
 		if b := best[sr.Table.Name()]; b == nil || !sr.Seq.Less(b.Seq) {
 			best[sr.Table.Name()] = sr
 		}
+		if isShadow(sr.Table.Name()) {
+			shadowRecs[sr.Table.Name()] = append(shadowRecs[sr.Table.Name()], sr)
+		}
 	}
 	for name, sr := range best {
 		if !sr.Dropped && s.filter.Match(sr.Table.DB, sr.Table.Table) {
 			s.tables[name] = &sr.Table
 		}
 	}
+	s.schema.replayShadows(shadowRecs)
 	return n, nil
 }
 

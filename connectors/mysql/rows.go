@@ -46,8 +46,8 @@ func kindOf(t replication.EventType) rowsKind {
 // rows turns one rows event of a selected table into changes.
 func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *replication.RowsEvent) error {
 	schema, table := string(e.Table.Schema), string(e.Table.Table)
-	if !st.s.filter.Match(schema, table) {
-		return nil
+	if !st.s.filter.Match(schema, table) || isShadow(schema+"."+table) {
+		return nil // shadow tables of online schema changes copy rows the replicas get anyway
 	}
 	where := st.where(h)
 	kind := kindOf(h.EventType)

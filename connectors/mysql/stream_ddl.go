@@ -44,26 +44,23 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 		}
 		all.merge(ch)
 	}
-	if !all.relevant {
-		return nil
-	}
 	n, err := event.BinlogFileNumber(st.file)
 	if err != nil {
 		return err
 	}
 	seq := event.MakeSeq(n, uint64(st.txStart), 0)
-	if err := s.publishDDL(ctx, seq, st.position(uint64(h.LogPos)), schema, q, all); err != nil {
-		return fmt.Errorf("binlog %s: record DDL %q in the schema history: %w", where, q, err)
+	if len(all.changed)+len(all.dropped) > 0 {
+		if err := s.publishDDL(ctx, seq, st.position(uint64(h.LogPos)), schema, q, all); err != nil {
+			return fmt.Errorf("binlog %s: record DDL %q in the schema history: %w", where, q, err)
+		}
+	}
+	if !all.relevant {
+		return nil
 	}
 	if err := st.ensurePubTx(); err != nil {
 		return err
 	}
-	d := &event.DDL{Statements: []string{q}, Schema: schema, Dropped: all.dropped, Renamed: all.renamed,
-		Truncated: all.truncated, Databases: all.databases}
-	for _, def := range all.changed {
-		d.Tables = append(d.Tables, *def)
-	}
-	s.pub.SetDDL(d)
+	s.pub.SetDDL(all.forSinks(q, schema))
 	s.log.Info("DDL applied to the schema history", "position", where, "statement", q,
 		"changed", len(all.changed), "dropped", len(all.dropped))
 	return nil
@@ -77,6 +74,41 @@ func (c *ddlChange) merge(o *ddlChange) {
 	c.renamed = append(c.renamed, o.renamed...)
 	c.truncated = append(c.truncated, o.truncated...)
 	c.databases = append(c.databases, o.databases...)
+	if o.sinkStmts != nil {
+		c.sinkStmts = append(append([]string{}, c.sinkStmts...), o.sinkStmts...)
+	}
+}
+
+// forSinks is the DDL marker of statement q: shadow tables of online
+// schema changes are left out, and a cut-over carries its schema change.
+func (c *ddlChange) forSinks(q, schema string) *event.DDL {
+	d := &event.DDL{Statements: []string{q}, Schema: schema, Databases: c.databases}
+	if c.sinkStmts != nil {
+		d.Statements = c.sinkStmts
+	}
+	kept := map[string]bool{}
+	for _, def := range c.changed {
+		if !isShadow(def.Name()) {
+			d.Tables = append(d.Tables, *def)
+			kept[def.Name()] = true
+		}
+	}
+	for _, name := range c.dropped {
+		if !isShadow(name) && !kept[name] {
+			d.Dropped = append(d.Dropped, name)
+		}
+	}
+	for _, r := range c.renamed {
+		if !isShadow(r[0]) && !isShadow(r[1]) {
+			d.Renamed = append(d.Renamed, r)
+		}
+	}
+	for _, name := range c.truncated {
+		if !isShadow(name) {
+			d.Truncated = append(d.Truncated, name)
+		}
+	}
+	return d
 }
 
 // checkTableMap compares the column names and kinds a table-map event
