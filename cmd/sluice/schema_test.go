@@ -181,7 +181,12 @@ func TestSchemaChanges(t *testing.T) {
 		mustExec(t, sdb, "INSERT INTO shop.ghost VALUES (?, ?)", i, i)
 		mustExec(t, sdb, "INSERT INTO shop.pt VALUES (?, ?)", i, i)
 	}
-	cfg := writeDDLConfig(t, t.TempDir(), src, dst, dst2)
+	dir := t.TempDir()
+	cfg := writeDDLConfig(t, dir, src, dst, dst2)
+	// The first DDL a sink applies kills the process before the sink
+	// records it; the restarted sink must not apply it again.
+	crashFile := filepath.Join(dir, "crashed-after-ddl")
+	t.Setenv("SLUICE_TEST_EXIT_AFTER_DDL", crashFile)
 	p := startProc(t, "sluice.log", "run", "--config", cfg)
 	procs := []*proc{p}
 	start := time.Now()
@@ -212,6 +217,11 @@ CREATE DATABASE tmpdb;
 CREATE TABLE tmpdb.z (id INT PRIMARY KEY);
 INSERT INTO tmpdb.z VALUES (1);
 ALTER TABLE shop.items DROP COLUMN name`)
+	waitExit(t, p, 30*time.Second)
+	if _, err := os.Stat(crashFile); err != nil {
+		t.Fatalf("sluice exited, but not after a DDL: %v\n%s", err, tail(p.logText(), 20))
+	}
+	p.start()
 	ghostMigration(t, sdb)
 	ptOSCMigration(t, sdb)
 	// shop.items changes all the time: only its definition can be compared
@@ -250,8 +260,33 @@ INSERT INTO shop.renamed (id, b2) VALUES (202, 'a longer value than ten')`)
 		t.Errorf("replica-2 has shop.items although it is routed to archive.items_v2: %s", got)
 	}
 	t.Logf("MEASURE schema changes: all converged %s after the first DDL", time.Since(start))
+	if !strings.Contains(p.logText(), "DDL already applied before a restart") {
+		t.Errorf("the DDL interrupted by the crash was not recognised as applied:\n%s", tail(p.logText(), 40))
+	}
 	if log := p.logText(); strings.Contains(log, "DATA RACE") {
 		t.Errorf("race detected:\n%s", log)
+	}
+	skipUnparsable(t, p, sdb, ddb, dir, src, dst, dst2)
+}
+
+var skipHint = regexp.MustCompile(`add skip_ddl: \[\\?"([^"\\]+)\\?"\]`)
+
+// skipUnparsable runs a DDL the parser does not know: the source stops
+// with the statement and its position, and a restart with that position in
+// skip_ddl goes on past it.
+func skipUnparsable(t *testing.T, p *proc, sdb, ddb *sql.DB, dir string, src, dst, dst2 *mariadbtest.Server) {
+	execAll(t, sdb, "CREATE OR REPLACE TABLE shop.cor (id INT PRIMARY KEY, v INT NULL);\nINSERT INTO shop.cor VALUES (1, 1)")
+	waitExit(t, p, 30*time.Second)
+	log := p.logText()
+	m := skipHint.FindStringSubmatch(log)
+	if m == nil || !strings.Contains(log, "cannot parse DDL") || !strings.Contains(log, "CREATE OR REPLACE TABLE shop.cor") {
+		t.Fatalf("no error naming the statement, its position and skip_ddl:\n%s", tail(log, 20))
+	}
+	cfg := writeDDLConfig(t, dir, src, dst, dst2, m[1])
+	p2 := startProc(t, "sluice2.log", "run", "--config", cfg)
+	waitSame(t, sdb, ddb, 60*time.Second, []*proc{p2}, same("shop.cor", "shop.items")...)
+	if !strings.Contains(p2.logText(), "DDL skipped by skip_ddl") {
+		t.Errorf("the skip is not logged")
 	}
 }
 
@@ -308,4 +343,21 @@ func showCreateRaw(t testing.TB, db *sql.DB, table string) string {
 		t.Fatal(err)
 	}
 	return create
+}
+
+// waitExit waits for a sluice process to exit by itself.
+func waitExit(t testing.TB, p *proc, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if done, _ := p.exited(); done {
+			<-p.done // reap, so that p can start again
+			p.cmd = nil
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sluice did not exit within %s:\n%s", timeout, tail(p.logText(), 30))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

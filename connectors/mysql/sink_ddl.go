@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 
@@ -64,6 +65,7 @@ func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
 	} else if err := s.runDDL(ctx, plan); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
+	crashAfterDDL()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("%s: begin: %w", where, err)
@@ -90,6 +92,20 @@ func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
 	s.afterCommit(b)
 	s.log.Info("DDL applied", "seq", string(m.Seq), "statements", plan.stmts)
 	return nil
+}
+
+// crashAfterDDL lets a test kill the process between running a DDL on the
+// replica and committing the offsets past it, the window record-then-detect
+// covers: when SLUICE_TEST_EXIT_AFTER_DDL names a file that does not exist,
+// it creates the file and exits with status 3.
+func crashAfterDDL() {
+	p := os.Getenv("SLUICE_TEST_EXIT_AFTER_DDL")
+	if p == "" {
+		return
+	}
+	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) && os.WriteFile(p, nil, 0o644) == nil {
+		os.Exit(3)
+	}
 }
 
 func (s *Sink) ddlTable() string { return quoteTable(s.cfg.CheckpointDB, "sluice_ddl") }
