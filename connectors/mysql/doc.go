@@ -15,4 +15,14 @@
 // transaction together with the sink's offsets and the last applied Seq in
 // its checkpoint table. Several markers may share one replica commit; one
 // marker is never split.
+//
+// Verify data flow (Verify, verify*.go): for each table, checksum primary-key
+// chunks on the source and the replica at once (COUNT and BIT_XOR of a row
+// hash, computed by the servers); settle the chunks that differ in rounds
+// (source checksum, source binlog position P, wait until the sink's recorded
+// Seq shows P applied, replica checksum, source checksum again), then narrow
+// the rest down to rows compared by the same protocol. A row is reported
+// only when it held still at the source while the replica, at or past P,
+// was read, in two rounds. Repair writes rows under a lock on the sink's
+// checkpoint row, so the sink cannot commit in between.
 package mysql

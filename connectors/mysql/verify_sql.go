@@ -32,17 +32,22 @@ type vtable struct {
 // repDB.repTable on rep.
 func newVTable(def *event.TableDef, rep *sql.DB, repDB, repTable string) *vtable {
 	t := &vtable{def: def, qname: quoteTable(def.DB, def.Table), rname: quoteTable(repDB, repTable), rep: rep}
-	parts := make([]string, 0, len(def.Columns))
+	var parts, nulls []string
 	for i := range def.Columns {
 		c := &def.Columns[i]
 		if c.Generated != "" {
 			continue
 		}
 		t.cols = append(t.cols, c)
-		// Length-prefixed bytes, and N for NULL, so that NULL, '' and 'N'
-		// differ and no value can shift into the next column.
-		e := "CAST(" + value.SelectExpr(c, quoteIdent(c.Name)) + " AS BINARY)"
-		parts = append(parts, "COALESCE(CONCAT(LENGTH("+e+"), ':', "+e+"), 'N')")
+		parts = append(parts, hashPart(c))
+		if c.Nullable {
+			nulls = append(nulls, "ISNULL("+quoteIdent(c.Name)+")")
+		}
+	}
+	// CONCAT_WS skips NULLs; the NULL flags, last, say which were skipped,
+	// so that NULL and '' differ.
+	if len(nulls) > 0 {
+		parts = append(parts, "CONCAT("+strings.Join(nulls, ", ")+")")
 	}
 	for _, k := range def.PrimaryKey {
 		t.pk = append(t.pk, def.Column(k))
@@ -58,6 +63,23 @@ func (t *vtable) from(db *sql.DB) string {
 		return t.rname
 	}
 	return t.qname
+}
+
+// hashPart is a column's text in the row hash. Numbers and times, whose
+// text holds no comma, go as they are (FLOAT and DOUBLE through their exact
+// text); anything else as its bytes prefixed with their length, so that no
+// value can shift into the next column.
+func hashPart(c *event.Column) string {
+	q := quoteIdent(c.Name)
+	switch c.DataType {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric",
+		"date", "datetime", "timestamp", "time", "year":
+		return q
+	case "float", "double", "real", "double precision":
+		return value.SelectExpr(c, q)
+	}
+	e := "CAST(" + q + " AS BINARY)"
+	return "CONCAT(LENGTH(" + e + "), ':', " + e + ")"
 }
 
 // keyRange is the primary-key range (lo, hi]; a nil bound is open. The

@@ -198,3 +198,16 @@ func TestVerifySinkNotAdvancing(t *testing.T) {
 		t.Errorf("shop.items: %s, want %v", r.String(), ErrSinkNotAdvancing)
 	}
 }
+
+// TestVerifyRoutes: a routed table is compared with its replica table.
+func TestVerifyRoutes(t *testing.T) {
+	cfg, _, rep := verifyPair(t, 10)
+	execStmts(t, rep, "CREATE DATABASE archive;\nCREATE TABLE archive.pairs2 LIKE shop.pairs;\n"+
+		"INSERT INTO archive.pairs2 SELECT * FROM shop.pairs;\nDELETE FROM archive.pairs2 WHERE a = 1")
+	cfg.Connector("replica-1").Routes = []config.Route{{From: "shop.pairs", To: "archive.pairs2"}}
+	got := runVerify(t, cfg, VerifyOptions{Tables: []string{"shop.pairs"}, MaxWait: 5 * time.Second})
+	r := got["shop.pairs -> archive.pairs2"]
+	if r.Missing != 1 || strings.Join(r.MissingKeys, " ") != `(a=1, b="a")` || len(got) != 1 {
+		t.Errorf("routed shop.pairs: %v", got)
+	}
+}
