@@ -14,8 +14,9 @@ var _ connector.Checker = (*Sink)(nil)
 
 // Check implements connector.Checker: it verifies that the replica answers,
 // accepts writes (read_only), and that the user holds the privileges the
-// sink uses: on every target database SELECT, INSERT, UPDATE, DELETE (and
-// CREATE when create_tables is on), and on checkpoint_db CREATE, SELECT,
+// sink uses: on every target database SELECT, INSERT, UPDATE, DELETE,
+// ALTER, DROP and INDEX (to replay the source's DDL; and CREATE when
+// create_tables is on), and on checkpoint_db CREATE, SELECT,
 // INSERT, UPDATE (the sink creates the database and its sluice_offsets
 // table). Target databases are those the source's table patterns name, or,
 // for patterns with wildcards in the database part, those the source server
@@ -49,6 +50,7 @@ func (s *Sink) Check(ctx context.Context) []connector.Finding {
 	if s.cfg.CreateTables == nil || *s.cfg.CreateTables {
 		dml = append(dml, "CREATE")
 	}
+	dml = append(dml, "ALTER", "DROP", "INDEX") // DDL replayed from the source
 	targets := s.targetDBs(ctx, c)
 	type need struct {
 		db, why string
@@ -107,7 +109,8 @@ func checkReadOnly(ctx context.Context, c *checker, db *sql.DB, g *grants) {
 // targetDBs returns the replica databases the sink writes to, sorted: the
 // literal database parts of the source's patterns and, when a pattern has
 // wildcards in its database part, the databases of the source's matching
-// tables. What cannot be resolved is recorded as a warning.
+// tables, mapped by the sink's routes (plus every database a route names).
+// What cannot be resolved is recorded as a warning.
 func (s *Sink) targetDBs(ctx context.Context, c *checker) []string {
 	src := s.env.Config.Connector(s.cfg.Source)
 	if src == nil {
@@ -140,8 +143,17 @@ func (s *Sink) targetDBs(ctx context.Context, c *checker) []string {
 			}
 		}
 	}
-	out := make([]string, 0, len(set))
+	routed := map[string]bool{} // routes send tables elsewhere
 	for d := range set {
+		routed[s.routeDB(d)] = true
+	}
+	for _, r := range s.cfg.Routes {
+		if d, _, _ := strings.Cut(r.To, "."); d != "*" {
+			routed[d] = true
+		}
+	}
+	out := make([]string, 0, len(routed))
+	for d := range routed {
 		out = append(out, d)
 	}
 	sort.Strings(out)

@@ -212,7 +212,7 @@ func TestCheckSinkProblems(t *testing.T) {
 	if find(fs, connector.SeverityError, "read_only on "+cs.dst.Addr(), "SET GLOBAL read_only = OFF") == nil {
 		t.Error("no error about read_only")
 	}
-	if f := find(fs, connector.SeverityError, "target database shop"); f == nil || f.Fix != "GRANT CREATE ON `shop`.* TO 'app'@'%';" {
+	if f := find(fs, connector.SeverityError, "target database shop"); f == nil || f.Fix != "GRANT CREATE, ALTER, DROP, INDEX ON `shop`.* TO 'app'@'%';" {
 		t.Errorf("target database grant: got %+v", f)
 	}
 	if f := find(fs, connector.SeverityError, "checkpoint_db sluice"); f == nil || f.Fix != "GRANT CREATE, SELECT, INSERT, UPDATE ON `sluice`.* TO 'app'@'%';" {

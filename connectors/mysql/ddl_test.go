@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-mysql-org/go-mysql/replication"
+
 	"github.com/sluice-cdc/sluice/pkg/event"
 )
 
@@ -210,5 +212,35 @@ func TestOnlineSchemaChangeReplay(t *testing.T) {
 	want := []string{"ALTER TABLE `shop`.`ghost` ADD COLUMN `c` INT NULL", "ALTER TABLE `shop`.`ghost` ADD INDEX `ic`(`c`)"}
 	if !reflect.DeepEqual(ch.sinkStmts, want) {
 		t.Errorf("cut-over after a restart: %q, want %q", ch.sinkStmts, want)
+	}
+}
+
+func TestCheckTableMap(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(10), b DECIMAL(10,2))")
+	def := ss.tables["shop.t"]
+	idx := []int{0, 1, 2}
+	tm := func(names []string, types []byte) *replication.TableMapEvent {
+		e := &replication.TableMapEvent{ColumnType: types}
+		for _, n := range names {
+			e.ColumnName = append(e.ColumnName, []byte(n))
+		}
+		return e
+	}
+	// MYSQL_TYPE_LONG 3, VARCHAR 15, NEWDECIMAL 246.
+	if err := checkTableMap(def, idx, tm([]string{"id", "a", "b"}, []byte{3, 15, 246})); err != nil {
+		t.Errorf("matching table map: %v", err)
+	}
+	if err := checkTableMap(def, idx, tm(nil, []byte{3, 15, 246})); err != nil {
+		t.Errorf("table map without names (binlog_row_metadata=MINIMAL): %v", err)
+	}
+	for _, bad := range []*replication.TableMapEvent{
+		tm([]string{"id", "b", "a"}, []byte{3, 246, 15}),
+		tm([]string{"id", "a"}, []byte{3, 15}),
+		tm([]string{"id", "a", "b"}, []byte{3, 3, 246}),
+	} {
+		err := checkTableMap(def, idx, bad)
+		if err == nil || !strings.Contains(err.Error(), "shop.t") {
+			t.Errorf("mismatch %v not reported with the table name: %v", bad.ColumnNameString(), err)
+		}
 	}
 }

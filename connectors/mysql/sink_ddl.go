@@ -21,9 +21,10 @@ import (
 // records, in <checkpoint_db>.sluice_ddl, a fingerprint of the replica
 // tables and databases they touch (SHOW CREATE TABLE without
 // AUTO_INCREMENT, or absent). It then runs them, and commits its offsets
-// past the marker together with deleting that record. A restart that finds
-// the record and a different fingerprint knows the statements ran and only
-// commits the offsets; with the same fingerprint it runs them (again).
+// past the marker. A restart that finds the record and a different
+// fingerprint knows the statements ran and only commits the offsets; with
+// the same fingerprint it runs them (again). The records stay, a log of
+// the DDL applied (the sink needs no DELETE on checkpoint_db).
 // Statements that change no definition (TRUNCATE) are harmless to repeat,
 // since no row after the barrier was applied yet.
 func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
@@ -71,9 +72,6 @@ func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
 		return fmt.Errorf("%s: begin: %w", where, err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "DELETE FROM "+s.ddlTable()+" WHERE sink = ? AND seq = ?", s.key, string(m.Seq)); err != nil {
-		return fmt.Errorf("%s: %w", where, err)
-	}
 	if err := s.saveOffsets(ctx, tx, b); err != nil {
 		return err
 	}
@@ -119,6 +117,7 @@ func (s *Sink) ensureDDLTable(ctx context.Context) error {
 		seq VARCHAR(64) NOT NULL,
 		fingerprint CHAR(64) NOT NULL,
 		statement LONGTEXT NOT NULL,
+		recorded_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
 		PRIMARY KEY (sink, seq)
 	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`); err != nil {
 		return fmt.Errorf("sink %s: create %s: %w", s.cfg.Name, s.ddlTable(), err)

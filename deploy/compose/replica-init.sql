@@ -4,5 +4,6 @@
 -- sluice's mysql-sink needs: CREATE for the checkpoint database
 -- (checkpoint_db) and, with create_tables, the replicated databases and
 -- tables; SELECT, INSERT, UPDATE and DELETE to apply changes and keep its
--- position in sluice.sluice_offsets.
-GRANT SELECT, INSERT, UPDATE, DELETE, CREATE ON *.* TO 'sluice'@'%';
+-- position in sluice.sluice_offsets; ALTER, DROP and INDEX to replay the
+-- source's DDL.
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX ON *.* TO 'sluice'@'%';
