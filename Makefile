@@ -4,7 +4,7 @@ GO ?= go
 # Go 1.26 lives in /usr/local/go on the project machines.
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all build test demo clean
+.PHONY: all build test demo bench-verify clean
 
 all: build
 
@@ -21,6 +21,10 @@ test:
 ## demo: replicate a MariaDB database into another one through sluice
 demo:
 	bash deploy/demo/demo.sh
+
+## bench-verify: time `sluice verify` on a 1M-row table (VERIFY_BENCH_ROWS=N to resize)
+bench-verify:
+	$(GO) test ./connectors/mysql/ -run '^$$' -bench Verify -benchtime 1x -timeout 30m -v
 
 ## clean: remove build output
 clean:

@@ -50,4 +50,13 @@ func TestExamples(t *testing.T) {
 	if c := loaded["split.yaml"]; c != nil && (c.Embedded() || len(c.Sinks()) != 2) {
 		t.Errorf("split.yaml: want external brokers and two sinks")
 	}
+	if c := loaded["two-replicas.yaml"]; c != nil && (!c.Embedded() || len(c.Sinks()) != 2) {
+		t.Errorf("two-replicas.yaml: want the embedded broker and two sinks")
+	}
+	if c := loaded["mysql8-gtid.yaml"]; c != nil && (len(c.Sources()) != 1 || c.Sources()[0].Flavor != "mysql") {
+		t.Errorf("mysql8-gtid.yaml: want one mysql-flavor source")
+	}
+	if c := loaded["checkpoint-db.yaml"]; c != nil && (len(c.Sinks()) != 1 || c.Sinks()[0].CheckpointDB == DefaultCheckpointDB) {
+		t.Errorf("checkpoint-db.yaml: want a sink with its own checkpoint_db")
+	}
 }
