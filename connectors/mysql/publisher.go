@@ -57,6 +57,7 @@ type txBuilder struct {
 	tabOrd []string
 	snap   bool
 	trunc  []string
+	rng    *event.KeyRange // an incremental snapshot chunk's key range
 	ddl    *event.DDL
 }
 
@@ -142,7 +143,7 @@ func (p *publisher) Commit(pos event.Position, tsMs int64) error {
 	p.tx = nil
 	p.committed = pos
 	p.stat.setRead(pos)
-	if tx == nil || (tx.total == 0 && len(tx.trunc) == 0 && tx.ddl == nil) {
+	if tx == nil || (tx.total == 0 && len(tx.trunc) == 0 && tx.rng == nil && tx.ddl == nil) {
 		if p.rowCount == 0 && len(p.markers) == 0 {
 			p.acked = pos // nothing in flight: the position may move on
 		}
@@ -150,7 +151,7 @@ func (p *publisher) Commit(pos event.Position, tsMs int64) error {
 	}
 	p.committedSeq = tx.seq
 	m := event.TxMarker{Status: "END", ID: tx.id, TsMs: tsMs, EventCount: tx.total, Seq: tx.seq,
-		Position: pos, Truncate: tx.trunc, Snapshot: tx.snap, DDL: tx.ddl}
+		Position: pos, Truncate: tx.trunc, Snapshot: tx.snap, Range: tx.rng, DDL: tx.ddl}
 	for _, t := range tx.tabOrd {
 		m.DataCollections = append(m.DataCollections, event.DataCollection{DataCollection: t, EventCount: tx.perTab[t]})
 	}

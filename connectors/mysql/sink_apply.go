@@ -85,6 +85,11 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 				return fmt.Errorf("sink %s: empty %s before restarted snapshot: %w", s.cfg.Name, name, err)
 			}
 		}
+		if r := t.marker.Range; r != nil {
+			if err := s.deleteRange(ctx, tx, s.defAt(r.Table, t.marker.Seq), s.target(r.Table), r, t.changes); err != nil {
+				return err
+			}
+		}
 		if err := s.applyChanges(ctx, tx, t.changes, counts); err != nil {
 			return fmt.Errorf("sink %s: transaction %s (seq %s): %w", s.cfg.Name, t.marker.ID, t.marker.Seq, err)
 		}
@@ -243,6 +248,11 @@ func (s *Sink) ensureTables(ctx context.Context, b *batch) error {
 	for _, t := range b.txs {
 		for _, name := range t.marker.Truncate {
 			if err := s.ensureTable(ctx, name, t.marker.Seq); err != nil {
+				return err
+			}
+		}
+		if r := t.marker.Range; r != nil {
+			if err := s.ensureTable(ctx, r.Table, t.marker.Seq); err != nil {
 				return err
 			}
 		}

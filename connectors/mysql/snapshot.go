@@ -3,68 +3,76 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sluice-cdc/sluice/pkg/checkpoint"
 	"github.com/sluice-cdc/sluice/pkg/event"
-	"github.com/sluice-cdc/sluice/pkg/value"
 )
 
-// chunksPerAttempt spaces the chunk numbers of successive snapshot attempts.
-const chunksPerAttempt = 100_000_000
-
-// snapshot copies every selected table inside one consistent-snapshot
-// transaction, in primary-key chunks, and returns the binlog position that
-// transaction saw: streaming from there misses and doubles nothing. Chunks
-// are published as transactions whose Seq sits just below that position.
+// snapshot copies every selected table as of one consistent view, in
+// primary-key chunks, snapshot_parallelism tables at a time, and returns the
+// binlog position of that view: streaming from there misses and doubles
+// nothing. Chunks are transactions whose Seq sits just below that position.
+//
+// Progress is recorded per table (the last key of the last chunk Kafka
+// acknowledged) with the view's position. If the process dies, the next
+// start (MariaDB) streams from that position and copies the rest of each
+// table with incremental snapshots (snapshot_incr.go): rows already copied
+// were read at the position streaming starts from; the rest are read later
+// and placed in the stream at the position they were read at. truncate
+// lists tables a sink must empty first (a snapshot started over).
 func (s *Source) snapshot(ctx context.Context, attempt uint64, truncate []string) (event.Position, error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return event.Position{}, err
-	}
-	defer conn.Close()
-	pos, err := s.beginConsistent(ctx, conn)
-	if err != nil {
-		return event.Position{}, err
-	}
-	defer conn.ExecContext(context.Background(), "ROLLBACK")
 	names := make([]string, 0, len(s.tables))
 	for n := range s.tables {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	// Record the attempt before publishing anything, so a crash from here on
-	// restarts with a higher attempt number and the same truncations.
-	s.state = checkpoint.SourceState{Snapshot: checkpoint.SnapshotRunning, SnapshotTables: names, SnapshotAttempt: attempt}
-	if err := s.saveState(ctx); err != nil {
-		return event.Position{}, err
-	}
-	fileNum, err := event.BinlogFileNumber(pos.File)
+	conns, pos, err := s.openViews(ctx, min(max(s.cfg.SnapshotParallel, 1), max(len(names), 1)))
 	if err != nil {
 		return event.Position{}, err
 	}
-	seqAt := func(chunk uint64) event.Seq {
-		return event.MakeSeq(fileNum, pos.Pos-1, attempt*chunksPerAttempt+chunk)
+	defer func() {
+		for _, c := range conns {
+			c.ExecContext(context.Background(), "ROLLBACK")
+			c.Close()
+		}
+	}()
+	// Record the view's position and the tables before publishing anything:
+	// a crash from here on resumes (or, on MySQL, restarts) this snapshot.
+	s.pub.acked, s.pub.committed = pos, pos
+	prev := s.state
+	s.state = checkpoint.SourceState{Snapshot: checkpoint.SnapshotRunning, SnapshotTables: names,
+		SnapshotAttempt: attempt, SnapshotSeq: prev.SnapshotSeq, SignalOffset: s.signalEnd(ctx, prev.SignalOffset)}
+	for _, n := range names {
+		s.state.Tables = append(s.state.Tables, checkpoint.TableSnapshot{Table: n, Reason: "initial"})
 	}
-	tsMs := time.Now().UnixMilli()
+	s.snap.covered = map[string]bool{}
+	if err := s.saveState(ctx); err != nil {
+		return event.Position{}, err
+	}
 	if len(truncate) > 0 {
-		s.pub.Begin(fmt.Sprintf("snapshot:%d:truncate", attempt), seqAt(0), true)
+		seq, err := s.snapSeq(ctx, pos)
+		if err != nil {
+			return event.Position{}, err
+		}
+		s.pub.Begin(fmt.Sprintf("snapshot:%d:truncate", attempt), seq, true)
 		s.pub.Truncate(truncate)
-		if err := s.pub.Commit(pos, tsMs); err != nil {
+		if err := s.pub.Commit(pos, time.Now().UnixMilli()); err != nil {
 			return event.Position{}, err
 		}
 	}
-	sc := &snapshotter{s: s, conn: conn, pos: pos, tsMs: tsMs, seqAt: seqAt, attempt: attempt, chunk: 1}
+	sc := &snapshotter{s: s, pos: pos, attempt: attempt}
 	sc.estimate(ctx, names)
-	for i, n := range names {
-		if err := sc.table(ctx, s.tables[n], i == len(names)-1); err != nil {
-			return event.Position{}, err
-		}
+	s.log.Info("snapshot started", "tables", len(names), "position", pos.String(), "parallelism", len(conns),
+		"estimated_rows", sc.prog.total, "attempt", attempt)
+	if err := sc.run(ctx, conns, names); err != nil {
+		return event.Position{}, err
 	}
-	s.pub.committed = pos
 	if err := s.pub.Flush(ctx); err != nil {
 		return event.Position{}, err
 	}
@@ -74,50 +82,123 @@ func (s *Source) snapshot(ctx context.Context, attempt uint64, truncate []string
 	}
 	sc.prog.finished = true
 	s.stat.snapshotProgress(&sc.prog)
-	s.log.Info("snapshot done", "tables", len(names), "rows", sc.total, "position", pos.String(),
-		"seconds", int(time.Since(sc.prog.start).Seconds()), "rows_per_s", int(sc.prog.rate()))
+	s.log.Info("snapshot done", "tables", len(names), "rows", sc.prog.done, "position", pos.String(),
+		"parallelism", len(conns), "seconds", int(time.Since(sc.prog.start).Seconds()), "rows_per_s", int(sc.prog.rate()))
 	return pos, nil
 }
 
-// beginConsistent starts a consistent-snapshot transaction on conn and
-// returns the binlog position it corresponds to. MariaDB reports it without
-// locks (binlog_snapshot_file/position); MySQL needs a brief global read lock.
-func (s *Source) beginConsistent(ctx context.Context, conn *sql.Conn) (event.Position, error) {
-	exec := func(q string) error {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("snapshot: %s: %w", q, err)
+// openViews opens n connections that read the same consistent view and
+// returns them with the view's binlog position. On MariaDB each connection
+// opens its own snapshot without locks; when writes land between them and
+// their positions differ it tries again, and after a few tries it falls back
+// to one connection. On MySQL a brief global read lock pins one view for all.
+func (s *Source) openViews(ctx context.Context, n int) ([]*sql.Conn, event.Position, error) {
+	closeAll := func(cs []*sql.Conn) {
+		for _, c := range cs {
+			c.ExecContext(context.Background(), "ROLLBACK")
+			c.Close()
 		}
-		return nil
 	}
-	if err := exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
-		return event.Position{}, err
+	for try := 0; ; try++ {
+		if try == 20 && n > 1 {
+			s.log.Warn("snapshot: could not open parallel views at one binlog position under the current writes; copying one table at a time", "parallelism", n)
+			n = 1
+		}
+		conns := make([]*sql.Conn, 0, n)
+		for range n {
+			c, err := s.db.Conn(ctx)
+			if err != nil {
+				closeAll(conns)
+				return nil, event.Position{}, err
+			}
+			conns = append(conns, c)
+		}
+		pos, same, err := s.beginViews(ctx, conns)
+		if err != nil {
+			closeAll(conns)
+			return nil, event.Position{}, err
+		}
+		if same {
+			return conns, pos, nil
+		}
+		closeAll(conns)
+		select {
+		case <-ctx.Done():
+			return nil, event.Position{}, ctx.Err()
+		case <-time.After(time.Duration(try+1) * 5 * time.Millisecond):
+		}
 	}
-	var pos event.Position
+}
+
+// beginViews starts a consistent-snapshot transaction on every connection
+// and reports whether they all see the binlog position pos.
+func (s *Source) beginViews(ctx context.Context, conns []*sql.Conn) (pos event.Position, same bool, err error) {
+	for _, c := range conns {
+		if _, err := c.ExecContext(ctx, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
+			return pos, false, fmt.Errorf("snapshot: %w", err)
+		}
+	}
 	if s.info.Flavor == "mariadb" {
-		if err := exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
+		for i, c := range conns {
+			p, err := beginMariaDBSnapshot(ctx, c)
+			if err != nil {
+				return pos, false, err
+			}
+			if i == 0 {
+				pos = p
+			} else if p != pos {
+				return pos, false, nil
+			}
+		}
+		pos.GTID, err = gtidAt(ctx, s.db, s.info.Flavor, pos)
+		return pos, true, err
+	}
+	if _, err := conns[0].ExecContext(ctx, "FLUSH TABLES WITH READ LOCK"); err != nil {
+		return pos, false, fmt.Errorf("snapshot: FLUSH TABLES WITH READ LOCK: %w (the source user needs RELOAD for a consistent snapshot on MySQL)", err)
+	}
+	defer conns[0].ExecContext(context.Background(), "UNLOCK TABLES")
+	for _, c := range conns {
+		if _, err := c.ExecContext(ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
+			return pos, false, fmt.Errorf("snapshot: START TRANSACTION WITH CONSISTENT SNAPSHOT: %w", err)
+		}
+	}
+	pos, err = masterPositionConn(ctx, conns[0])
+	return pos, err == nil, err
+}
+
+// beginMariaDBSnapshot starts a consistent-snapshot transaction on conn and
+// returns the binlog position it sees exactly (binlog_snapshot_file and
+// binlog_snapshot_position, which MariaDB takes under the same lock as the
+// read view): every transaction before it is visible, none after it.
+func beginMariaDBSnapshot(ctx context.Context, conn *sql.Conn) (event.Position, error) {
+	var pos event.Position
+	if _, err := conn.ExecContext(ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
+		return pos, fmt.Errorf("snapshot: START TRANSACTION WITH CONSISTENT SNAPSHOT: %w", err)
+	}
+	rows, err := conn.QueryContext(ctx, "SHOW STATUS WHERE Variable_name IN ('binlog_snapshot_file', 'binlog_snapshot_position')")
+	if err != nil {
+		return pos, fmt.Errorf("snapshot: binlog_snapshot_file/position: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, v string
+		if err := rows.Scan(&name, &v); err != nil {
 			return pos, err
 		}
-		var name string
-		if err := conn.QueryRowContext(ctx, "SHOW STATUS LIKE 'binlog_snapshot_file'").Scan(&name, &pos.File); err != nil {
-			return pos, fmt.Errorf("snapshot: binlog_snapshot_file: %w", err)
+		switch name {
+		case "binlog_snapshot_file", "Binlog_snapshot_file":
+			pos.File = v
+		default:
+			fmt.Sscan(v, &pos.Pos)
 		}
-		var p string
-		if err := conn.QueryRowContext(ctx, "SHOW STATUS LIKE 'binlog_snapshot_position'").Scan(&name, &p); err != nil {
-			return pos, fmt.Errorf("snapshot: binlog_snapshot_position: %w", err)
-		}
-		fmt.Sscan(p, &pos.Pos)
-		g, err := gtidAt(ctx, s.db, s.info.Flavor, pos)
-		pos.GTID = g
+	}
+	if err := rows.Err(); err != nil {
 		return pos, err
 	}
-	if err := exec("FLUSH TABLES WITH READ LOCK"); err != nil {
-		return pos, fmt.Errorf("%w (the source user needs RELOAD for a consistent snapshot on MySQL)", err)
+	if pos.File == "" || pos.Pos == 0 {
+		return pos, errors.New("snapshot: the server reported no binlog_snapshot_file/position")
 	}
-	defer conn.ExecContext(context.Background(), "UNLOCK TABLES")
-	if err := exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
-		return pos, err
-	}
-	return masterPositionConn(ctx, conn)
+	return pos, nil
 }
 
 func masterPositionConn(ctx context.Context, conn *sql.Conn) (event.Position, error) {
@@ -130,207 +211,96 @@ func masterPositionConn(ctx context.Context, conn *sql.Conn) (event.Position, er
 	return pos, nil
 }
 
-// snapshotter copies tables for one snapshot attempt.
-type snapshotter struct {
-	s       *Source
-	conn    *sql.Conn
-	pos     event.Position
-	tsMs    int64
-	seqAt   func(uint64) event.Seq
-	attempt uint64
-	chunk   uint64
-	total   int64
-
-	estimates map[string]int64 // "db.table" -> estimated rows
-	prog      snapProgress     // over all tables
-	lastLog   time.Time
+// tableChunk is one chunk read by a snapshot worker.
+type tableChunk struct {
+	def *event.TableDef
+	c   *chunk
 }
 
-// estimate reads the estimated row count of every table to copy.
-func (sc *snapshotter) estimate(ctx context.Context, names []string) {
+// run copies names with one worker per connection. Workers only read; this
+// goroutine publishes, since the publisher is not safe for concurrent use.
+// The chunks of one table stay in order (one worker copies a whole table).
+func (sc *snapshotter) run(ctx context.Context, conns []*sql.Conn, names []string) error {
 	s := sc.s
-	sc.estimates = map[string]int64{}
+	work := make(chan string, len(names))
 	for _, n := range names {
-		def := s.tables[n]
-		var est int64
-		_ = s.db.QueryRowContext(ctx, "SELECT COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-			def.DB, def.Table).Scan(&est)
-		s.env.Metrics.SnapshotRowsTotal.WithLabelValues(s.labels[0], s.labels[1], n).Set(float64(est))
-		sc.estimates[n] = est
-		sc.prog.total += est
+		work <- n
 	}
-	sc.prog.start, sc.lastLog = time.Now(), time.Now()
-	s.stat.snapshotProgress(&sc.prog)
-}
-
-// progress records n more rows of table (done so far in it) and logs the
-// progress every 5 seconds, with the rate and the time left overall.
-func (sc *snapshotter) progress(table string, n, done int64) {
-	sc.prog.done += n
-	sc.prog.table = table
-	sc.s.stat.snapshotProgress(&sc.prog)
-	if time.Since(sc.lastLog) < 5*time.Second {
-		return
+	close(work)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make(chan tableChunk, len(conns))
+	g, gctx := errgroup.WithContext(wctx)
+	for _, conn := range conns {
+		g.Go(func() error {
+			for name := range work {
+				def := s.tables[name]
+				r := newChunkReader(def, s.cfg.SnapshotChunkSize)
+				var after [][]byte
+				for {
+					c, err := r.read(gctx, conn, after)
+					if err != nil {
+						return err
+					}
+					select {
+					case out <- tableChunk{def, c}:
+					case <-gctx.Done():
+						return gctx.Err()
+					}
+					if c.last {
+						break
+					}
+					after = c.lastKey
+				}
+			}
+			return nil
+		})
 	}
-	sc.lastLog = time.Now()
-	left := "unknown"
-	if d, ok := sc.prog.left(); ok {
-		left = d.Round(time.Second).String()
-	}
-	sc.s.log.Info("snapshot progress", "table", table, "table_rows", done, "table_estimated", sc.estimates[table],
-		"rows", sc.prog.done, "estimated", sc.prog.total, "rows_per_s", int(sc.prog.rate()), "time_left", left)
-}
-
-// table copies one table in primary-key order, one transaction per chunk.
-func (sc *snapshotter) table(ctx context.Context, def *event.TableDef, lastTable bool) error {
-	s := sc.s
-	size := s.cfg.SnapshotChunkSize
-	cols := make([]string, len(def.Columns))
-	for i := range def.Columns {
-		// FLOAT/DOUBLE need an exact text form; the server's default rounds.
-		cols[i] = value.SelectExpr(&def.Columns[i], quoteIdent(def.Columns[i].Name))
-	}
-	pkIdx := make([]int, len(def.PrimaryKey))
-	for i, k := range def.PrimaryKey {
-		for j, c := range def.Columns {
-			if c.Name == k {
-				pkIdx[i] = j
+	werr := make(chan error, 1)
+	go func() { werr <- g.Wait(); close(out) }()
+	var perr error
+	for tc := range out {
+		if perr == nil {
+			if perr = sc.publish(ctx, tc, names[len(names)-1]); perr != nil {
+				cancel() // stop the workers; drain what they sent
 			}
 		}
 	}
-	order := make([]string, len(def.PrimaryKey))
-	for i, k := range def.PrimaryKey {
-		order[i] = quoteIdent(k)
+	if err := <-werr; err != nil && perr == nil {
+		return err
 	}
-	base := "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteTable(def.DB, def.Table)
-	tail := " ORDER BY " + strings.Join(order, ", ") + fmt.Sprintf(" LIMIT %d", size)
-	var last []any // primary-key values of the last row copied
-	var done int64
-	start := time.Now()
-	for {
-		q, args := base+tail, []any(nil)
-		if last != nil {
-			q, args = base+" WHERE "+afterKey(order)+tail, expandAfterKey(last)
-		}
-		n, lastRow, err := sc.chunkRows(ctx, def, q, args, pkIdx, lastTable)
+	return perr
+}
+
+// publish queues one chunk and records its progress, saving the
+// checkpoint when chunks were acknowledged since the last save.
+func (sc *snapshotter) publish(ctx context.Context, tc tableChunk, lastTable string) error {
+	s := sc.s
+	name := tc.def.Name()
+	sc.tableRows[name] += int64(len(tc.c.rows))
+	if len(tc.c.rows) > 0 {
+		seq, err := s.snapSeq(ctx, sc.pos)
 		if err != nil {
-			return fmt.Errorf("snapshot %s: %w", def.Name(), err)
+			return err
 		}
-		done += int64(n)
-		s.env.Metrics.SnapshotRows.WithLabelValues(s.labels[0], s.labels[1], def.Name()).Add(float64(n))
-		sc.progress(def.Name(), int64(n), done)
-		if n < size {
-			break
+		snap := "true"
+		if name == lastTable {
+			snap = "last_table"
 		}
-		last = lastRow
+		if err := s.publishChunk(ctx, tc.def, tc.c, fmt.Sprintf("snapshot:%s", seq), seq, sc.pos, snap, nil); err != nil {
+			return err
+		}
 	}
-	sc.total += done
-	el := time.Since(start).Seconds()
-	s.log.Info("snapshot table done", "table", def.Name(), "rows", done, "seconds", el, "rows_per_s", int(float64(done)/max(el, 1e-3)))
+	s.noteChunk(snapAck{seq: s.pub.committedSeq, table: name, lastKey: tc.c.lastKey, rows: sc.tableRows[name], done: tc.c.last})
+	sc.progress(name, int64(len(tc.c.rows)), sc.tableRows[name])
+	if tc.c.last {
+		el := time.Since(sc.prog.start).Seconds()
+		s.log.Info("snapshot table done", "table", name, "rows", sc.tableRows[name], "seconds", el,
+			"rows_per_s", int(float64(sc.tableRows[name])/max(el, 1e-3)))
+	}
+	if s.ackedProgress() && time.Since(sc.lastSave) >= checkpointEvery/2 {
+		sc.lastSave = time.Now()
+		return s.saveState(ctx)
+	}
 	return nil
-}
-
-// chunkRows reads one chunk and queues it as one transaction. It returns
-// the row count and the primary-key values of the last row.
-func (sc *snapshotter) chunkRows(ctx context.Context, def *event.TableDef, q string, args []any, pkIdx []int, lastTable bool) (int, []any, error) {
-	s := sc.s
-	rows, err := sc.conn.QueryContext(ctx, q, args...)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer rows.Close()
-	raw := make([]sql.RawBytes, len(def.Columns))
-	ptrs := make([]any, len(raw))
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
-	n := 0
-	var lastKey []any
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return 0, nil, err
-		}
-		if n == 0 {
-			s.pub.Begin(fmt.Sprintf("snapshot:%d:%d", sc.attempt, sc.chunk), sc.seqAt(sc.chunk), true)
-			sc.chunk++
-		}
-		after := make(event.Row, len(def.Columns))
-		for i, c := range def.Columns {
-			v, err := value.FromText(&def.Columns[i], raw[i])
-			if err != nil {
-				return 0, nil, err
-			}
-			after[c.Name] = v
-		}
-		key := make(event.Row, len(pkIdx))
-		lastKey = lastKey[:0]
-		for _, i := range pkIdx {
-			key[def.Columns[i].Name] = after[def.Columns[i].Name]
-			lastKey = append(lastKey, keyArg(&def.Columns[i], raw[i]))
-		}
-		ch := &event.Change{After: after, Op: event.OpRead, TsMs: time.Now().UnixMilli(), Source: sc.source(def, lastTable)}
-		if err := s.pub.Add(ctx, ch, key); err != nil {
-			return 0, nil, err
-		}
-		n++
-		if s.pub.Due(flushRows, flushBytes, time.Hour) {
-			if err := s.pub.Flush(ctx); err != nil {
-				return 0, nil, err
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return 0, nil, err
-	}
-	if n > 0 {
-		if err := s.pub.Commit(sc.pos, sc.tsMs); err != nil {
-			return 0, nil, err
-		}
-	}
-	return n, lastKey, nil
-}
-
-func (sc *snapshotter) source(def *event.TableDef, lastTable bool) event.Source {
-	snap := "true"
-	if lastTable {
-		snap = "last_table"
-	}
-	return event.Source{
-		Version: Version, Connector: "mysql", Name: sc.s.env.Config.Name, TsMs: sc.tsMs, Snapshot: snap,
-		DB: def.DB, Table: def.Table, ServerID: sc.s.info.ServerID, File: sc.pos.File, Pos: uint32(sc.pos.Pos),
-	}
-}
-
-// keyArg returns a query argument that compares like the column does:
-// text for character columns (so the collation applies), bytes otherwise.
-func keyArg(c *event.Column, raw []byte) any {
-	switch c.DataType {
-	case "binary", "varbinary", "blob", "tinyblob", "mediumblob", "longblob":
-		return append([]byte(nil), raw...)
-	}
-	return string(raw)
-}
-
-// afterKey returns the condition "(k1, k2, ...) > (?, ?, ...)" expanded so
-// that index range scans apply: k1 > ? OR (k1 = ? AND k2 > ?) OR ...
-func afterKey(cols []string) string {
-	var ors []string
-	for i := range cols {
-		var ands []string
-		for j := 0; j < i; j++ {
-			ands = append(ands, cols[j]+" = ?")
-		}
-		ands = append(ands, cols[i]+" > ?")
-		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
-	}
-	return "(" + strings.Join(ors, " OR ") + ")"
-}
-
-// expandAfterKey lays out the arguments in afterKey's order.
-func expandAfterKey(key []any) []any {
-	var args []any
-	for i := range key {
-		args = append(args, key[:i+1]...)
-	}
-	return args
 }

@@ -46,6 +46,7 @@ type Source struct {
 	schema *schemaState               // applies DDL to tables; set by initSchema
 	state  checkpoint.SourceState     // last saved
 	stat   sourceStatus               // what Status reports
+	snap   snapState                  // snapshot bookkeeping (snapshot_state.go)
 
 	connector.Readiness
 }
@@ -126,40 +127,9 @@ func (s *Source) publishSchema(ctx context.Context, def *event.TableDef, seq eve
 	return err
 }
 
-// startPosition decides where streaming starts: the saved position, or a
-// snapshot's position on first start (or after an interrupted snapshot).
-func (s *Source) startPosition(ctx context.Context, st *checkpoint.SourceState) (event.Position, error) {
-	if st != nil && st.Snapshot != checkpoint.SnapshotRunning {
-		s.state = *st
-		s.pub.acked, s.pub.committed = st.Position, st.Position
-		s.pub.ackedSeq, s.pub.committedSeq = st.Seq, st.Seq
-		return st.Position, nil
-	}
-	if s.cfg.Snapshot == "never" {
-		pos, err := masterPosition(ctx, s.db, s.info.Flavor)
-		if err != nil {
-			return event.Position{}, err
-		}
-		s.state = checkpoint.SourceState{Position: pos, Snapshot: checkpoint.SnapshotDone}
-		s.pub.acked, s.pub.committed = pos, pos
-		if err := s.saveState(ctx); err != nil {
-			return event.Position{}, err
-		}
-		return pos, nil
-	}
-	var attempt uint64
-	var truncate []string
-	if st != nil { // an earlier snapshot was interrupted
-		attempt = st.SnapshotAttempt + 1
-		truncate = st.SnapshotTables
-		s.log.Warn("previous snapshot did not finish: starting it over; sinks empty its tables first",
-			"tables", truncate, "attempt", attempt)
-	}
-	return s.snapshot(ctx, attempt, truncate)
-}
-
 // saveState records the publisher's acknowledged position.
 func (s *Source) saveState(ctx context.Context) error {
+	s.prepareState()
 	s.state.Position = s.pub.acked
 	s.state.Seq = s.pub.ackedSeq
 	s.state.ServerID = s.info.ServerID

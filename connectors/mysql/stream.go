@@ -24,6 +24,7 @@ type streamer struct {
 	gtidSet gomysql.GTIDSet
 	thread  uint32
 	lastCkp time.Time
+	lastTx  event.Position // end of the last transaction read (snapshot_incr.go)
 }
 
 // stream reads the binlog from pos until ctx is done or an error. It never
@@ -48,7 +49,7 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 	if err != nil {
 		return fmt.Errorf("start binlog stream at %s: %w", pos, err)
 	}
-	st := &streamer{s: s, file: pos.File, lastCkp: time.Now()}
+	st := &streamer{s: s, file: pos.File, lastCkp: time.Now(), lastTx: pos}
 	if pos.GTID != "" {
 		if st.gtidSet, err = gomysql.ParseGTIDSet(s.info.Flavor, pos.GTID); err != nil {
 			return fmt.Errorf("parse GTID set %q: %w", pos.GTID, err)
@@ -56,6 +57,9 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 	}
 	s.SetReady(nil)
 	for {
+		if err := st.snapshotStep(ctx); err != nil {
+			return err
+		}
 		ev, err := st.next(ctx, bs)
 		if err != nil {
 			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
@@ -78,10 +82,11 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 // delay while rows are queued (so queued rows do not wait for more traffic).
 func (st *streamer) next(ctx context.Context, bs *replication.BinlogStreamer) (*replication.BinlogEvent, error) {
 	rows, markers := st.s.pub.Pending()
-	if rows == 0 && markers == 0 && st.s.pub.acked == st.s.state.Position {
-		return bs.GetEvent(ctx) // nothing to flush or record: wait for the server
+	wait := st.eventWait(rows == 0 && markers == 0 && st.s.pub.acked == st.s.state.Position)
+	if wait == 0 {
+		return bs.GetEvent(ctx) // nothing to flush, record or snapshot: wait for the server
 	}
-	tctx, cancel := context.WithTimeout(ctx, flushDelay)
+	tctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	ev, err := bs.GetEvent(tctx)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
@@ -201,6 +206,7 @@ func (st *streamer) query(ctx context.Context, h *replication.EventHeader, e *re
 	}
 	// A DDL statement is a transaction of its own.
 	st.begin(h)
+	defer st.s.afterDDL(q) // covers tables it created, snapshots tables it made appear
 	if err := st.ddl(ctx, h, string(e.Schema), q); err != nil {
 		return err
 	}
@@ -222,6 +228,7 @@ func (st *streamer) commit(h *replication.EventHeader) error {
 		}
 	}
 	st.txOpen = false
+	st.lastTx = st.position(uint64(h.LogPos))
 	if h.Timestamp > 0 {
 		lag := time.Since(time.Unix(int64(h.Timestamp), 0)).Seconds()
 		st.s.env.Metrics.SourceLag.WithLabelValues(st.s.labels[0], st.s.labels[1]).Set(max(lag, 0))

@@ -74,6 +74,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	// Each command of issue 3 adds itself on its own line below.
 	root.AddCommand(newVerifyCmd(g, stdout, stderr))
 	root.AddCommand(newStatusCmd(g, stdout, stderr))
+	root.AddCommand(newSnapshotCmd(g, stdout, stderr))
 	root.AddCommand(newCheckCmd(g, stdout))
 	return root
 }

@@ -98,6 +98,8 @@ func run(ctx context.Context, cfg *config.Config, names []string, log *slog.Logg
 	}
 	self := newProcess(cfg, srv.Addr(), sup)
 	srv.HandleStatus(self.status)
+	// POST /snapshot; TODO(issue 8): pass the bearer-token check as auth.
+	srv.HandleSnapshot(snapshotHandler(cfg, client), nil)
 	defer self.announce(ctx, client, log)() // the last announcement, after the connectors stopped
 	log.Info("sluice running", "config", cfg.Path, "brokers", brokers, "admin", srv.Addr(), "connectors", len(selected))
 	gctx, cancel := context.WithCancel(ctx)

@@ -52,8 +52,9 @@ type Connector struct {
 	// mysql-source only:
 	ServerID          uint32   // replication server id of the binlog reader, unique on the source server
 	Tables            []string // "db.table" patterns; either part may use path.Match globs
-	Snapshot          string   // "initial" (copy existing rows first) or "never"
+	Snapshot          string   // "initial" (copy existing rows first), "when_needed" (also when the position was purged) or "never"
 	SnapshotChunkSize int      // rows per snapshot query
+	SnapshotParallel  int      // tables copied at once by the initial snapshot (snapshot_parallelism)
 	Flavor            string   // "auto", "mysql" or "mariadb"
 	SkipDDL           []string // "file:pos" of DDL statements the reader passes over (skip_ddl)
 

@@ -14,9 +14,16 @@ const (
 	DefaultAdminListen       = "127.0.0.1:9187"
 	DefaultSnapshot          = "initial"
 	DefaultSnapshotChunkSize = 5000
-	DefaultFlavor            = "auto"
-	DefaultBatchRows         = 5000
-	DefaultCheckpointDB      = "sluice"
+	// DefaultSnapshotParallelism copies two tables at once: a second
+	// connection hides most of one table's query latency without loading
+	// the source much.
+	DefaultSnapshotParallelism = 2
+	// MaxSnapshotParallelism bounds snapshot_parallelism (connections held
+	// open on the source during the initial snapshot).
+	MaxSnapshotParallelism = 32
+	DefaultFlavor          = "auto"
+	DefaultBatchRows       = 5000
+	DefaultCheckpointDB    = "sluice"
 )
 
 // ApplyDefaults fills in the keys that are not set, and makes
@@ -52,6 +59,7 @@ func (c *Config) ApplyDefaults() {
 		case TypeMySQLSource:
 			defaultStr(&cn.Snapshot, DefaultSnapshot, unset(p+"snapshot", cn.Snapshot == ""))
 			defaultInt(&cn.SnapshotChunkSize, DefaultSnapshotChunkSize, unset(p+"snapshot_chunk_size", cn.SnapshotChunkSize == 0))
+			defaultInt(&cn.SnapshotParallel, DefaultSnapshotParallelism, unset(p+"snapshot_parallelism", cn.SnapshotParallel == 0))
 			defaultStr(&cn.Flavor, DefaultFlavor, unset(p+"flavor", cn.Flavor == ""))
 		case TypeMySQLSink:
 			defaultInt(&cn.BatchRows, DefaultBatchRows, unset(p+"batch_rows", cn.BatchRows == 0))

@@ -100,11 +100,12 @@ func (d *decoder) connector(path string, n *yaml.Node, c *Connector) {
 				c.ServerID = uint32(id)
 			}
 		},
-		"tables":              d.strsInto(&c.Tables),
-		"snapshot":            d.strInto(&c.Snapshot),
-		"snapshot_chunk_size": d.intInto(&c.SnapshotChunkSize, 1, maxChunkOrBatch),
-		"skip_ddl":            d.strsInto(&c.SkipDDL),
-		"flavor":              d.strInto(&c.Flavor),
+		"tables":               d.strsInto(&c.Tables),
+		"snapshot":             d.strInto(&c.Snapshot),
+		"snapshot_chunk_size":  d.intInto(&c.SnapshotChunkSize, 1, maxChunkOrBatch),
+		"snapshot_parallelism": d.intInto(&c.SnapshotParallel, 1, MaxSnapshotParallelism),
+		"skip_ddl":             d.strsInto(&c.SkipDDL),
+		"flavor":               d.strInto(&c.Flavor),
 	}
 	sink := keys{
 		"source":        d.strInto(&c.Source),

@@ -57,6 +57,7 @@ func (v *validator) connector(p string, c *Config, cn *Connector) {
 		v.foreign(p, cn, TypeMySQLSource, map[string]bool{
 			"server_id": cn.ServerID != 0, "tables": cn.Tables != nil, "snapshot": cn.Snapshot != "",
 			"snapshot_chunk_size": cn.SnapshotChunkSize != 0, "flavor": cn.Flavor != "", "skip_ddl": cn.SkipDDL != nil,
+			"snapshot_parallelism": cn.SnapshotParallel != 0,
 		})
 	}
 }
@@ -142,8 +143,9 @@ func (v *validator) source(p string, cn *Connector) {
 			}
 		}
 	}
-	v.oneOf(p+".snapshot", cn.Snapshot, "initial", "never")
+	v.oneOf(p+".snapshot", cn.Snapshot, "initial", "when_needed", "never")
 	v.intRange(p+".snapshot_chunk_size", cn.SnapshotChunkSize, 1, maxChunkOrBatch)
+	v.intRange(p+".snapshot_parallelism", cn.SnapshotParallel, 1, MaxSnapshotParallelism)
 	v.oneOf(p+".flavor", cn.Flavor, "auto", "mysql", "mariadb")
 }
 

@@ -55,7 +55,7 @@ func TestValidateErrors(t *testing.T) {
 		{"empty data_dir", "kafka:\n  embedded:\n    data_dir: \"\"\n" + head + srcConn,
 			[]string{`3 kafka.embedded.data_dir: |is empty; set a directory`}},
 		{"enums", head + srcConn + "    snapshot: Never\n    flavor: MariaDB\n",
-			[]string{`8 connectors[0].snapshot: |"Never" is not allowed; use initial or never (did you mean "never"?)`,
+			[]string{`8 connectors[0].snapshot: |"Never" is not allowed; use initial, when_needed or never (did you mean "never"?)`,
 				`9 connectors[0].flavor: |"MariaDB" is not allowed; use auto, mysql or mariadb (did you mean "mariadb"?)`}},
 		{"table patterns", head + repl(srcConn, `tables: ["shop.*"]`,
 			"tables:\n      - shop\n      - a.b.c\n      - .t\n      - \"db.[x\"\n      - \"*.*\""),

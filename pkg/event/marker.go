@@ -52,8 +52,24 @@ type TxMarker struct {
 	Truncate []string `json:"truncate,omitempty"`
 	// Snapshot is true for the chunks of an initial snapshot.
 	Snapshot bool `json:"snapshot,omitempty"`
+	// Range, on a chunk of an incremental snapshot, is the primary-key range
+	// the chunk read: a sink deletes the rows of that range the chunk does
+	// not hold (the source had no such row at the chunk's position) before
+	// applying the chunk's rows.
+	Range *KeyRange `json:"range,omitempty"`
 	// DDL is set on the marker of a schema change, which carries no rows.
 	DDL *DDL `json:"ddl,omitempty"`
+}
+
+// KeyRange is a primary-key range of one table, compared column by column
+// in key order like the source's ORDER BY. Values are encoded as in row
+// envelopes.
+type KeyRange struct {
+	Table string `json:"table"` // "db.table"
+	// After is the exclusive lower bound; null: from the table's first key.
+	After map[string]json.RawMessage `json:"after"`
+	// Through is the inclusive upper bound; null: to the table's last key.
+	Through map[string]json.RawMessage `json:"through"`
 }
 
 // Encode returns the JSON encoding of m.
