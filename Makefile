@@ -4,7 +4,7 @@ GO ?= go
 # Go 1.26 lives in /usr/local/go on the project machines.
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all build test demo bench-verify clean
+.PHONY: all build test demo bench-verify bench-snapshot clean
 
 all: build
 
@@ -25,6 +25,11 @@ demo:
 ## bench-verify: time `sluice verify` on a 1M-row table (VERIFY_BENCH_ROWS=N to resize)
 bench-verify:
 	$(GO) test ./connectors/mysql/ -run '^$$' -bench Verify -benchtime 1x -timeout 30m -v
+
+## bench-snapshot: snapshot rows/s on a 1M-row table (initial, incremental) and the
+## incremental snapshot's cost on streaming (SNAPSHOT_BENCH_ROWS=N to resize)
+bench-snapshot:
+	SLUICE_E2E_NORACE=1 $(GO) test ./cmd/sluice/ -run '^$$' -bench Snapshot -benchtime 1x -timeout 60m -v
 
 ## clean: remove build output
 clean:

@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/checkpoint"
@@ -14,8 +15,8 @@ import (
 // tables:, snapshot requests (sluice snapshot, POST /snapshot), and the rest
 // of an initial snapshot interrupted by a crash.
 //
-// The streamer's goroutine copies one primary-key chunk at a time, between
-// two transactions, while the stream is paused at position R (the end of the
+// The streamer's goroutine reads primary-key chunks between two
+// transactions, while the stream is paused at position R (the end of the
 // last transaction it read). It opens a MariaDB consistent snapshot, whose
 // binlog_snapshot_file/position W is exact: the chunk holds the rows as of
 // W, every transaction before W and none after it. W is the low and the
@@ -71,6 +72,7 @@ type incTable struct {
 	published [][]byte // key after which the next chunk to publish starts
 	readAll   bool     // its last chunk is read
 	rows      int64    // rows published, over every run
+	base      int64    // rows published before this run (for the rate)
 	est       int64
 	start     time.Time
 }
@@ -170,10 +172,15 @@ func (inc *incSnap) read(ctx context.Context, st *streamer) error {
 		return nil
 	}
 	if t.reader == nil || t.reader.def != def {
+		old := t.reader
 		t.reader = newChunkReader(def, s.cfg.SnapshotChunkSize)
+		if (old != nil && !slices.Equal(old.def.PrimaryKey, def.PrimaryKey)) || (t.after != nil && len(t.after) != len(def.PrimaryKey)) {
+			s.log.Warn("incremental snapshot: the table's primary key changed; copying it from its first key again", "table", t.name)
+			t.after, t.published = nil, nil
+		}
 	}
 	if t.start.IsZero() {
-		t.start, t.est = time.Now(), s.estimateRows(ctx, def)
+		t.start, t.est, t.base = time.Now(), s.estimateRows(ctx, def), t.rows
 		s.log.Info("incremental snapshot started", "table", t.name, "reason", t.reason, "rows_done", t.rows, "estimated", t.est)
 	}
 	conn, err := s.db.Conn(ctx)
@@ -283,12 +290,12 @@ func (inc *incSnap) finish(t *incTable, copied bool) {
 	el := time.Since(t.start).Seconds()
 	s.stat.snapshotProgress(nil)
 	s.log.Info("incremental snapshot table done", "table", t.name, "reason", t.reason, "rows", t.rows,
-		"seconds", el, "rows_per_s", int(float64(t.rows)/max(el, 1e-3)))
+		"seconds", el, "rows_per_s", int(float64(t.rows-t.base)/max(el, 1e-3)))
 }
 
 // progress updates the status and logs every 5 seconds.
 func (inc *incSnap) progress(t *incTable) {
-	p := snapProgress{start: t.start, done: t.rows, total: max(t.est, t.rows), table: t.name}
+	p := snapProgress{start: t.start, done: t.rows - t.base, total: max(t.est, t.rows) - t.base, table: t.name}
 	inc.s.stat.snapshotProgress(&p)
 	if time.Since(inc.lastLog) < 5*time.Second {
 		return
@@ -299,7 +306,7 @@ func (inc *incSnap) progress(t *incTable) {
 		left = d.Round(time.Second).String()
 	}
 	inc.s.log.Info("snapshot progress", "table", t.name, "incremental", true, "table_rows", t.rows, "table_estimated", t.est,
-		"rows", p.done, "estimated", p.total, "rows_per_s", int(p.rate()), "time_left", left, "queued_tables", len(inc.queue)-1)
+		"rows", t.rows, "estimated", max(t.est, t.rows), "rows_per_s", int(p.rate()), "time_left", left, "queued_tables", len(inc.queue)-1)
 }
 
 // eventWait says how long the streamer may wait for the next binlog event:
