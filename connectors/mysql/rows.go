@@ -93,12 +93,19 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 		return fmt.Errorf("binlog %s: %s has %d columns in the binlog but %d in its definition: its schema changed "+
 			"in a way sluice cannot map yet; stopping instead of decoding rows with the wrong columns", where, def.Name(), e.ColumnCount, len(def.Columns))
 	}
+	step := 1
+	if kind == kindUpdate {
+		step = 2
+	}
+	if err := skippedColumns(where, def, idx, e, step); err != nil { // stream_edge.go
+		return err
+	}
 	if err := st.ensurePubTx(); err != nil {
 		return err
 	}
 	src := event.Source{
 		Version: Version, Connector: "mysql", Name: st.s.env.Config.Name, TsMs: int64(h.Timestamp) * 1000,
-		Snapshot: "false", DB: schema, Table: table, ServerID: h.ServerID, File: st.file, Pos: h.LogPos - h.EventSize,
+		Snapshot: "false", DB: schema, Table: table, ServerID: h.ServerID, File: st.file, Pos: st.eventStart(h),
 	}
 	if st.gtid != "" {
 		g := st.gtid
@@ -107,10 +114,6 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 	if st.thread != 0 {
 		t := st.thread
 		src.Thread = &t
-	}
-	step := 1
-	if kind == kindUpdate {
-		step = 2
 	}
 	for i := 0; i+step-1 < len(e.Rows); i += step {
 		src.Row = i / step

@@ -117,7 +117,7 @@ func (st *streamer) maybeFlush(ctx context.Context) error {
 }
 
 func (st *streamer) where(h *replication.EventHeader) string {
-	return fmt.Sprintf("%s:%d", st.file, h.LogPos-h.EventSize)
+	return fmt.Sprintf("%s:%d", st.file, st.eventStart(h))
 }
 
 func (st *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) error {
@@ -145,6 +145,8 @@ func (st *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) err
 	case *replication.FormatDescriptionEvent, *replication.PreviousGTIDsEvent,
 		*replication.MariadbGTIDListEvent, *replication.MariadbBinlogCheckPointEvent:
 		return st.passMeta(h)
+	default:
+		return st.otherEvent(h, ev.Event) // stream_edge.go: pass harmless events, stop on the rest
 	}
 	return nil
 }
@@ -167,8 +169,8 @@ func (st *streamer) begin(h *replication.EventHeader) {
 	if st.txOpen {
 		return
 	}
+	st.txStart = st.eventStart(h)
 	st.txOpen = true
-	st.txStart = h.LogPos - h.EventSize
 	st.gtid = ""
 }
 
@@ -200,9 +202,12 @@ func (st *streamer) query(ctx context.Context, h *replication.EventHeader, e *re
 		// are in the binlog because they were kept.
 		return st.commit(h)
 	case strings.HasPrefix(up, "XA "):
-		return fmt.Errorf("binlog %s: XA transactions are not supported yet (%q): stopping rather than applying them wrongly", st.where(h), q)
+		return xaRefused(st.where(h), q) // stream_edge.go
 	case strings.HasPrefix(up, "SAVEPOINT") || strings.HasPrefix(up, "ROLLBACK TO"):
 		return nil
+	}
+	if dml, err := st.statementDML(h, string(e.Schema), q); dml || err != nil {
+		return err // a data change logged as a statement: refused on selected tables
 	}
 	// A DDL statement is a transaction of its own.
 	st.begin(h)
