@@ -21,7 +21,8 @@ CREATE TABLE shop.renames (id INT PRIMARY KEY, a INT NULL, b VARCHAR(10) NULL);
 CREATE TABLE shop.gone (id INT PRIMARY KEY, v INT NULL);
 CREATE TABLE shop.trunc (id INT PRIMARY KEY, v INT NULL);
 CREATE TABLE shop.ghost (id INT PRIMARY KEY, v INT NOT NULL);
-CREATE TABLE shop.pt (id INT PRIMARY KEY, v INT NOT NULL)`
+CREATE TABLE shop.pt (id INT PRIMARY KEY, v INT NOT NULL);
+CREATE TABLE shop.empty (id INT PRIMARY KEY, v INT NOT NULL)`
 
 // writeDDLConfig writes a config with one source (shop.*, shop2.*, tmpdb.*)
 // and two sinks: replica-1 keeps the names, replica-2 routes them.
@@ -216,7 +217,8 @@ INSERT INTO shop2.t VALUES (1, 1.5), (2, NULL);
 CREATE DATABASE tmpdb;
 CREATE TABLE tmpdb.z (id INT PRIMARY KEY);
 INSERT INTO tmpdb.z VALUES (1);
-ALTER TABLE shop.items DROP COLUMN name`)
+ALTER TABLE shop.items DROP COLUMN name;
+ALTER TABLE shop.empty ADD COLUMN w VARCHAR(3) NULL`)
 	waitExit(t, p, 30*time.Second)
 	if _, err := os.Stat(crashFile); err != nil {
 		t.Fatalf("sluice exited, but not after a DDL: %v\n%s", err, tail(p.logText(), 20))
@@ -226,7 +228,7 @@ ALTER TABLE shop.items DROP COLUMN name`)
 	ptOSCMigration(t, sdb)
 	// shop.items changes all the time: only its definition can be compared
 	// before the workload stops.
-	waitSame(t, sdb, ddb, 60*time.Second, procs, same("shop.renamed", "shop.trunc", "shop.gone", "shop2.t", "tmpdb.z", "shop.ghost", "shop.pt")...)
+	waitSame(t, sdb, ddb, 60*time.Second, procs, same("shop.renamed", "shop.trunc", "shop.gone", "shop2.t", "tmpdb.z", "shop.ghost", "shop.pt", "shop.empty")...)
 	for _, shadow := range []string{"shop._ghost_gho", "shop._ghost_ghc", "shop._ghost_del", "shop._pt_new", "shop._pt_old"} {
 		if got := showCreate(ddb, shadow); got != "" {
 			t.Errorf("shadow table %s reached the replica: %s", shadow, got)

@@ -28,11 +28,14 @@ type schemaState struct {
 	// (t -> _t_del), the "before" of the cut-over that follows.
 	shadows map[string]*shadow
 	retired map[string]*event.TableDef
+	// needCopy holds tables renamed into the selection from outside it:
+	// the replicas have none of their rows, so they need a snapshot.
+	needCopy map[string]bool
 }
 
 func newSchemaState(f tableFilter, mariadb bool, tables map[string]*event.TableDef) *schemaState {
 	return &schemaState{filter: f, mariadb: mariadb, tables: tables, charsets: map[string]string{},
-		shadows: map[string]*shadow{}, retired: map[string]*event.TableDef{}}
+		shadows: map[string]*shadow{}, retired: map[string]*event.TableDef{}, needCopy: map[string]bool{}}
 }
 
 // ddlChange is what one DDL statement did to the selected tables. Nothing
@@ -47,6 +50,9 @@ type ddlChange struct {
 	// sinkStmts, when set, replace the statement for the sinks: the
 	// schema change of an online schema change tool's cut-over.
 	sinkStmts []string
+	// loadNow are tables renamed into the selection from outside it, whose
+	// definitions the history lacks: the caller reads them from the server.
+	loadNow []string
 }
 
 // ddlKeyword matches statements that may change tables or databases; a
@@ -56,6 +62,16 @@ var ddlKeyword = regexp.MustCompile(`(?is)^\s*(/\*.*?\*/\s*)*(CREATE|ALTER|DROP|
 
 // looksLikeTableDDL reports whether q might change a table or database.
 func looksLikeTableDDL(q string) bool { return ddlKeyword.MatchString(q) }
+
+// takeCopy reports whether table needs a snapshot because a RENAME brought
+// it into the selection, and forgets it.
+func (ss *schemaState) takeCopy(table string) bool {
+	if ss == nil || !ss.needCopy[table] {
+		return false
+	}
+	delete(ss.needCopy, table)
+	return true
+}
 
 // dbSelected reports whether some pattern could select a table of db.
 func (ss *schemaState) dbSelected(db string) bool {
@@ -232,8 +248,14 @@ func (ss *schemaState) rename(odb, ot, ndb, nt string, ch *ddlChange) error {
 	if !newSel {
 		return nil
 	}
+	if def == nil && !oldSel {
+		// Renamed in from outside tables:; the replicas do not have it.
+		ch.renamed = ch.renamed[:len(ch.renamed)-1]
+		ch.loadNow = append(ch.loadNow, nname)
+		return nil
+	}
 	if def == nil {
-		return fmt.Errorf("RENAME TABLE %s TO %s: the definition of %s is not in the schema history (it is not selected by tables:)", oname, nname, oname)
+		return fmt.Errorf("RENAME TABLE %s TO %s: the definition of %s is not in the schema history", oname, nname, oname)
 	}
 	nd := *def
 	nd.DB, nd.Table = ndb, nt

@@ -125,6 +125,9 @@ func TestApplyDDLDropsAndScope(t *testing.T) {
 	if ch := mustApply(t, ss, "CREATE DATABASE shop"); !ch.relevant {
 		t.Errorf("create database not relevant")
 	}
+	if ch := mustApply(t, ss, "RENAME TABLE other.x TO shop.x"); !reflect.DeepEqual(ch.loadNow, []string{"shop.x"}) || len(ch.renamed) != 0 {
+		t.Errorf("renamed in from outside tables: %+v", ch)
+	}
 	if ch := mustApply(t, ss, "GRANT SELECT ON shop.* TO u"); ch.relevant {
 		t.Errorf("grant relevant")
 	}
@@ -136,7 +139,6 @@ func TestApplyDDLErrors(t *testing.T) {
 		"ALTER TABLE t DROP COLUMN nope",
 		"ALTER TABLE missing ADD x INT",
 		"ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4",
-		"RENAME TABLE other.x TO shop.x",
 		"CREATE TABLE y LIKE other.x",
 	} {
 		stmts, err := parseSQL(q)

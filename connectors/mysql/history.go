@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sluice-cdc/sluice/pkg/checkpoint"
@@ -35,20 +36,20 @@ func (s *Source) initSchema(ctx context.Context, st *checkpoint.SourceState) err
 			return err
 		}
 		at := event.MakeSeq(n, st.Position.Pos, 0)
-		records, err := s.replayHistory(ctx, at)
+		known, err := s.replayHistory(ctx, at)
 		if err != nil {
 			return err
 		}
-		if records > 0 {
-			s.log.Info("schema history rebuilt", "records", records, "tables", len(s.tables), "as_of", st.Position.String())
-			return s.captureMissing(ctx, st.Position, true)
+		if len(known) > 0 {
+			s.log.Info("schema history rebuilt", "tables", len(s.tables), "as_of", st.Position.String())
+			return s.deferCapture(ctx)
 		}
 	}
 	pos, err := masterPosition(ctx, s.db, s.info.Flavor)
 	if err != nil {
 		return err
 	}
-	return s.captureMissing(ctx, pos, false)
+	return s.captureMissing(ctx, pos, nil)
 }
 
 // captureSeq is the Seq of definitions read from the server when the
@@ -62,10 +63,82 @@ func captureSeq(pos event.Position) (event.Seq, error) {
 	return event.MakeSeq(n, max(pos.Pos, 1)-1, 0), nil
 }
 
-// captureMissing reads the selected tables missing from s.tables from
-// information_schema and publishes them to the history as in force from
-// pos on.
-func (s *Source) captureMissing(ctx context.Context, pos event.Position, warn bool) error {
+// pendingCapture is a capture deferred until the reader catches up.
+type pendingCapture struct {
+	tables []string       // selected tables the rebuilt history lacks
+	at     event.Position // the server's end of binlog when the source started
+}
+
+// deferCapture notes the selected tables the rebuilt history lacks. They
+// may have been added to tables: since (then the server's definition is
+// all there is), or be created or renamed into place by DDL the reader has
+// yet to read (then the history learns them from that DDL). Which one is
+// known once the reader has caught up with the server's current end of
+// binlog: captureDue then reads those still missing.
+func (s *Source) deferCapture(ctx context.Context) error {
+	names, err := listTables(ctx, s.db, s.filter)
+	if err != nil {
+		return err
+	}
+	s.capture.tables = nil
+	for _, n := range names {
+		if name := n[0] + "." + n[1]; s.tables[name] == nil && !isShadow(name) {
+			s.capture.tables = append(s.capture.tables, name)
+		}
+	}
+	if len(s.capture.tables) == 0 {
+		return nil
+	}
+	s.capture.at, err = masterPosition(ctx, s.db, s.info.Flavor)
+	return err
+}
+
+// captureDue runs the deferred capture once the reader has passed the
+// position the server was at when the source started, outside any
+// transaction. The tables it reads get a snapshot, like any table that
+// appears without its rows on the replicas.
+func (st *streamer) captureDue(ctx context.Context) error {
+	s := st.s
+	if len(s.capture.tables) == 0 || st.txOpen || !reached(s.pub.committed, s.capture.at) {
+		return nil
+	}
+	var missing []string
+	for _, name := range s.capture.tables {
+		if s.tables[name] == nil {
+			missing = append(missing, name)
+		}
+	}
+	s.capture.tables = nil
+	if err := s.captureMissing(ctx, s.pub.committed, missing); err != nil {
+		return err
+	}
+	for _, name := range missing {
+		if s.tables[name] != nil {
+			s.schema.needCopy[name] = true
+		}
+	}
+	if len(missing) > 0 {
+		s.afterDDL("")
+	}
+	return nil
+}
+
+// reached reports whether position p is at or after q.
+func reached(p, q event.Position) bool {
+	pn, err1 := event.BinlogFileNumber(p.File)
+	qn, err2 := event.BinlogFileNumber(q.File)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return pn > qn || (pn == qn && p.Pos >= q.Pos)
+}
+
+// captureMissing reads the selected tables missing from s.tables (only
+// those named in only, when it is not nil) from information_schema and
+// publishes them to the history as in force from pos on. With only set the
+// history exists, and each table captured is logged: its definition is as
+// of now, not as of pos.
+func (s *Source) captureMissing(ctx context.Context, pos event.Position, only []string) error {
 	seq, err := captureSeq(pos)
 	if err != nil {
 		return err
@@ -80,14 +153,14 @@ func (s *Source) captureMissing(ctx context.Context, pos event.Position, warn bo
 	var recs []kafka.Record
 	for _, n := range names {
 		name := n[0] + "." + n[1]
-		if s.tables[name] != nil {
+		if s.tables[name] != nil || (only != nil && !slices.Contains(only, name)) {
 			continue
 		}
 		def, err := loadTable(ctx, s.db, n[0], n[1])
 		if err != nil {
 			return &connector.Fatal{Err: fmt.Errorf("source %s: %w", s.cfg.Name, err)}
 		}
-		if warn {
+		if only != nil {
 			s.log.Warn("table not in the schema history: its definition is read as of now", "table", name)
 		}
 		s.tables[name] = def
@@ -109,32 +182,32 @@ func (s *Source) captureMissing(ctx context.Context, pos event.Position, warn bo
 // in the topic when Seqs are equal). Records at or after at were written by
 // an earlier run that got further than its last checkpoint; the reader will
 // see their statements again, and a restarted reader may write a record
-// again, so topic order alone is not history order. It returns how many
-// records the topic holds.
-func (s *Source) replayHistory(ctx context.Context, at event.Seq) (int, error) {
+// again, so topic order alone is not history order. It returns the names
+// of all tables the topic has records of, at any Seq.
+func (s *Source) replayHistory(ctx context.Context, at event.Seq) (map[string]bool, error) {
 	topic := s.topics.Schema()
 	first, end, err := s.env.Kafka.Offsets(ctx, topic, 0)
 	if err != nil || end <= first {
-		return 0, err
+		return nil, err
 	}
 	r, err := s.env.Kafka.NewPartitionReader(ctx, topic, 0, first)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer r.Close()
-	n := 0
+	known := map[string]bool{}
 	best := map[string]*event.SchemaRecord{}
 	shadowRecs := map[string][]*event.SchemaRecord{}
 	for r.Next() < end {
 		rec, err := r.Fetch(ctx)
 		if err != nil {
-			return n, err
+			return nil, err
 		}
-		n++
 		sr, err := event.DecodeSchemaRecord(rec.Value)
 		if err != nil {
-			return n, &connector.Fatal{Err: fmt.Errorf("schema history %s/0 offset %d: %w", topic, rec.Offset, err)}
+			return nil, &connector.Fatal{Err: fmt.Errorf("schema history %s/0 offset %d: %w", topic, rec.Offset, err)}
 		}
+		known[sr.Table.Name()] = true
 		if sr.Seq != "" && !sr.Seq.Less(at) {
 			continue
 		}
@@ -151,7 +224,7 @@ func (s *Source) replayHistory(ctx context.Context, at event.Seq) (int, error) {
 		}
 	}
 	s.schema.replayShadows(shadowRecs)
-	return n, nil
+	return known, nil
 }
 
 // publishDDL records what one DDL statement did in the history, and

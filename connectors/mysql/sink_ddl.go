@@ -12,6 +12,9 @@ import (
 	"strings"
 
 	drv "github.com/go-sql-driver/mysql"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
 )
 
 // applyDDL applies a batch that is one DDL marker, after everything before
@@ -45,6 +48,9 @@ func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
 	}
 	if err := s.ensureDDLTable(ctx); err != nil {
 		return err
+	}
+	if err := s.ensureBefore(ctx, d, m.Seq); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
 	}
 	fp, err := s.fingerprint(ctx, plan)
 	if err != nil {
@@ -89,6 +95,43 @@ func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
 	s.observe(b, map[[2]string]int{})
 	s.afterCommit(b)
 	s.log.Info("DDL applied", "seq", string(m.Seq), "statements", plan.stmts)
+	return nil
+}
+
+// ensureBefore creates the replica tables a DDL works on that the sink has
+// not created yet (a table without rows so far), from their definitions
+// before the DDL, so that an ALTER or RENAME finds them.
+func (s *Sink) ensureBefore(ctx context.Context, d *event.DDL, seq event.Seq) error {
+	for _, q := range d.Statements {
+		stmts, err := parseSQL(q)
+		if err != nil {
+			return fmt.Errorf("parse %q: %w", q, err)
+		}
+		for _, stmt := range stmts {
+			switch st := stmt.(type) {
+			case *ast.CreateTableStmt:
+				if st.ReferTable == nil {
+					continue
+				}
+			case *ast.DropTableStmt, *ast.DropDatabaseStmt, *ast.CreateDatabaseStmt:
+				continue
+			}
+			v := &tableNames{}
+			stmt.Accept(v)
+			for _, tn := range v.names {
+				db, t := qualify(tn, d.Schema)
+				name := db + "." + t
+				if s.created[name] {
+					continue
+				}
+				if def, at := s.defBefore(name, seq); def != nil {
+					if err := s.ensureTable(ctx, name, at); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
 	return nil
 }
 

@@ -47,6 +47,18 @@ func (s *Sink) defAt(name string, seq event.Seq) *event.TableDef {
 	return nil
 }
 
+// defBefore returns the last version of table name before seq, and the
+// seq of that version; nil when the table did not exist just before seq.
+func (s *Sink) defBefore(name string, seq event.Seq) (*event.TableDef, event.Seq) {
+	vs := s.hist[name]
+	for i := len(vs) - 1; i >= 0; i-- {
+		if vs[i].seq.Less(seq) {
+			return vs[i].def, vs[i].seq
+		}
+	}
+	return nil, ""
+}
+
 // refreshSchemas reads the schema topic from where it stopped to its end.
 func (s *Sink) refreshSchemas(ctx context.Context) error {
 	s.lastSchema = time.Now()

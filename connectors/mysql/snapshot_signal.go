@@ -97,7 +97,10 @@ func (s *Source) afterDDL(stmt string) {
 		if s.snap.covered[t] || s.queued(t) {
 			continue
 		}
-		if created || s.snap.inc == nil {
+		// The sinks replay RENAME, so only a table renamed in from outside
+		// tables: lacks its rows there (schemaState.takeCopy); shadow tables
+		// of online schema changes are not replicated at all.
+		if created || s.snap.inc == nil || !s.schema.takeCopy(t) {
 			s.snap.covered[t] = true
 			continue
 		}

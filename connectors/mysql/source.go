@@ -48,6 +48,8 @@ type Source struct {
 	stat   sourceStatus               // what Status reports
 	snap   snapState                  // snapshot bookkeeping (snapshot_state.go)
 
+	capture pendingCapture // tables to read once the reader catches up (history.go)
+
 	connector.Readiness
 }
 

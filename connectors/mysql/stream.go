@@ -57,6 +57,9 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 	}
 	s.SetReady(nil)
 	for {
+		if err := st.captureDue(ctx); err != nil { // history.go: tables added to tables:
+			return err
+		}
 		if err := st.snapshotStep(ctx); err != nil {
 			return err
 		}

@@ -44,6 +44,17 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 		}
 		all.merge(ch)
 	}
+	for _, name := range all.loadNow {
+		db, t, _ := strings.Cut(name, ".")
+		def, err := loadTable(ctx, s.db, db, t)
+		if err != nil {
+			return fail("cannot read the definition of a table renamed into tables: for", err)
+		}
+		s.log.Warn("table renamed into tables: from outside: its definition is read as of now, and it needs a snapshot", "table", name, "position", where)
+		s.schema.tables[name] = def
+		s.schema.needCopy[name] = true
+		all.changed = append(all.changed, def)
+	}
 	n, err := event.BinlogFileNumber(st.file)
 	if err != nil {
 		return err
@@ -74,6 +85,7 @@ func (c *ddlChange) merge(o *ddlChange) {
 	c.renamed = append(c.renamed, o.renamed...)
 	c.truncated = append(c.truncated, o.truncated...)
 	c.databases = append(c.databases, o.databases...)
+	c.loadNow = append(c.loadNow, o.loadNow...)
 	if o.sinkStmts != nil {
 		c.sinkStmts = append(append([]string{}, c.sinkStmts...), o.sinkStmts...)
 	}
