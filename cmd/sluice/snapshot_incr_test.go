@@ -214,7 +214,7 @@ func accountsWorkload(t testing.TB, db *sql.DB, stop chan struct{}) int {
 			t.Errorf("begin: %v", err)
 			return n
 		}
-		for k := 0; k < 1+rng.Intn(5); k++ {
+		for k := 0; k < 1+rng.Intn(3); k++ {
 			a := 1 + rng.Intn(5000)
 			ledger++
 			if _, err = tx.Exec("UPDATE shop.accounts SET version = version + 1, balance = balance + 1, note = ? WHERE id = ?", fmt.Sprintf("tx %d", n), a); err == nil {
@@ -230,7 +230,7 @@ func accountsWorkload(t testing.TB, db *sql.DB, stop chan struct{}) int {
 			return n
 		}
 		n++
-		time.Sleep(time.Millisecond)
+		time.Sleep(3 * time.Millisecond)
 	}
 }
 

@@ -74,7 +74,7 @@ func TestSnapshotResume(t *testing.T) {
 	sdb, ddb := src.DB(t), dst.DB(t)
 	execAll(t, sdb, "CREATE DATABASE shop;\nCREATE TABLE shop.items (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL, qty INT NOT NULL);\n"+
 		"CREATE TABLE shop.parts (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL, qty INT NOT NULL)")
-	const total = 30000
+	const total = 20000
 	fillTable(t, sdb, "shop.items", 0, total)
 	fillTable(t, sdb, "shop.parts", 0, total)
 	cfg, _ := writeConfig(t, t.TempDir(), src, dst, false)

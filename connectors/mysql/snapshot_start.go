@@ -8,6 +8,7 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/checkpoint"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
 
 // startPosition decides where streaming starts and which snapshots run:
@@ -137,6 +138,10 @@ func (s *Source) purged(ctx context.Context, pos event.Position) (bool, string, 
 // is neither covered nor queued, and starts reading snapshot requests. On
 // MySQL, which cannot run incremental snapshots, such tables are an error.
 func (s *Source) planSnapshots(ctx context.Context) error {
+	// A pipeline started by an older sluice has no signal topic yet.
+	if _, err := s.env.Kafka.EnsureTopic(ctx, kafka.TopicSpec{Name: s.topics.Signal(), Partitions: 1}); err != nil {
+		return err
+	}
 	s.snap.signals = true
 	var added []string
 	for t := range s.tables {
