@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
 	"github.com/sluice-cdc/sluice/pkg/metrics"
@@ -118,8 +119,10 @@ func (p *publisher) Add(ctx context.Context, ch *event.Change, key event.Row) er
 		return fmt.Errorf("encode change of %s key %s at %s:%d: %w", table, k, ch.Source.File, ch.Source.Pos, err)
 	}
 	if len(v)+len(k) > p.client.MaxMessageBytes() {
-		return fmt.Errorf("change of %s key %s at %s:%d is %d bytes, over kafka.max_message_bytes %d: raise it (and the broker's message.max.bytes)",
-			table, k, ch.Source.File, ch.Source.Pos, len(v)+len(k), p.client.MaxMessageBytes())
+		// Fatal: retrying cannot help, and the change must never be dropped.
+		return &connector.Fatal{Err: fmt.Errorf("change of %s key %s at binlog %s:%d (row %d) is %d bytes, over kafka.max_message_bytes %d: "+
+			"raise it (and the broker's message.max.bytes); sluice stops here rather than drop the change",
+			table, k, ch.Source.File, ch.Source.Pos, ch.Source.Row, len(v)+len(k), p.client.MaxMessageBytes())}
 	}
 	topic := p.topics.Table(ch.Source.DB, ch.Source.Table)
 	n, err := p.ensureTopic(ctx, topic, kafka.TopicSpec{Partitions: p.partitions})
