@@ -81,6 +81,9 @@ func (s *Source) Run(ctx context.Context) error {
 	if s.info, err = preflight(ctx, db, dbCfg.Addr, s.cfg.Flavor); err != nil {
 		return err
 	}
+	if err := checkForeignKeys(ctx, db, s.filter); err != nil { // fk.go
+		return fmt.Errorf("source %s: %w", s.cfg.Name, err)
+	}
 	if err := s.ensureControlTopics(ctx); err != nil {
 		return err
 	}
