@@ -40,7 +40,8 @@ func (c *checker) on(what string) string { return what + " on " + c.addr }
 // credentials are errors (to fix), an unreachable server is unknown (the
 // check could not run).
 func (c *checker) connect(ctx context.Context, dsn string, sink bool) *sql.DB {
-	if cfg, err := drv.ParseDSN(dsn); err == nil {
+	cfg, err := drv.ParseDSN(dsn)
+	if err == nil {
 		c.addr = cfg.Addr
 	} else {
 		c.add(connector.SeverityError, "dsn "+config.MaskDSN(dsn), "cannot be parsed", "correct the dsn: user:password@tcp(host:port)/")
@@ -52,15 +53,20 @@ func (c *checker) connect(ctx context.Context, dsn string, sink bool) *sql.DB {
 	}
 	db, _, err := openDB(ctx, open, 2)
 	if err == nil {
+		c.checkTLS(ctx, db)
 		return db
 	}
 	var me *drv.MySQLError
 	if errors.As(err, &me) {
 		switch me.Number {
 		case 1045, 1044, 1049, 1698:
-			c.add(connector.SeverityError, c.on("login"), me.Error(), "correct the user, password or database in dsn, or create the user (CREATE USER ... IDENTIFIED BY ...)")
+			c.add(connector.SeverityError, c.on("login"), me.Error()+tlsHint(err, cfg), "correct the user, password or database in dsn, or create the user (CREATE USER ... IDENTIFIED BY ...)")
 			return nil
 		}
+	}
+	if hint := tlsHint(err, cfg); hint != "" {
+		c.add(connector.SeverityError, c.on("tls"), strings.TrimPrefix(err.Error(), "connect to "+c.addr+": "), "see the parenthesis: change the connector's tls keys or the server's certificate")
+		return nil
 	}
 	c.add(connector.SeverityUnknown, c.on("connect"), "unreachable: "+strings.TrimPrefix(err.Error(), "connect to "+c.addr+": "),
 		"start the server, or correct host:port in dsn ("+config.MaskDSN(dsn)+")")

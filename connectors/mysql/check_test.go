@@ -104,7 +104,8 @@ func TestCheckReady(t *testing.T) {
 		t.Error("no retention warning")
 	}
 	fs = cs.check(t, "replica")
-	noneOf(t, fs, connector.SeverityError, connector.SeverityUnknown, connector.SeverityWarn)
+	// The test servers have no certificate (TestCheckWarnsPlaintext).
+	noneOf(t, withoutTLS(t, fs), connector.SeverityError, connector.SeverityUnknown, connector.SeverityWarn)
 	for _, w := range []string{"read_only", "target database shop", "checkpoint_db sluice"} {
 		if find(fs, connector.SeverityOK, w, cs.dst.Addr()) == nil {
 			t.Errorf("no OK finding about %q on %s", w, cs.dst.Addr())

@@ -46,7 +46,7 @@ func openDB(ctx context.Context, dsn string, maxConns int) (*sql.DB, *drv.Config
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, nil, fmt.Errorf("connect to %s: %w", cfg.Addr, err)
+		return nil, nil, fmt.Errorf("connect to %s: %w%s", cfg.Addr, err, tlsHint(err, cfg))
 	}
 	return db, cfg, nil
 }

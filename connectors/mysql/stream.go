@@ -43,6 +43,7 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 		Logger: discardLogger(),
 	}
 	value.ConfigureSyncer(&cfg)
+	cfg.TLSConfig = binlogTLS(ctx, s.db, s.dbCfg)
 	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
 	bs, err := syncer.StartSync(gomysql.Position{Name: pos.File, Pos: uint32(pos.Pos)})

@@ -106,6 +106,9 @@ func newCheckCmd(g *globalFlags, stdout io.Writer) *cobra.Command {
 // --connector); an unreadable or invalid file is reported as findings.
 func check(ctx context.Context, file string, names []string, log *slog.Logger) ([]connector.Finding, error) {
 	cfg, err := config.Load(file)
+	if err == nil {
+		err = cfg.ApplyMySQLTLS()
+	}
 	if err != nil {
 		return configFindings(err), nil
 	}
@@ -115,9 +118,9 @@ func check(ctx context.Context, file string, names []string, log *slog.Logger) (
 	}
 	parts := make([][]connector.Finding, len(selected)+1)
 	var wg sync.WaitGroup
-	wg.Go(func() { parts[0] = checkKafkaSetup(ctx, cfg) })
+	wg.Go(func() { parts[0] = append(secretFindings(cfg), checkKafkaSetup(ctx, cfg)...) })
 	env := connector.Env{Config: cfg, Metrics: metrics.New(), Logger: log,
-		Kafka: kafka.NewClient(cfg.Kafka.Brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes)}
+		Kafka: kafka.NewClient(cfg.Kafka.Brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes, kafkaOpts(cfg)...)}
 	for i, c := range selected {
 		wg.Go(func() { parts[i+1] = checkConnector(ctx, c, env) })
 	}

@@ -34,7 +34,7 @@ func checkKafkaSetup(ctx context.Context, cfg *config.Config) []connector.Findin
 		errs := make([]error, len(cfg.Kafka.Brokers))
 		reachable := 0
 		for i, b := range cfg.Kafka.Brokers {
-			if errs[i] = pingBroker(ctx, b, brokerTimeout); errs[i] == nil {
+			if errs[i] = pingBroker(ctx, b, brokerTimeout, kafkaOpts(cfg)...); errs[i] == nil {
 				reachable++
 			}
 		}
@@ -42,6 +42,8 @@ func checkKafkaSetup(ctx context.Context, cfg *config.Config) []connector.Findin
 			switch {
 			case errs[i] == nil:
 				add(connector.SeverityOK, "broker "+b, "answers", "")
+			case kafkaSecurityFix(errs[i]) != "":
+				add(connector.SeverityError, "broker "+b, errs[i].Error(), kafkaSecurityFix(errs[i]))
 			case reachable > 0:
 				add(connector.SeverityWarn, "broker "+b, fmt.Sprintf("unreachable (%v); the other brokers answer", errs[i]), "start it, or remove it from kafka.brokers")
 			default:
@@ -52,7 +54,7 @@ func checkKafkaSetup(ctx context.Context, cfg *config.Config) []connector.Findin
 	}
 	e := cfg.Kafka.Embedded
 	subject := "embedded broker listen " + e.Listen
-	switch msg, err := listenFree(ctx, e.Listen); {
+	switch msg, err := listenFree(ctx, e.Listen, kafkaOpts(cfg)...); {
 	case err == nil:
 		add(connector.SeverityOK, subject, msg, "")
 	case errors.Is(err, errBrokerThere):
@@ -70,17 +72,17 @@ func checkKafkaSetup(ctx context.Context, cfg *config.Config) []connector.Findin
 	return out
 }
 
-func pingBroker(ctx context.Context, addr string, timeout time.Duration) error {
+func pingBroker(ctx context.Context, addr string, timeout time.Duration, opts ...kafka.Option) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return kafka.NewClient([]string{addr}, 0, 1<<20).Ping(ctx)
+	return kafka.NewClient([]string{addr}, 0, 1<<20, opts...).Ping(ctx)
 }
 
 var errBrokerThere = errors.New("a broker listens there")
 
 // listenFree reports whether the embedded broker could listen on addr: the
 // port is free, or a Kafka broker already answers there (errBrokerThere).
-func listenFree(ctx context.Context, addr string) (string, error) {
+func listenFree(ctx context.Context, addr string, opts ...kafka.Option) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "", fmt.Errorf("not host:port: %w", err)
@@ -96,7 +98,7 @@ func listenFree(ctx context.Context, addr string) (string, error) {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	if pingBroker(ctx, net.JoinHostPort(host, port), probeTimeout) == nil {
+	if pingBroker(ctx, net.JoinHostPort(host, port), probeTimeout, opts...) == nil {
 		return "", errBrokerThere
 	}
 	return "", fmt.Errorf("cannot listen: %w", lerr)

@@ -104,6 +104,9 @@ func (g *globalFlags) load(stderr io.Writer, file string) (*slog.Logger, *config
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := cfg.ApplyMySQLTLS(); err != nil {
+		return nil, nil, err
+	}
 	return log, cfg, nil
 }
 

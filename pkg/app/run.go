@@ -89,17 +89,20 @@ func run(ctx context.Context, cfg *config.Config, names []string, log *slog.Logg
 		brokers = []string{b.Addr()}
 	}
 	m := metrics.New()
-	client := kafka.NewClient(brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes)
+	client := kafka.NewClient(brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes, kafkaOpts(cfg)...)
 	env := connector.Env{Config: cfg, Kafka: client, Metrics: m, Logger: log}
 	sup := newSupervisor(env, log, selected)
 	srv, err := admin.Listen(cfg.Admin.Listen, m.Registry, sup.readiness)
 	if err != nil {
 		return err
 	}
+	if err := adminSecurity(cfg, srv); err != nil {
+		return err
+	}
 	self := newProcess(cfg, srv.Addr(), sup)
 	srv.HandleStatus(self.status)
-	// POST /snapshot; TODO(issue 8): pass the bearer-token check as auth.
-	srv.HandleSnapshot(snapshotHandler(cfg, client), nil)
+	// POST /snapshot, allowed only with admin.token as a bearer token.
+	srv.HandleSnapshot(snapshotHandler(cfg, client), admin.BearerToken(cfg.Admin.Token))
 	defer self.announce(ctx, client, log)() // the last announcement, after the connectors stopped
 	log.Info("sluice running", "config", cfg.Path, "brokers", brokers, "admin", srv.Addr(), "connectors", len(selected))
 	gctx, cancel := context.WithCancel(ctx)
@@ -123,10 +126,14 @@ func run(ctx context.Context, cfg *config.Config, names []string, log *slog.Logg
 
 func startEmbedded(cfg *config.Config, log *slog.Logger) (*kafka.Embedded, error) {
 	e := cfg.Kafka.Embedded
-	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{
+	ec := kafka.EmbeddedConfig{
 		Listen: e.Listen, DataDir: e.DataDir, SyncWrites: e.SyncWrites == nil || *e.SyncWrites,
 		MaxMessageBytes: cfg.Kafka.MaxMessageBytes,
-	})
+	}
+	if err := embeddedSecurity(cfg, &ec); err != nil {
+		return nil, err
+	}
+	b, err := kafka.StartEmbedded(ec)
 	if err != nil {
 		return nil, err
 	}

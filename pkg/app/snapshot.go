@@ -61,7 +61,7 @@ func pipelineClient(cfg *config.Config) *kafka.Client {
 	if cfg.Embedded() {
 		brokers = []string{dialAddr(cfg.Kafka.Embedded.Listen)}
 	}
-	return kafka.NewClient(brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes)
+	return kafka.NewClient(brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes, kafkaOpts(cfg)...)
 }
 
 // snapshotAccepted is what `sluice snapshot` prints and POST /snapshot

@@ -208,7 +208,7 @@ func readAnnouncements(ctx context.Context, cfg *config.Config, timeout time.Dur
 	if cfg.Embedded() {
 		brokers = []string{dialAddr(cfg.Kafka.Embedded.Listen)}
 	}
-	client := kafka.NewClient(brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes)
+	client := kafka.NewClient(brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes, kafkaOpts(cfg)...)
 	topic := event.StatusTopic(cfg.Name)
 	out := map[string]*Announcement{}
 	n, err := client.Partitions(ctx, topic)

@@ -27,18 +27,24 @@ type Kafka struct {
 	Partitions        int      // partitions of each table topic; default 3
 	ReplicationFactor int      // replication factor of new topics; 0 (default) means min(3, brokers)
 	MaxMessageBytes   int      // largest record sluice produces; default 1048576
+	TLS               *TLS     // TLS to the brokers (kafka.tls); nil: plaintext
+	SASL              *SASL    // SASL credential for the brokers (kafka.sasl); nil: none
 }
 
 // Embedded configures the in-process Kafka-protocol broker.
 type Embedded struct {
-	Listen     string // host:port to listen on; default 127.0.0.1:9092
-	DataDir    string // log directory; relative to the config file's directory after Load
-	SyncWrites *bool  // fsync every produce; default true
+	Listen     string     // host:port to listen on; default 127.0.0.1:9092
+	DataDir    string     // log directory; relative to the config file's directory after Load
+	SyncWrites *bool      // fsync every produce; default true
+	TLS        *ServerTLS // TLS listener (kafka.embedded.tls); nil: plaintext
+	Users      []SASL     // SASL users, all superusers (kafka.embedded.users); empty: no authentication
 }
 
 // Admin configures the admin HTTP server.
 type Admin struct {
-	Listen string // host:port to listen on; default 127.0.0.1:9187
+	Listen string     // host:port to listen on; default 127.0.0.1:9187
+	TLS    *ServerTLS // serve HTTPS (admin.tls); nil: HTTP
+	Token  string     // bearer token of state-changing endpoints (admin.token); empty: they answer 401. A secret
 }
 
 // Connector is one entry of the connectors list. Fields below the "mysql-source
@@ -48,6 +54,9 @@ type Connector struct {
 	Name string // unique within the file; ^[A-Za-z0-9_-]+$
 	Type string // TypeMySQLSource or TypeMySQLSink
 	DSN  string // go-sql-driver/mysql DSN, ${VAR} expanded; log it only through MaskDSN
+	TLS  TLS    // TLS of every connection to the server (tls); Mode defaults to preferred
+
+	tlsParam string // what ApplyMySQLTLS appended to DSN, "" before
 
 	// mysql-source only:
 	ServerID          uint32   // replication server id of the binlog reader, unique on the source server

@@ -63,11 +63,11 @@ func TestLoadExample(t *testing.T) {
 		},
 		Admin: Admin{Listen: "127.0.0.1:9187"},
 		Connectors: []Connector{{
-			Name: "shop-binlog", Type: "mysql-source", DSN: "repl:s3cr:t@/x@tcp(127.0.0.1:3306)/",
+			Name: "shop-binlog", Type: "mysql-source", DSN: "repl:s3cr:t@/x@tcp(127.0.0.1:3306)/", TLS: TLS{Mode: TLSPreferred},
 			ServerID: 4242, Tables: []string{"shop.*"}, Snapshot: "initial", SnapshotChunkSize: 5000, SnapshotParallel: 2, Flavor: "auto",
 			Line: 10,
 		}, {
-			Name: "replica-1", Type: "mysql-sink", DSN: "root@tcp(127.0.0.1:3307)/",
+			Name: "replica-1", Type: "mysql-sink", DSN: "root@tcp(127.0.0.1:3307)/", TLS: TLS{Mode: TLSPreferred},
 			Source: "shop-binlog", BatchRows: 5000, CheckpointDB: "sluice", CreateTables: &yes,
 			Verify: &Verify{ChunkRows: DefaultVerifyChunkRows, MaxWait: DefaultVerifyMaxWait},
 			Line:   16,

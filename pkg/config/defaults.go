@@ -52,6 +52,7 @@ func (c *Config) ApplyDefaults() {
 	}
 	defaultStr(&c.Admin.Listen, DefaultAdminListen, unset("admin.listen", c.Admin.Listen == ""))
 	c.applyVerifyDefaults(unset)
+	c.applySecurityDefaults(unset)
 	for i := range c.Connectors {
 		cn := &c.Connectors[i]
 		p := fmt.Sprintf("connectors[%d].", i)

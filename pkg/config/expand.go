@@ -3,12 +3,15 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 )
 
 // expand replaces each ${NAME} in s with the environment variable NAME, as
-// returned by lookup, and each $${ with a literal ${. Any other $ is kept, so
+// returned by lookup, each ${file:/path} with the contents of that file
+// (one trailing newline removed: Kubernetes secrets and `echo` add one), and
+// each $${ with a literal ${. Any other $ is kept, so
 // passwords holding a $ need no escaping. used reports whether s referenced a
 // variable. Every unset variable is named in the error; a set but empty
 // variable expands to "".
@@ -29,6 +32,16 @@ func expand(s string, lookup func(string) (string, bool)) (out string, used bool
 				return "", false, errors.New(`"${" without a closing "}"; write ${NAME}, or $${ for a literal ${`)
 			}
 			name := s[i+2 : i+2+end]
+			if file, ok := strings.CutPrefix(name, "file:"); ok {
+				v, err := readSecretFile(file)
+				if err != nil {
+					return "", true, err
+				}
+				used = true
+				b.WriteString(v)
+				i += 3 + end
+				continue
+			}
 			if !isEnvName(name) {
 				return "", false, fmt.Errorf("%q is not a variable reference: a name is letters, digits and _ "+
 					"(defaults such as ${X:-y} are not supported); write $${ for a literal ${", "${"+name+"}")
@@ -55,6 +68,23 @@ func expand(s string, lookup func(string) (string, bool)) (out string, used bool
 		return "", used, fmt.Errorf("environment variables %s are not set; export them (empty values are allowed)",
 			strings.Join(missing, ", "))
 	}
+}
+
+// readSecretFile returns the contents of path without one trailing "\n" or
+// "\r\n". Its error names the path, never the contents.
+func readSecretFile(path string) (string, error) {
+	if path == "" {
+		return "", errors.New(`${file:} names no file; write ${file:/path/to/secret}`)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("${file:%s}: %v; mount or create the secret file, readable by sluice", path, errors.Unwrap(err))
+	}
+	s := string(b)
+	if t, ok := strings.CutSuffix(s, "\n"); ok {
+		s = strings.TrimSuffix(t, "\r")
+	}
+	return s, nil
 }
 
 // isEnvName reports whether s is a shell variable name: [A-Za-z_][A-Za-z0-9_]*.

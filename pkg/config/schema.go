@@ -33,7 +33,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.mapping("", n, keys{
 		"name":       d.strInto(&c.Name),
 		"kafka":      func(p string, v *yaml.Node) { d.kafka(p, v, &c.Kafka) },
-		"admin":      func(p string, v *yaml.Node) { d.mapping(p, v, keys{"listen": d.strInto(&c.Admin.Listen)}, nil) },
+		"admin":      func(p string, v *yaml.Node) { d.adminKeys(p, v, &c.Admin) },
 		"connectors": func(p string, v *yaml.Node) { c.Connectors = d.connectors(p, v) },
 		"verify":     func(p string, v *yaml.Node) { d.verify(p, v, &c.Verify) },
 	}, nil)
@@ -48,11 +48,15 @@ func (d *decoder) kafka(path string, n *yaml.Node, k *Kafka) {
 				"listen":      d.strInto(&e.Listen),
 				"data_dir":    d.strInto(&e.DataDir),
 				"sync_writes": d.boolInto(&e.SyncWrites),
+				"tls":         d.serverTLSInto(&e.TLS, true),
+				"users":       d.usersInto(&e.Users),
 			}, nil)
 		},
 		"partitions":         d.intInto(&k.Partitions, 1, maxPartitions),
 		"replication_factor": d.intInto(&k.ReplicationFactor, 0, maxReplication),
 		"max_message_bytes":  d.intInto(&k.MaxMessageBytes, minMessageBytes, maxMessageBytes),
+		"tls":                d.clientTLSInto(&k.TLS),
+		"sasl":               d.saslInto(&k.SASL),
 	}, nil)
 }
 
@@ -93,6 +97,7 @@ func (d *decoder) connector(path string, n *yaml.Node, c *Connector) {
 		"name": d.strInto(&c.Name),
 		"type": func(string, *yaml.Node) {}, // decoded above
 		"dsn":  d.strInto(&c.DSN),
+		"tls":  func(p string, v *yaml.Node) { d.tlsKeys(p, v, &c.TLS, true) },
 	}
 	source := keys{
 		"server_id": func(p string, v *yaml.Node) {

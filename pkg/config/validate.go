@@ -35,6 +35,7 @@ func (c *Config) validate(r *report) {
 	v.listen("admin.listen", c.Admin.Listen)
 	v.connectors(c)
 	v.verify("verify", c.Verify)
+	v.security(c)
 }
 
 // validator holds the report and the decode metadata (nil for a Config built

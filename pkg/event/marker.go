@@ -94,6 +94,9 @@ func DecodeTxMarker(b []byte) (*TxMarker, error) {
 	}
 	var n uint64
 	for _, p := range m.Partitions {
+		if n+p.Count < n { // a wrapped sum would let a huge count pass the check below
+			return nil, fmt.Errorf("decode transaction marker %q: partition counts overflow", m.ID)
+		}
 		n += p.Count
 	}
 	if n != m.EventCount {

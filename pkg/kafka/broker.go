@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -11,10 +12,12 @@ import (
 
 // EmbeddedConfig configures the in-process broker.
 type EmbeddedConfig struct {
-	Listen          string // host:port
-	DataDir         string // created if missing; data survives restarts
-	SyncWrites      bool   // fsync each produced batch before acknowledging it
-	MaxMessageBytes int    // largest record batch the broker accepts
+	Listen          string      // host:port
+	DataDir         string      // created if missing; data survives restarts
+	SyncWrites      bool        // fsync each produced batch before acknowledging it
+	MaxMessageBytes int         // largest record batch the broker accepts
+	TLS             *tls.Config // listener TLS; nil: plaintext
+	Users           []User      // SASL users, all superusers; empty: no authentication
 }
 
 // Embedded is a single-node Kafka-protocol broker running in this process.
@@ -58,6 +61,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if cfg.SyncWrites {
 		opts = append(opts, kfake.SyncWrites())
 	}
+	opts = append(opts, cfg.securityOpts()...)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("embedded broker on %s: %w", cfg.Listen, err)

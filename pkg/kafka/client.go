@@ -31,17 +31,18 @@ type Client struct {
 	c        *kafkago.Client
 	rf       int // configured replication factor, 0 = min(3, brokers)
 	maxBytes int
+	sec      Security // TLS and SASL of every connection, the readers' too
 }
 
 // NewClient returns a client for brokers. replicationFactor 0 means
 // min(3, number of brokers). maxMessageBytes bounds a single record.
-func NewClient(brokers []string, replicationFactor, maxMessageBytes int) *Client {
-	return &Client{
-		brokers:  brokers,
-		c:        &kafkago.Client{Addr: kafkago.TCP(brokers...), Timeout: 30 * time.Second},
-		rf:       replicationFactor,
-		maxBytes: maxMessageBytes,
+func NewClient(brokers []string, replicationFactor, maxMessageBytes int, opts ...Option) *Client {
+	c := &Client{brokers: brokers, rf: replicationFactor, maxBytes: maxMessageBytes}
+	for _, o := range opts {
+		o(c)
 	}
+	c.c = &kafkago.Client{Addr: kafkago.TCP(brokers...), Timeout: 30 * time.Second, Transport: c.sec.transport()}
+	return c
 }
 
 // Brokers returns the bootstrap addresses.
@@ -54,7 +55,7 @@ func (c *Client) MaxMessageBytes() int { return c.maxBytes }
 func (c *Client) Ping(ctx context.Context) error {
 	_, err := c.c.Metadata(ctx, &kafkago.MetadataRequest{})
 	if err != nil {
-		return fmt.Errorf("kafka %v: %w", c.brokers, err)
+		return fmt.Errorf("kafka %v: %w", c.brokers, c.explain(ctx, err))
 	}
 	return nil
 }
@@ -63,7 +64,7 @@ func (c *Client) Ping(ctx context.Context) error {
 func (c *Client) Partitions(ctx context.Context, topic string) (int, error) {
 	md, err := c.c.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
-		return 0, fmt.Errorf("kafka metadata for %s: %w", topic, err)
+		return 0, fmt.Errorf("kafka metadata for %s: %w", topic, c.explain(ctx, err))
 	}
 	for _, t := range md.Topics {
 		if t.Name != topic {

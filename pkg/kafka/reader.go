@@ -36,6 +36,7 @@ func (c *Client) NewPartitionReader(ctx context.Context, topic string, partition
 	}
 	r := kafkago.NewReader(kafkago.ReaderConfig{
 		Brokers:   c.brokers,
+		Dialer:    c.sec.dialer(),
 		Topic:     topic,
 		Partition: partition,
 		MinBytes:  1,
