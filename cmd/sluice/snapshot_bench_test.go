@@ -55,6 +55,10 @@ func BenchmarkSnapshot(b *testing.B) {
 		waitLog(b, p, 30*time.Minute, 2, "incremental snapshot table done", "table=shop.big")
 		inc = logInts(p.logText(), "rows_per_s", "incremental snapshot table done", "table=shop.big")
 		b.Logf("MEASURE incremental snapshot under writes: %v rows/s; streaming meanwhile %.0f tx/s (alone %.0f tx/s)", inc[len(inc)-1:], during, base)
+		for _, tb := range []string{"shop.big", "shop.w"} {
+			waitChecksum(b, sdb, ddb, tb, 10*time.Minute)
+		}
+		b.Logf("replica equal to the source (CHECKSUM TABLE) after %s", time.Since(start).Round(time.Millisecond))
 		if err := p.stop(); err != nil {
 			b.Fatal(err)
 		}
@@ -125,4 +129,25 @@ func waitCount(b *testing.B, db *sql.DB, table string, n int, timeout time.Durat
 		time.Sleep(200 * time.Millisecond)
 	}
 	b.Fatalf("%s has not %d rows on the replica after %s", table, n, timeout)
+}
+
+// waitChecksum waits until CHECKSUM TABLE agrees on both servers (the
+// replica's table is created from the source's definition).
+func waitChecksum(b *testing.B, src, dst *sql.DB, table string, timeout time.Duration) {
+	var name string
+	var a, c sql.NullInt64
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if err := src.QueryRow("CHECKSUM TABLE "+table).Scan(&name, &a); err != nil {
+			b.Fatal(err)
+		}
+		if err := dst.QueryRow("CHECKSUM TABLE "+table).Scan(&name, &c); err != nil {
+			b.Fatal(err)
+		}
+		if a == c {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	b.Fatalf("%s: checksums differ after %s", table, timeout)
 }
