@@ -16,13 +16,39 @@ import (
 )
 
 // parseSQL parses one or more statements with the TiDB parser, which
-// understands MySQL's and most of MariaDB's DDL.
+// understands MySQL's and most of MariaDB's DDL. MariaDB clauses that only
+// say how the server runs an ALTER (ONLINE, WAIT n, NOWAIT,
+// ALGORITHM=NOCOPY) are taken out first; they change no definition.
+// MariaDB's CREATE OR REPLACE TABLE becomes DROP TABLE IF EXISTS and
+// CREATE TABLE.
 func parseSQL(q string) ([]ast.StmtNode, error) {
+	q = alterOnlineRe.ReplaceAllString(q, "$1")
+	q = alterWaitRe.ReplaceAllString(q, "$1")
+	q = nocopyRe.ReplaceAllString(q, "ALGORITHM=INPLACE")
+	replace := false
+	if m := createOrReplaceRe.FindStringSubmatchIndex(q); m != nil {
+		q, replace = q[:m[2]]+q[m[3]:], true
+	}
 	parserMu.RLock()
 	defer parserMu.RUnlock()
 	stmts, _, err := parser.New().ParseSQL(q)
-	return stmts, err
+	if err != nil || !replace || len(stmts) != 1 {
+		return stmts, err
+	}
+	ct, ok := stmts[0].(*ast.CreateTableStmt)
+	if !ok {
+		return nil, fmt.Errorf("CREATE OR REPLACE of something other than a table")
+	}
+	drop := &ast.DropTableStmt{IfExists: true, Tables: []*ast.TableName{{Schema: ct.Table.Schema, Name: ct.Table.Name}}}
+	return []ast.StmtNode{drop, ct}, nil
 }
+
+var (
+	alterOnlineRe     = regexp.MustCompile(`(?is)^(\s*ALTER\s+)ONLINE\s+`)
+	alterWaitRe       = regexp.MustCompile(`(?is)^(\s*ALTER\s+(?:IGNORE\s+)?TABLE\s+(?:` + "`[^`]+`" + `|[^\s.]+)(?:\.(?:` + "`[^`]+`" + `|[^\s.]+))?)\s+(?:WAIT\s+[0-9.]+|NOWAIT)\b`)
+	nocopyRe          = regexp.MustCompile(`(?i)ALGORITHM\s*=\s*NOCOPY`)
+	createOrReplaceRe = regexp.MustCompile(`(?is)^\s*CREATE(\s+OR\s+REPLACE)\s+TABLE\b`)
+)
 
 var enforcedRe = regexp.MustCompile(`\) ENFORCED\b`)
 

@@ -30,7 +30,11 @@ func (s *Source) initSchema(ctx context.Context, st *checkpoint.SourceState) err
 		return err
 	}
 	s.schema = ss
-	if st != nil && st.Snapshot != checkpoint.SnapshotRunning && st.Position.File != "" {
+	resume, err := s.resumesAt(ctx, st)
+	if err != nil {
+		return err
+	}
+	if resume {
 		n, err := event.BinlogFileNumber(st.Position.File)
 		if err != nil {
 			return err
@@ -49,7 +53,55 @@ func (s *Source) initSchema(ctx context.Context, st *checkpoint.SourceState) err
 	if err != nil {
 		return err
 	}
-	return s.captureMissing(ctx, pos, nil)
+	// Starting over: what the history still lists and the server no longer
+	// has is recorded as dropped, so no later rebuild brings it back.
+	gone, err := s.replayHistory(ctx, event.Seq("9"))
+	if err != nil {
+		return err
+	}
+	clear(s.tables)
+	ss.shadows, ss.retired = map[string]*shadow{}, map[string]*event.TableDef{}
+	if err := s.captureMissing(ctx, pos, nil); err != nil {
+		return err
+	}
+	for name := range s.tables {
+		delete(gone, name)
+	}
+	return s.publishDropped(ctx, pos, gone)
+}
+
+// resumesAt reports whether streaming resumes at st's position with the
+// definitions in force there (as startPosition decides): not on first
+// start, not when that position's binlog was purged, and not when an
+// interrupted initial snapshot starts over (MySQL, older checkpoints).
+func (s *Source) resumesAt(ctx context.Context, st *checkpoint.SourceState) (bool, error) {
+	if st == nil || st.Position.File == "" {
+		return false, nil
+	}
+	if st.Snapshot == checkpoint.SnapshotRunning && !(st.Version >= 2 && s.info.Flavor == "mariadb") {
+		return false, nil
+	}
+	gone, _, err := s.purged(ctx, st.Position)
+	return !gone, err
+}
+
+// publishDropped records tables as dropped from pos on.
+func (s *Source) publishDropped(ctx context.Context, pos event.Position, names map[string]bool) error {
+	seq, err := captureSeq(pos)
+	if err != nil || len(names) == 0 {
+		return err
+	}
+	var recs []kafka.Record
+	for name := range names {
+		db, t, _ := strings.Cut(name, ".")
+		b, err := jsonMarshal(event.SchemaRecord{Seq: seq, Table: event.TableDef{DB: db, Table: t}, Dropped: true})
+		if err != nil {
+			return err
+		}
+		recs = append(recs, kafka.Record{Key: []byte(name), Value: b})
+	}
+	_, err = s.env.Kafka.Produce(ctx, s.topics.Schema(), 0, recs)
+	return err
 }
 
 // captureSeq is the Seq of definitions read from the server when the

@@ -98,15 +98,13 @@ func (c *ddlChange) forSinks(q, schema string) *event.DDL {
 	if c.sinkStmts != nil {
 		d.Statements = c.sinkStmts
 	}
-	kept := map[string]bool{}
 	for _, def := range c.changed {
 		if !isShadow(def.Name()) {
 			d.Tables = append(d.Tables, *def)
-			kept[def.Name()] = true
 		}
 	}
-	for _, name := range c.dropped {
-		if !isShadow(name) && !kept[name] {
+	for _, name := range c.dropped { // a table may be dropped and made again (CREATE OR REPLACE)
+		if !isShadow(name) {
 			d.Dropped = append(d.Dropped, name)
 		}
 	}
