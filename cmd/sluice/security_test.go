@@ -1,8 +1,11 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -63,6 +66,7 @@ SET GLOBAL require_secure_transport = ON`)
 // and the environment. srcTLS is the source's tls mapping.
 func secureConfig(t *testing.T, dir string, ca *certtest.CA, src, dst *mariadbtest.Server, srcTLS string) (string, string) {
 	broker := ca.Server(t, "broker", "127.0.0.1")
+	adminPair := ca.Server(t, "admin", "127.0.0.1")
 	client := ca.Client(t, "sluice")
 	replFile := filepath.Join(dir, "repl-password")
 	if err := os.WriteFile(replFile, []byte(replPassword+"\n"), 0o600); err != nil {
@@ -76,7 +80,8 @@ func secureConfig(t *testing.T, dir string, ca *certtest.CA, src, dst *mariadbte
 	cfg := strings.NewReplacer("@BROKER_PORT@", fmt.Sprint(freePort(t)), "@DATA@", filepath.Join(dir, "kafka"),
 		"@BCERT@", broker.CertFile, "@BKEY@", broker.KeyFile, "@CA_FILE@", ca.CertFile, "@KAFKA_PW@", kafkaFile,
 		"@CCERT@", client.CertFile, "@CKEY@", client.KeyFile, "@ADMIN@", adminAddr, "@REPL_PW@", replFile,
-		"@SRC@", src.Addr(), "@SRC_TLS@", srcTLS, "@DST@", dst.Addr()).Replace(`name: test
+		"@SRC@", src.Addr(), "@SRC_TLS@", srcTLS, "@DST@", dst.Addr(),
+		"@ACERT@", adminPair.CertFile, "@AKEY@", adminPair.KeyFile).Replace(`name: test
 kafka:
   embedded:
     listen: 127.0.0.1:@BROKER_PORT@
@@ -88,6 +93,7 @@ kafka:
 admin:
   listen: @ADMIN@
   token: ${ADMIN_TOKEN}
+  tls: {cert: @ACERT@, key: @AKEY@}
 connectors:
   - name: src
     type: mysql-source
@@ -147,7 +153,8 @@ func TestSecurePipeline(t *testing.T) {
 	t.Setenv("SINK_PASSWORD", sinkPassword) // inherited by every sluice process
 	t.Setenv("ADMIN_TOKEN", adminToken)
 	p := startProc(t, "sluice.log", "--log-level", "debug", "run", "--config", cfg)
-	if waitHTTPOrExit(p, "http://"+adminAddr+"/healthz", 30*time.Second) != nil {
+	hc := httpsClient(t, ca.CertFile)
+	if waitHTTPOrExit(hc, p, "https://"+adminAddr+"/healthz", 30*time.Second) != nil {
 		t.Fatalf("sluice run did not start:\n%s", tail(p.logText(), 40))
 	}
 	waitEqual(t, sdb, ddb, 90*time.Second, []*proc{p}, "shop.customers")
@@ -158,14 +165,14 @@ func TestSecurePipeline(t *testing.T) {
 	waitWeird(t, sdb, ddb, qt, p)
 
 	outputs := map[string]string{}
-	outputs["/status"] = httpGet(t, "http://"+adminAddr+"/status")
-	outputs["/metrics"] = httpGet(t, "http://"+adminAddr+"/metrics")
+	outputs["/status"] = httpsGet(t, hc, "https://"+adminAddr+"/status")
+	outputs["/metrics"] = httpsGet(t, hc, "https://"+adminAddr+"/metrics")
 	for _, auth := range []string{"", "Bearer " + strings.Repeat("x", len(adminToken))} {
-		req, _ := http.NewRequest("POST", "http://"+adminAddr+"/snapshot", strings.NewReader(`{"tables":["shop.customers"]}`))
+		req, _ := http.NewRequest("POST", "https://"+adminAddr+"/snapshot", strings.NewReader(`{"tables":["shop.customers"]}`))
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,17 +243,39 @@ func waitWeird(t *testing.T, sdb, ddb *sql.DB, qt string, p *proc) {
 }
 
 // waitHTTPOrExit polls url until it answers, p exits, or the timeout.
-func waitHTTPOrExit(p *proc, url string, timeout time.Duration) error {
+func waitHTTPOrExit(hc *http.Client, p *proc, url string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if done, _ := p.exited(); done {
 			return fmt.Errorf("exited")
 		}
-		if resp, err := http.Get(url); err == nil {
+		if resp, err := hc.Get(url); err == nil {
 			resp.Body.Close()
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("no answer from %s", url)
+}
+
+// httpsClient trusts only the CA in caFile.
+func httpsClient(t *testing.T, caFile string) *http.Client {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
+func httpsGet(t *testing.T, hc *http.Client, url string) string {
+	t.Helper()
+	resp, err := hc.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -1,9 +1,14 @@
 package app
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
+	"os"
 	"strings"
+	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
 
@@ -90,4 +95,30 @@ func secretFindings(cfg *config.Config) []connector.Finding {
 			Fix:     "write it as ${VARIABLE} (from the environment) or ${file:/path} (e.g. a mounted Kubernetes secret)"})
 	}
 	return out
+}
+
+// adminClient returns the HTTP client that asks the admin servers of cfg's
+// processes: over HTTPS when admin.tls is set, trusting the system's CAs and
+// admin.tls.cert itself (so a self-signed certificate works).
+func adminClient(cfg *config.Config, timeout time.Duration) *http.Client {
+	hc := &http.Client{Timeout: timeout}
+	if t := cfg.Admin.TLS; t != nil {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if pem, err := os.ReadFile(t.Cert); err == nil {
+			pool.AppendCertsFromPEM(pem)
+		}
+		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	}
+	return hc
+}
+
+// adminScheme returns the URL scheme prefix for hc from adminClient.
+func adminScheme(hc *http.Client) string {
+	if t, ok := hc.Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
+		return "https://"
+	}
+	return "http://"
 }

@@ -134,7 +134,7 @@ func gatherStatus(ctx context.Context, cfg *config.Config, extra []string, timeo
 	for _, a := range extra {
 		add(dialAddr(a), "--admin")
 	}
-	docs, errs := fetchStatuses(ctx, addrs, timeout, cfg.Name)
+	docs, errs := fetchStatuses(ctx, addrs, adminClient(cfg, timeout), cfg.Name)
 	reachable := 0
 	byProc := map[string]int{} // host/pid -> index in rep.Processes
 	for _, a := range addrs {
@@ -249,12 +249,11 @@ func sortedAnnouncements(anns map[string]*Announcement) []*Announcement {
 
 // fetchStatuses asks every address's /status concurrently. A document of
 // another pipeline counts as an error.
-func fetchStatuses(ctx context.Context, addrs []string, timeout time.Duration, pipeline string) (map[string]*admin.ProcessStatus, map[string]string) {
+func fetchStatuses(ctx context.Context, addrs []string, hc *http.Client, pipeline string) (map[string]*admin.ProcessStatus, map[string]string) {
 	docs := map[string]*admin.ProcessStatus{}
 	errs := map[string]string{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	hc := &http.Client{Timeout: timeout}
 	for _, a := range addrs {
 		wg.Go(func() {
 			d, err := fetchStatus(ctx, hc, a)
@@ -275,7 +274,7 @@ func fetchStatuses(ctx context.Context, addrs []string, timeout time.Duration, p
 }
 
 func fetchStatus(ctx context.Context, hc *http.Client, addr string) (*admin.ProcessStatus, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/status", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, adminScheme(hc)+addr+"/status", nil)
 	if err != nil {
 		return nil, err
 	}
