@@ -268,3 +268,21 @@ func TestMariaDBSyntax(t *testing.T) {
 		t.Errorf("after CREATE OR REPLACE: %s", got)
 	}
 }
+
+// TestOnlineSchemaChangeTwoStep: gh-ost's cut-over in two statements (the
+// original moved aside, then the copy moved in) still sends the ALTERs.
+func TestOnlineSchemaChangeTwoStep(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE g (id INT PRIMARY KEY, v INT NOT NULL)")
+	mustApply(t, ss, "CREATE TABLE _g_gho LIKE g")
+	mustApply(t, ss, "ALTER TABLE _g_gho DROP COLUMN v")
+	if ch := mustApply(t, ss, "RENAME TABLE g TO _g_del"); ch.relevant {
+		t.Errorf("moving the original aside reaches the sinks: %+v", ch)
+	}
+	ch := mustApply(t, ss, "RENAME TABLE _g_gho TO g")
+	if want := []string{"ALTER TABLE `shop`.`g` DROP COLUMN `v`"}; !reflect.DeepEqual(ch.sinkStmts, want) {
+		t.Errorf("two-step cut-over: %q, want %q", ch.sinkStmts, want)
+	}
+	if got := cols(ss.tables["shop.g"]); got != "id int(11) notnull" && got != "id int notnull" {
+		t.Errorf("g after the cut-over: %s", got)
+	}
+}
