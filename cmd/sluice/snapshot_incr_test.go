@@ -113,7 +113,8 @@ func snapItemsWorkload(t testing.TB, db *sql.DB, stop chan struct{}) int {
 }
 
 // TestSnapshotRequest re-syncs a table on demand (sluice snapshot, then
-// POST /snapshot) while a workload keeps updating it: the replica ends
+// POST /snapshot, during which a column is added) while a workload keeps
+// updating it: the replica ends
 // equal to the source, rows it had lost or gained come back in line, and a
 // trigger on the replica records that no row ever went back to an older
 // version.
@@ -141,6 +142,8 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 	mustExec(t, sdb, b.String())
 	cfg, adminAddr := writeConfig(t, t.TempDir(), src, dst, false)
 	editConfig(t, cfg, "snapshot_chunk_size: 100\n", "snapshot_chunk_size: 500\n")
+	const token = "snapshot-test-token-0123456789"
+	editConfig(t, cfg, "admin:\n", "admin:\n  token: \""+token+"\"\n")
 	p := startProc(t, "sluice.log", "run", "--config", cfg)
 	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, "shop.accounts")
 
@@ -167,6 +170,7 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 		method, body string
 		code         int
 	}{
+		{"POST", `{"tables":["shop.accounts"]}`, 401}, // sent without the token
 		{"GET", "", 405},
 		{"POST", `{"tables":["shop.*"]}`, 400},
 		{"POST", `{"tables":["shop.accounts"],"extra":1}`, 400},
@@ -175,6 +179,9 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 		{"POST", `{"tables":["shop.accounts"]}`, 202},
 	} {
 		req, _ := http.NewRequest(c.method, url, strings.NewReader(c.body))
+		if c.code != 401 {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -184,6 +191,10 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 			t.Errorf("%s /snapshot %.40s: %d, want %d", c.method, c.body, resp.StatusCode, c.code)
 		}
 	}
+	// A column added in the middle of the second re-sync: chunks read with
+	// the old definition are read again with the new one.
+	waitLog(t, p, 30*time.Second, 2, "incremental snapshot started", "table=shop.accounts")
+	mustExec(t, sdb, "ALTER TABLE shop.accounts ADD COLUMN extra INT NOT NULL DEFAULT 7")
 	waitLog(t, p, 60*time.Second, 2, "incremental snapshot table done", "table=shop.accounts", "reason=request")
 	close(stop)
 	txs := <-done
