@@ -146,7 +146,7 @@ func waitDef(t testing.TB, src, dst *sql.DB, timeout time.Duration, procs []*pro
 		if showCreate(src, from) == showCreate(dst, to) {
 			return
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 	for _, p := range procs {
 		t.Logf("log of %v:\n%s", p.args, tail(p.logText(), 80))
@@ -267,6 +267,10 @@ INSERT INTO shop.renamed (id, b2) VALUES (202, 'a longer value than ten')`)
 		t.Errorf("replica-2 has shop.items although it is routed to archive.items_v2: %s", got)
 	}
 	t.Logf("MEASURE schema changes: all converged %s after the first DDL", time.Since(start))
+	t0 := time.Now()
+	mustExec(t, sdb, "ALTER TABLE shop.trunc ADD COLUMN lat INT NULL")
+	waitDef(t, sdb, ddb, 30*time.Second, procs, "shop.trunc", "shop.trunc")
+	t.Logf("MEASURE DDL barrier: an ALTER on the source changed the replica's definition %s later", time.Since(t0))
 	if !strings.Contains(p.logText(), "DDL already applied before a restart") {
 		t.Errorf("the DDL interrupted by the crash was not recognised as applied:\n%s", tail(p.logText(), 40))
 	}

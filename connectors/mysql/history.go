@@ -248,8 +248,7 @@ func (s *Source) replayHistory(ctx context.Context, at event.Seq) (map[string]bo
 	}
 	defer r.Close()
 	known := map[string]bool{}
-	best := map[string]*event.SchemaRecord{}
-	shadowRecs := map[string][]*event.SchemaRecord{}
+	var recs []*event.SchemaRecord
 	for r.Next() < end {
 		rec, err := r.Fetch(ctx)
 		if err != nil {
@@ -260,16 +259,9 @@ func (s *Source) replayHistory(ctx context.Context, at event.Seq) (map[string]bo
 			return nil, &connector.Fatal{Err: fmt.Errorf("schema history %s/0 offset %d: %w", topic, rec.Offset, err)}
 		}
 		known[sr.Table.Name()] = true
-		if sr.Seq != "" && !sr.Seq.Less(at) {
-			continue
-		}
-		if b := best[sr.Table.Name()]; b == nil || !sr.Seq.Less(b.Seq) {
-			best[sr.Table.Name()] = sr
-		}
-		if isShadow(sr.Table.Name()) {
-			shadowRecs[sr.Table.Name()] = append(shadowRecs[sr.Table.Name()], sr)
-		}
+		recs = append(recs, sr)
 	}
+	best, shadowRecs := versionsAt(recs, at)
 	for name, sr := range best {
 		if !sr.Dropped && s.filter.Match(sr.Table.DB, sr.Table.Table) {
 			s.tables[name] = &sr.Table
@@ -277,6 +269,29 @@ func (s *Source) replayHistory(ctx context.Context, at event.Seq) (map[string]bo
 	}
 	s.schema.replayShadows(shadowRecs)
 	return known, nil
+}
+
+// versionsAt picks, from history records in topic order, each table's
+// record in force at at: the one with the highest Seq before at, the later
+// in the topic among equal Seqs (a statement that drops and makes a table
+// again writes both, in that order). It also returns the records of
+// shadow tables before at, for replayShadows.
+func versionsAt(recs []*event.SchemaRecord, at event.Seq) (map[string]*event.SchemaRecord, map[string][]*event.SchemaRecord) {
+	best := map[string]*event.SchemaRecord{}
+	shadows := map[string][]*event.SchemaRecord{}
+	for _, sr := range recs {
+		if sr.Seq != "" && !sr.Seq.Less(at) {
+			continue
+		}
+		name := sr.Table.Name()
+		if b := best[name]; b == nil || !sr.Seq.Less(b.Seq) {
+			best[name] = sr
+		}
+		if isShadow(name) {
+			shadows[name] = append(shadows[name], sr)
+		}
+	}
+	return best, shadows
 }
 
 // publishDDL records what one DDL statement did in the history, and
