@@ -208,6 +208,13 @@ func TestSecurePipeline(t *testing.T) {
 		}
 	}
 
+	// An encrypted but unverified connection is a warning.
+	unverified, _ := secureConfig(t, t.TempDir(), ca, src, dst, "{mode: required}")
+	if code, out := sluiceOut(t, "check", "--config", unverified, "--connector", "src"); code != 0 ||
+		!strings.Contains(out, "WARN    src      tls on") || !strings.Contains(out, "is not verified") {
+		t.Errorf("check with source tls {mode: required}: exit %d, want 0 and a warning:\n%s", code, out)
+	}
+
 	// A source with tls disabled against require_secure_transport, and one
 	// trusting another CA, are refused with the key to change.
 	other := certtest.NewCA(t, dir, "other")

@@ -53,7 +53,7 @@ func (c *checker) connect(ctx context.Context, dsn string, sink bool) *sql.DB {
 	}
 	db, _, err := openDB(ctx, open, 2)
 	if err == nil {
-		c.checkTLS(ctx, db)
+		c.checkTLS(ctx, db, cfg)
 		return db
 	}
 	var me *drv.MySQLError

@@ -43,15 +43,21 @@ func sessionCipher(ctx context.Context, db *sql.DB) (string, error) {
 
 // checkTLS records whether the connections of db are encrypted: a warning
 // when not, since the replication password and every row then cross the
-// network in the clear.
-func (c *checker) checkTLS(ctx context.Context, db *sql.DB) {
+// network in the clear, and when the server's certificate is not verified
+// (tls.mode preferred or required), since anyone in the path can then pose
+// as the server. cfg is the parsed DSN db was opened with.
+func (c *checker) checkTLS(ctx context.Context, db *sql.DB, cfg *drv.Config) {
 	cipher, err := sessionCipher(ctx, db)
+	unverified := cfg != nil && cfg.TLS != nil && cfg.TLS.InsecureSkipVerify && cfg.TLS.VerifyPeerCertificate == nil
 	switch {
 	case err != nil:
 		c.add(connector.SeverityUnknown, c.on("tls"), "cannot read Ssl_cipher: "+err.Error(), "")
 	case cipher == "":
 		c.add(connector.SeverityWarn, c.on("tls"), "the connection is not encrypted: credentials and rows cross the network in the clear",
 			"give the server a certificate (my.cnf [mysqld] ssl_cert=, ssl_key=, ssl_ca=) and set tls: {mode: verify-identity, ca: <CA file>} on this connector")
+	case unverified:
+		c.add(connector.SeverityWarn, c.on("tls"), "encrypted ("+cipher+") but the server's certificate is not verified (tls.mode preferred or required): whoever can intercept the connection can pose as the server",
+			"set tls: {mode: verify-identity, ca: <file of the CA that signed the server's certificate>} on this connector")
 	default:
 		c.add(connector.SeverityOK, c.on("tls"), "encrypted ("+cipher+")", "")
 	}
