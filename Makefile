@@ -4,7 +4,7 @@ GO ?= go
 # Go 1.26 lives in /usr/local/go on the project machines.
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all build test demo bench-verify bench-snapshot clean
+.PHONY: all build test demo bench-verify bench-snapshot bench-bigtx clean
 
 all: build
 
@@ -30,6 +30,11 @@ bench-verify:
 ## incremental snapshot's cost on streaming (SNAPSHOT_BENCH_ROWS=N to resize)
 bench-snapshot:
 	SLUICE_E2E_NORACE=1 $(GO) test ./cmd/sluice/ -run '^$$' -bench Snapshot -benchtime 1x -timeout 60m -v
+
+## bench-bigtx: one source transaction of 1M rows through broker, source and sink
+## processes: time to the replica and each process's peak RSS (BIGTX_ROWS=N to resize)
+bench-bigtx:
+	SLUICE_E2E_NORACE=1 $(GO) test ./cmd/sluice/ -run '^$$' -bench BigTransaction -benchtime 1x -timeout 60m -v
 
 ## clean: remove build output
 clean:

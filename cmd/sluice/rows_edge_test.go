@@ -147,3 +147,47 @@ func setConfig(t testing.TB, path, old, new string) {
 		t.Fatal(err)
 	}
 }
+
+// TestLargeTransactionStreamed: a transaction over the sink's streaming
+// threshold (20000 rows) is read from its partitions while it is applied;
+// inserts, updates, key changes and deletes of the same rows within it
+// must apply in source order, and the replica must never show part of it.
+func TestLargeTransactionStreamed(t *testing.T) {
+	src, dst := mariadbtest.Start(t, mariadbtest.Options{}), mariadbtest.Start(t, mariadbtest.Options{})
+	sdb, ddb := src.DB(t), dst.DB(t)
+	execAll(t, sdb, kvSchema)
+	mustExec(t, sdb, "INSERT INTO shop.kv VALUES (0, 'first', NULL, 0)")
+	cfg, _ := writeConfig(t, t.TempDir(), src, dst, false)
+	p := startProc(t, "sluice.log", "run", "--config", cfg)
+	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, "shop.kv")
+	tx, err := sdb.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, tx, "INSERT INTO shop.kv SELECT seq, CONCAT('v', seq), NULL, seq FROM shop.seq_1_to_21000")
+	mustExec(t, tx, "UPDATE shop.kv SET n = n + 1, v = 'updated' WHERE id % 7 = 0")
+	mustExec(t, tx, "UPDATE shop.kv SET id = id + 100000 WHERE id % 11 = 0")
+	mustExec(t, tx, "DELETE FROM shop.kv WHERE id % 13 = 0")
+	mustExec(t, tx, "INSERT INTO shop.kv VALUES (13, 'again', 'b', 13)")
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var want int
+	if err := sdb.QueryRow("SELECT COUNT(*) FROM shop.kv").Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for n := 1; n != want; {
+		if time.Now().After(deadline) {
+			t.Fatalf("replica has %d of %d rows:\n%s", n, want, tail(p.logText(), 20))
+		}
+		time.Sleep(20 * time.Millisecond)
+		if err := ddb.QueryRow("SELECT COUNT(*) FROM shop.kv").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 && n != want {
+			t.Fatalf("the replica shows part of the transaction: %d rows of %d", n, want)
+		}
+	}
+	waitEqual(t, sdb, ddb, 30*time.Second, []*proc{p}, "shop.kv")
+}

@@ -90,7 +90,7 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 				return err
 			}
 		}
-		if err := s.applyChanges(ctx, tx, t.changes, counts); err != nil {
+		if err := s.applyTx(ctx, tx, t, b, counts); err != nil {
 			return fmt.Errorf("sink %s: transaction %s (seq %s): %w", s.cfg.Name, t.marker.ID, t.marker.Seq, err)
 		}
 	}

@@ -22,8 +22,9 @@ type pendingMarker struct {
 
 // txRows is one source transaction ready to apply.
 type txRows struct {
-	marker  *event.TxMarker
-	changes []*event.Change // in source order (transaction.total_order)
+	marker   *event.TxMarker
+	changes  []*event.Change // in source order (transaction.total_order)
+	streamed bool            // too large to hold: read while applied (sink_stream.go)
 }
 
 // batch is what one replica commit applies.
@@ -74,6 +75,12 @@ func (s *Sink) nextBatch(ctx context.Context) (*batch, error) {
 		}
 		if len(b.txs) > 0 && b.rows+int(pm.m.EventCount) > s.cfg.BatchRows {
 			s.pending = pm // starts the next batch
+			return b, nil
+		}
+		if s.streamable(pm.m) { // alone in its batch (the check above), read while applied
+			b.txs = append(b.txs, txRows{marker: pm.m, streamed: true})
+			b.rows += int(pm.m.EventCount)
+			b.txNext, b.applied = pm.offset+1, pm.m.Seq
 			return b, nil
 		}
 		tx, err := s.collect(ctx, pm.m, b)

@@ -40,6 +40,9 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 		User: s.dbCfg.User, Password: s.dbCfg.Passwd,
 		HeartbeatPeriod: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		DisableRetrySync: true, MaxReconnectAttempts: 1,
+		// go-mysql queues decoded events ahead of the reader (10240 by
+		// default: about 500 MB of decoded rows in a large transaction).
+		EventCacheCount: 256,
 		Logger: discardLogger(),
 	}
 	value.ConfigureSyncer(&cfg)

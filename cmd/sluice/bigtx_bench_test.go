@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
+)
+
+// BenchmarkBigTransaction replicates one source transaction of
+// BIGTX_ROWS rows (default 1,000,000; about 100 bytes each) with the
+// broker, the source and the sink in separate processes, and reports the
+// peak resident memory (VmHWM) of each, the time to the replica, and
+// whether the replica ever showed part of the transaction. Run it with
+// `make bench-bigtx` (a plain build; not part of CI).
+func BenchmarkBigTransaction(b *testing.B) {
+	rows := 1_000_000
+	if n, err := strconv.Atoi(os.Getenv("BIGTX_ROWS")); err == nil && n > 0 {
+		rows = n
+	}
+	opts := mariadbtest.Options{ExtraArgs: []string{"--innodb-buffer-pool-size=512M", "--innodb-log-file-size=256M"}}
+	src, dst := mariadbtest.Start(b, opts), mariadbtest.Start(b, opts)
+	sdb, ddb := src.DB(b), dst.DB(b)
+	execAll(b, sdb, "CREATE DATABASE shop;\n"+
+		"CREATE TABLE shop.big (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL, qty INT NOT NULL, price DECIMAL(12,2) NOT NULL, created DATETIME NOT NULL)")
+	mustExec(b, sdb, "INSERT INTO shop.big VALUES (0, 'first', 0, 0, '2025-01-01 00:00:00')")
+	cfg, _ := writeConfig(b, b.TempDir(), src, dst, true)
+	setConfig(b, cfg, "    batch_rows: 500\n", "    batch_rows: 5000\n")
+	for b.Loop() {
+		broker := startProc(b, "broker.log", "broker", "--config", cfg)
+		srcP := startProc(b, "src.log", "run", "--config", cfg, "--connector", "src", "--admin", fmt.Sprintf("127.0.0.1:%d", freePort(b)))
+		sinkP := startProc(b, "sink.log", "run", "--config", cfg, "--connector", "replica-1", "--admin", fmt.Sprintf("127.0.0.1:%d", freePort(b)))
+		procs := []*proc{broker, srcP, sinkP}
+		waitEqual(b, sdb, ddb, 2*time.Minute, procs, "shop.big")
+
+		start := time.Now()
+		mustExec(b, sdb, fmt.Sprintf("INSERT INTO shop.big SELECT seq, CONCAT('item ', seq), seq %% 17, seq / 100, '2025-01-01 00:00:00' FROM shop.seq_1_to_%d", rows))
+		b.Logf("source transaction of %d rows committed in %s", rows, time.Since(start).Round(time.Millisecond))
+		partial := 0
+		for n := 1; n != rows+1; {
+			if time.Since(start) > 30*time.Minute {
+				b.Fatalf("replica has %d of %d rows after 30m", n, rows+1)
+			}
+			time.Sleep(200 * time.Millisecond)
+			if err := ddb.QueryRow("SELECT COUNT(*) FROM shop.big").Scan(&n); err != nil {
+				b.Fatal(err)
+			}
+			if n != 1 && n != rows+1 {
+				partial = n
+			}
+		}
+		el := time.Since(start)
+		b.Logf("MEASURE one transaction of %d rows on the replica after %s (%.0f rows/s); replica showed part of it: %v (%d rows)",
+			rows, el.Round(time.Millisecond), float64(rows)/el.Seconds(), partial != 0, partial)
+		for _, p := range procs {
+			b.Logf("MEASURE peak RSS (VmHWM) of sluice %s: %s", p.args[0]+" "+strings.Join(p.args[3:], " "), vmHWM(b, p))
+		}
+		for _, p := range procs {
+			if err := p.stop(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// vmHWM returns the peak resident set size of a running process, from
+// /proc/<pid>/status.
+func vmHWM(b *testing.B, p *proc) string {
+	s, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, l := range strings.Split(string(s), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
