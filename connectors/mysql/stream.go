@@ -43,7 +43,7 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 		// go-mysql queues decoded events ahead of the reader (10240 by
 		// default: about 500 MB of decoded rows in a large transaction).
 		EventCacheCount: 256,
-		Logger: discardLogger(),
+		Logger:          discardLogger(),
 	}
 	value.ConfigureSyncer(&cfg)
 	cfg.TLSConfig = binlogTLS(ctx, s.db, s.dbCfg)
