@@ -16,7 +16,8 @@ import (
 )
 
 const ddlSchema = `CREATE DATABASE shop;
-CREATE TABLE shop.items (id INT PRIMARY KEY, qty INT NOT NULL, name VARCHAR(20) NULL);
+CREATE TABLE shop.items (id INT PRIMARY KEY, qty INT NOT NULL, name VARCHAR(20) NULL,
+  flag TINYINT UNSIGNED NOT NULL DEFAULT 255, kind ENUM('a','b,c') NOT NULL DEFAULT 'b,c');
 CREATE TABLE shop.renames (id INT PRIMARY KEY, a INT NULL, b VARCHAR(10) NULL);
 CREATE TABLE shop.gone (id INT PRIMARY KEY, v INT NULL);
 CREATE TABLE shop.trunc (id INT PRIMARY KEY, v INT NULL);
@@ -175,7 +176,7 @@ func TestSchemaChanges(t *testing.T) {
 	sdb, ddb, ddb2 := src.DB(t), dst.DB(t), dst2.DB(t)
 	execAll(t, sdb, ddlSchema)
 	for i := 1; i <= 50; i++ {
-		mustExec(t, sdb, "INSERT INTO shop.items VALUES (?, ?, ?)", i, i, fmt.Sprintf("item %d", i))
+		mustExec(t, sdb, "INSERT INTO shop.items (id, qty, name) VALUES (?, ?, ?)", i, i, fmt.Sprintf("item %d", i))
 		mustExec(t, sdb, "INSERT INTO shop.renames VALUES (?, ?, ?)", i, i, "b")
 		mustExec(t, sdb, "INSERT INTO shop.gone VALUES (?, ?)", i, i)
 		mustExec(t, sdb, "INSERT INTO shop.trunc VALUES (?, ?)", i, i)
@@ -209,8 +210,9 @@ INSERT INTO shop.renamed (id, a2, b2) VALUES (101, 2, 'y');
 TRUNCATE TABLE shop.trunc;
 INSERT INTO shop.trunc VALUES (1, 10), (2, 20);
 DROP TABLE shop.gone;
-CREATE TABLE shop.gone (id INT PRIMARY KEY, w VARCHAR(5) CHARACTER SET latin1 NOT NULL DEFAULT '', v INT NULL);
-INSERT INTO shop.gone VALUES (1, 'é', 1);
+CREATE TABLE shop.gone (id INT PRIMARY KEY, w VARCHAR(5) CHARACTER SET latin1 NOT NULL DEFAULT '', v INT NULL,
+  k SET('x','y') NOT NULL DEFAULT 'x,y', u BIGINT UNSIGNED NULL, d DECIMAL(30,10) UNSIGNED NULL);
+INSERT INTO shop.gone VALUES (1, 'é', 1, 'y', 18446744073709551615, 12345678901234567890.0123456789);
 CREATE DATABASE shop2;
 CREATE TABLE shop2.t (id INT PRIMARY KEY, x DECIMAL(10,3) NULL);
 INSERT INTO shop2.t VALUES (1, 1.5), (2, NULL);

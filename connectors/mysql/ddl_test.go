@@ -235,7 +235,15 @@ func TestCheckTableMap(t *testing.T) {
 	if err := checkTableMap(def, idx, tm(nil, []byte{3, 15, 246})); err != nil {
 		t.Errorf("table map without names (binlog_row_metadata=MINIMAL): %v", err)
 	}
+	signed := tm([]string{"id", "a", "b"}, []byte{3, 15, 246})
+	signed.SignednessBitmap = []byte{0x00}
+	if err := checkTableMap(def, idx, signed); err != nil {
+		t.Errorf("matching signedness: %v", err)
+	}
+	unsigned := tm([]string{"id", "a", "b"}, []byte{3, 15, 246})
+	unsigned.SignednessBitmap = []byte{0x80} // id unsigned
 	for _, bad := range []*replication.TableMapEvent{
+		unsigned,
 		tm([]string{"id", "b", "a"}, []byte{3, 246, 15}),
 		tm([]string{"id", "a"}, []byte{3, 15}),
 		tm([]string{"id", "a", "b"}, []byte{3, 3, 246}),

@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -135,6 +136,10 @@ func checkTableMap(def *event.TableDef, idx []int, tm *replication.TableMapEvent
 		return fmt.Errorf("table %s: the binlog has %d columns %v, the schema history %d: the history does not match the server; "+
 			"stopping instead of decoding rows with the wrong columns", def.Name(), len(names), names, len(idx))
 	}
+	unsigned := tm.UnsignedMap()
+	members := map[int][]string{}
+	maps.Copy(members, tm.EnumStrValueMap())
+	maps.Copy(members, tm.SetStrValueMap())
 	for i, ci := range idx {
 		c := &def.Columns[ci]
 		if !strings.EqualFold(names[i], c.Name) {
@@ -145,8 +150,44 @@ func checkTableMap(def *event.TableDef, idx []int, tm *replication.TableMapEvent
 			return fmt.Errorf("table %s: column %s has binlog type %d, which does not match %q from the schema history; "+
 				"stopping instead of decoding rows with the wrong types", def.Name(), c.Name, tm.ColumnType[i], c.ColumnType)
 		}
+		if u, ok := unsigned[i]; ok && (isIntType(c.DataType) || c.DataType == "decimal") && u != c.Unsigned {
+			return fmt.Errorf("table %s: column %s is %s in the binlog but %q in the schema history: the history does not match the server; "+
+				"stopping instead of decoding rows with the wrong signedness", def.Name(), c.Name, signWord(u), c.ColumnType)
+		}
+		if m, ok := members[i]; ok && asciiOnly(m) && asciiOnly(c.Members) && !slices.Equal(m, c.Members) {
+			return fmt.Errorf("table %s: column %s has members %q in the binlog but %q in the schema history: the history does not match the server; "+
+				"stopping instead of decoding rows with the wrong values", def.Name(), c.Name, m, c.Members)
+		}
 	}
 	return nil
+}
+
+func isIntType(dt string) bool {
+	switch dt {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint":
+		return true
+	}
+	return false
+}
+
+func signWord(unsigned bool) string {
+	if unsigned {
+		return "unsigned"
+	}
+	return "signed"
+}
+
+// asciiOnly reports whether every string is ASCII: members in other
+// character sets arrive as the server's bytes, not comparable as text.
+func asciiOnly(ss []string) bool {
+	for _, s := range ss {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // isNumericType matches go-mysql's TableMapEvent.IsNumericColumn.
