@@ -102,6 +102,16 @@ func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
 // not created yet (a table without rows so far), from their definitions
 // before the DDL, so that an ALTER or RENAME finds them.
 func (s *Sink) ensureBefore(ctx context.Context, d *event.DDL, seq event.Seq) error {
+	if d.Verbatim {
+		for _, t := range d.Tables { // statements sluice cannot parse: their tables
+			if def, at := s.defBefore(t.Name(), seq); def != nil && !s.created[t.Name()] {
+				if err := s.ensureTable(ctx, t.Name(), at); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
 	for _, q := range d.Statements {
 		stmts, err := parseSQL(q)
 		if err != nil {

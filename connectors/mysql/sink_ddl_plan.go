@@ -40,6 +40,9 @@ var createTablePrefix = regexp.MustCompile(`(?is)^\s*CREATE\s+TABLE\s+`)
 // the source got; others are printed back from the parsed statement.
 func (s *Sink) planDDL(d *event.DDL) (*ddlPlan, error) {
 	p := &ddlPlan{}
+	if d.Verbatim {
+		return s.planVerbatim(d)
+	}
 	for _, q := range d.Statements {
 		stmts, err := parseSQL(q)
 		if err != nil {
@@ -150,6 +153,27 @@ func (s *Sink) planStmt(p *ddlPlan, d *event.DDL, text string, single bool, stmt
 		ct.IfNotExists = true
 	}
 	return restore()
+}
+
+// planVerbatim runs statements sluice cannot parse as the source ran them.
+// Their tables are known only from the definitions the marker carries, so
+// a route that would rename one of them is an error.
+func (s *Sink) planVerbatim(d *event.DDL) (*ddlPlan, error) {
+	p := &ddlPlan{stmts: d.Statements, useDB: d.Schema}
+	names := append([]string(nil), d.Dropped...)
+	for _, t := range d.Tables {
+		names = append(names, t.Name())
+	}
+	for _, name := range names {
+		tn := tableNameOf(name)
+		db, t := tn.Schema.O, tn.Name.O
+		if rdb, rt := s.route(db, t); rdb != db || rt != t {
+			return nil, fmt.Errorf("%q could not be parsed, so it cannot follow the route of %s to %s.%s: apply it on the replica by hand "+
+				"and add its position to the source's skip_ddl", d.Statements, name, rdb, rt)
+		}
+		p.tables = append(p.tables, [2]string{db, t})
+	}
+	return p, nil
 }
 
 // tableNameOf parses "db.table".

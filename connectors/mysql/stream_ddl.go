@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -16,8 +17,10 @@ import (
 // ddl applies a statement of the binlog to the schema history: the tables'
 // definitions in memory, the history topic, and, for a statement that
 // touched selected tables or databases, a DDL marker that sinks apply as a
-// barrier. A statement that cannot be parsed or applied stops the reader
-// (connector.Fatal) with its position, unless skip_ddl names that position.
+// barrier. A statement that cannot be parsed or applied is read from the
+// server instead when the reader is caught up (fromServer); otherwise it
+// stops the reader (connector.Fatal) with its position, unless skip_ddl
+// names that position.
 func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema, q string) error {
 	s := st.s
 	where := st.where(h)
@@ -30,20 +33,15 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 			"Fix the cause, or add skip_ddl: [%q] to connector %s to pass over this one statement "+
 			"(the schema history and the replicas then miss it)", s.cfg.Name, where, what, q, err, where, s.cfg.Name)}
 	}
-	stmts, err := parseSQL(q)
-	if err != nil {
-		if !looksLikeTableDDL(q) {
-			return nil // a routine, trigger, user or view statement: no table changes
-		}
-		return fail("cannot parse", err)
+	all, verbatim, err := st.applyOrRead(ctx, h, schema, q)
+	if f := (*ddlFailure)(nil); errors.As(err, &f) {
+		return fail(f.what, f.err)
 	}
-	all := &ddlChange{}
-	for _, stmt := range stmts {
-		ch, err := s.schema.applyDDL(stmt, schema)
-		if err != nil {
-			return fail("cannot apply", err)
-		}
-		all.merge(ch)
+	if err != nil {
+		return err
+	}
+	if all == nil {
+		return nil // a routine, trigger, user or view statement: no table changes
 	}
 	for _, name := range all.loadNow {
 		db, t, _ := strings.Cut(name, ".")
@@ -72,10 +70,57 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 	if err := st.ensurePubTx(); err != nil {
 		return err
 	}
-	s.pub.SetDDL(all.forSinks(q, schema))
+	d := all.forSinks(q, schema)
+	d.Verbatim = verbatim
+	s.pub.SetDDL(d)
 	s.log.Info("DDL applied to the schema history", "position", where, "statement", q,
 		"changed", len(all.changed), "dropped", len(all.dropped))
 	return nil
+}
+
+// ddlFailure is why a DDL could neither be applied nor read from the server.
+type ddlFailure struct {
+	what string // "cannot parse", "cannot apply"
+	err  error
+}
+
+func (e *ddlFailure) Error() string { return e.what + ": " + e.err.Error() }
+
+// applyOrRead applies q to the history, or, when sluice cannot parse or
+// apply it, reads its result from the server (verbatim: sinks run q as
+// written). It returns a nil change for statements that touch no table.
+func (st *streamer) applyOrRead(ctx context.Context, h *replication.EventHeader, schema, q string) (*ddlChange, bool, error) {
+	s := st.s
+	what, cause := "", error(nil)
+	stmts, err := parseSQL(q)
+	switch {
+	case err != nil && !looksLikeTableDDL(q):
+		return nil, false, nil
+	case err != nil:
+		what, cause = "cannot parse", err
+	default:
+		all := &ddlChange{}
+		for _, stmt := range stmts {
+			ch, err := s.schema.applyDDL(stmt, schema)
+			if err != nil {
+				what, cause = "cannot apply", err
+				break
+			}
+			all.merge(ch)
+		}
+		if cause == nil {
+			return all, false, nil
+		}
+	}
+	ch, err := st.fromServer(ctx, h)
+	if err != nil {
+		return nil, false, &ddlFailure{what: what,
+			err: fmt.Errorf("%w; reading its result from the server instead failed: %w", cause, err)}
+	}
+	s.log.Warn("DDL sluice cannot "+what[len("cannot "):]+": the reader is caught up, so its result was read from the server; "+
+		"the sinks run it as written", "position", st.where(h), "statement", q, "error", cause,
+		"changed", len(ch.changed), "dropped", len(ch.dropped))
+	return ch, true, nil
 }
 
 // merge adds what a later statement of the same event did.

@@ -23,4 +23,8 @@ type DDL struct {
 	Renamed [][2]string `json:"renamed,omitempty"`
 	// Truncated lists the selected tables a TRUNCATE emptied.
 	Truncated []string `json:"truncated,omitempty"`
+	// Verbatim says sluice could not parse the statements: the source read
+	// their result from the server, and sinks run them as written (in
+	// Schema), with no routes.
+	Verbatim bool `json:"verbatim,omitempty"`
 }
