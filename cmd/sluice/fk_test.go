@@ -21,6 +21,10 @@ CREATE TABLE shop.child (id INT PRIMARY KEY, pid INT, CONSTRAINT fk_parent FOREI
 INSERT INTO shop.parent VALUES (1), (2);
 INSERT INTO shop.child VALUES (10, 1), (20, 2)`)
 	cfg, _ := writeConfig(t, t.TempDir(), src, dst, false)
+	code, out := runSluice(t, "check", "--config", cfg, "--connector", "src")
+	if code != 1 || !strings.Contains(out, "foreign key `fk_parent` references shop.parent ON DELETE CASCADE") {
+		t.Errorf("sluice check exited %d without the foreign key:\n%s", code, out)
+	}
 	p := startProc(t, "sluice.log", "run", "--config", cfg)
 	deadline := time.Now().Add(30 * time.Second)
 	for {

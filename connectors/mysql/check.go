@@ -102,6 +102,7 @@ func (s *Source) Check(ctx context.Context) []connector.Finding {
 	s.checkServerID(ctx, c, db, set)
 	checkRetention(ctx, c, db)
 	tables := s.checkTables(ctx, c, db)
+	checkForeignKeyFindings(ctx, c, db, s.filter) // fk.go
 	g, err := readGrants(ctx, db)
 	if err != nil {
 		c.add(connector.SeverityUnknown, c.on("grants"), fmt.Sprintf("cannot read them: %v", err), "")

@@ -20,34 +20,68 @@ import (
 // change they allow is in the binlog. A cascading foreign key added by DDL
 // while sluice streams is found at the next start.
 func checkForeignKeys(ctx context.Context, db *sql.DB, f tableFilter) error {
+	found, err := cascadingForeignKeys(ctx, db, f)
+	if err != nil || len(found) == 0 {
+		return err
+	}
+	lines := make([]string, len(found))
+	for i, fk := range found {
+		lines[i] = fk.String()
+	}
+	return &connector.Fatal{Err: fmt.Errorf("selected tables have foreign keys whose actions the binlog does not carry "+
+		"(the rows they delete or change would stay on the replicas):\n  %s\nfix: %s", strings.Join(lines, "\n  "), fkFix)}
+}
+
+const fkFix = "make them ON DELETE RESTRICT ON UPDATE RESTRICT " +
+	"(ALTER TABLE ... DROP FOREIGN KEY ..., ADD CONSTRAINT ... FOREIGN KEY ... REFERENCES ... ON DELETE RESTRICT ON UPDATE RESTRICT) " +
+	"and delete children explicitly, or leave these tables out of tables:"
+
+// fkCascade is a foreign key of a selected table with a cascading action.
+type fkCascade struct {
+	DB, Table, Name, RefDB, RefTable, OnDelete, OnUpdate string
+}
+
+func (fk fkCascade) String() string {
+	return fmt.Sprintf("%s.%s foreign key %s references %s.%s ON DELETE %s ON UPDATE %s",
+		fk.DB, fk.Table, quoteIdent(fk.Name), fk.RefDB, fk.RefTable, fk.OnDelete, fk.OnUpdate)
+}
+
+// cascadingForeignKeys lists the foreign keys of tables f selects whose ON
+// DELETE or ON UPDATE action is not RESTRICT or NO ACTION.
+func cascadingForeignKeys(ctx context.Context, db *sql.DB, f tableFilter) ([]fkCascade, error) {
 	rows, err := db.QueryContext(ctx, `SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME,
 		UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME, DELETE_RULE, UPDATE_RULE
 		FROM information_schema.REFERENTIAL_CONSTRAINTS
 		WHERE DELETE_RULE NOT IN ('RESTRICT', 'NO ACTION') OR UPDATE_RULE NOT IN ('RESTRICT', 'NO ACTION')
 		ORDER BY CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME`)
 	if err != nil {
-		return fmt.Errorf("read foreign keys: %w", err)
+		return nil, fmt.Errorf("read foreign keys: %w", err)
 	}
 	defer rows.Close()
-	var found []string
+	var found []fkCascade
 	for rows.Next() {
-		var db, table, name, refDB, refTable, onDelete, onUpdate string
-		if err := rows.Scan(&db, &table, &name, &refDB, &refTable, &onDelete, &onUpdate); err != nil {
-			return err
+		var fk fkCascade
+		if err := rows.Scan(&fk.DB, &fk.Table, &fk.Name, &fk.RefDB, &fk.RefTable, &fk.OnDelete, &fk.OnUpdate); err != nil {
+			return nil, err
 		}
-		if f.Match(db, table) {
-			found = append(found, fmt.Sprintf("%s.%s foreign key %s references %s.%s ON DELETE %s ON UPDATE %s",
-				db, table, quoteIdent(name), refDB, refTable, onDelete, onUpdate))
+		if f.Match(fk.DB, fk.Table) {
+			found = append(found, fk)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
+	return found, rows.Err()
+}
+
+// checkForeignKeyFindings reports cascading foreign keys for sluice check,
+// one error each; Run refuses them (checkForeignKeys).
+func checkForeignKeyFindings(ctx context.Context, c *checker, db *sql.DB, f tableFilter) {
+	found, err := cascadingForeignKeys(ctx, db, f)
+	if err != nil {
+		c.add(connector.SeverityUnknown, c.on("foreign keys"), err.Error(), "")
+		return
 	}
-	if len(found) == 0 {
-		return nil
+	for _, fk := range found {
+		c.add(connector.SeverityError, c.on("table "+fk.DB+"."+fk.Table),
+			fmt.Sprintf("foreign key %s references %s.%s ON DELETE %s ON UPDATE %s: the binlog does not carry the rows its actions change",
+				quoteIdent(fk.Name), fk.RefDB, fk.RefTable, fk.OnDelete, fk.OnUpdate), fkFix)
 	}
-	return &connector.Fatal{Err: fmt.Errorf("selected tables have foreign keys whose actions the binlog does not carry "+
-		"(the rows they delete or change would stay on the replicas):\n  %s\nfix: make them ON DELETE RESTRICT ON UPDATE RESTRICT "+
-		"(ALTER TABLE ... DROP FOREIGN KEY ..., ADD CONSTRAINT ... FOREIGN KEY ... REFERENCES ... ON DELETE RESTRICT ON UPDATE RESTRICT) "+
-		"and delete children explicitly, or leave these tables out of tables:", strings.Join(found, "\n  "))}
 }
