@@ -181,6 +181,17 @@ func waitHexEqual(t testing.TB, src, dst *sql.DB, timeout time.Duration, p *proc
 	t.Fatalf("%s did not converge within %s: %s\nlog:\n%s", table, timeout, why, tail(p.logText(), 40))
 }
 
+// utcPool opens a pool on srv whose sessions run with time_zone '+00:00'.
+func utcPool(t testing.TB, srv *mariadbtest.Server) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("mysql", srv.DSN("")+"?multiStatements=true&time_zone=%27%2B00%3A00%27")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // typesConfig writes a config capturing types.* with room for 16 MiB rows.
 func typesConfig(t testing.TB, src, dst *mariadbtest.Server) string {
 	t.Helper()
@@ -202,27 +213,36 @@ func typesConfig(t testing.TB, src, dst *mariadbtest.Server) string {
 // pipeline, by snapshot and then by streamed inserts, updates and deletes,
 // and requires the replica to be byte-identical column by column.
 func TestTypeTorture(t *testing.T) {
-	opts := mariadbtest.Options{ExtraArgs: []string{"--max-allowed-packet=256M"}}
-	src, dst := mariadbtest.Start(t, opts), mariadbtest.Start(t, opts)
-	sdb, ddb := src.DB(t), dst.DB(t)
+	// The servers run in different time zones: TIMESTAMP values must cross
+	// as instants, through sessions pinned to +00:00.
+	src := mariadbtest.Start(t, mariadbtest.Options{ExtraArgs: []string{"--max-allowed-packet=256M", "--default-time-zone=+05:30"}})
+	dst := mariadbtest.Start(t, mariadbtest.Options{ExtraArgs: []string{"--max-allowed-packet=256M", "--default-time-zone=-08:00"}})
+	sdb, ddb := utcPool(t, src), utcPool(t, dst)
 	execAll(t, sdb, typesSchema)
 	insertTypeRows(t, sdb, 1)
 	p := startProc(t, "sluice.log", "run", "--config", typesConfig(t, src, dst))
 	waitHexEqual(t, sdb, ddb, 60*time.Second, p, "types.t")
 
 	insertTypeRows(t, sdb, 101) // streamed inserts
-	execAll(t, sdb, `SET timestamp = 1234567890.5;
-UPDATE types.t SET i = i - 1, u8 = CONCAT(u8, '✓') WHERE id IN (1, 102, 103);
-UPDATE types.t SET f = -f, d = -d, tm6 = '-00:00:00.000001', s = 'a,ü', e = '' WHERE id IN (101, 104);
-UPDATE types.t SET ts = '2021-03-28 01:00:00', ts6 = '2021-10-31 00:59:59.999999' WHERE id = 105;
-UPDATE types.t SET bn = 0x00, vb = 0x0000, b64 = b64 - 1 WHERE id = 102;
-DELETE FROM types.t WHERE id IN (3, 106);
-UPDATE types.t SET id = id + 1000 WHERE id = 2;
-SET timestamp = DEFAULT`)
+	sessionExec(t, sdb,         // one session, so its pinned clock fills ON UPDATE columns
+		"SET timestamp = 1234567890.5",
+		"UPDATE types.t SET i = i - 1, u8 = CONCAT(u8, '✓') WHERE id IN (1, 102, 103)",
+		"UPDATE types.t SET f = -f, d = -d, tm6 = '-00:00:00.000001', s = 'a,ü', e = '' WHERE id IN (101, 104)",
+		"UPDATE types.t SET ts = '2021-03-28 01:00:00', ts6 = '2021-10-31 00:59:59.999999' WHERE id = 105",
+		"UPDATE types.t SET bn = 0x00, vb = 0x0000, b64 = b64 - 1 WHERE id = 102",
+		"DELETE FROM types.t WHERE id IN (3, 106)",
+		"UPDATE types.t SET id = id + 1000 WHERE id = 2",
+		"SET timestamp = DEFAULT",
+	)
 	// 16 MiB BLOBs: inserted, then updated (before and after images).
 	mustExec(t, sdb, "INSERT INTO types.t (id, lb) VALUES (200, REPEAT(0xA5, 16 << 20))")
 	mustExec(t, sdb, "UPDATE types.t SET lb = CONCAT(lb, 0x00), bl = '' WHERE id = 200")
 	waitHexEqual(t, sdb, ddb, 90*time.Second, p, "types.t")
+	// The source's clock, pinned by SET timestamp, not the replica's.
+	var updated string
+	if err := ddb.QueryRow("SELECT updated FROM types.t WHERE id = 1").Scan(&updated); err != nil || updated != "2009-02-13 23:31:30.500000" {
+		t.Errorf("ON UPDATE column on the replica = %q, %v; want the source's 2009-02-13 23:31:30.500000", updated, err)
+	}
 	if err := p.stop(); err != nil {
 		t.Fatalf("sluice did not stop cleanly: %v", err)
 	}
