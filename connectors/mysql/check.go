@@ -268,6 +268,12 @@ func (s *Source) checkTables(ctx context.Context, c *checker, db *sql.DB) [][2]s
 			c.add(connector.SeverityUnknown, c.on("table "+t[0]+"."+t[1]), err.Error(), "")
 			continue
 		}
+		if len(pk) == 0 && tableFilter(s.cfg.UniqueKeyTables).Match(t[0], t[1]) { // keyless.go
+			if uk, err := uniqueNotNullKey(ctx, db, t[0], t[1]); err == nil && len(uk) > 0 {
+				c.add(connector.SeverityOK, c.on("table "+t[0]+"."+t[1]), "has no primary key; keyed by its unique NOT NULL key ("+strings.Join(uk, ", ")+") as unique_key_tables asks", "")
+				continue
+			}
+		}
 		if len(pk) == 0 {
 			noPK++
 			c.add(connector.SeverityError, c.on("table "+t[0]+"."+t[1]), "has no primary key: sluice keys every message and upserts by primary key",

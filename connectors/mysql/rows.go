@@ -80,8 +80,11 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 		def = d
 	}
 	if len(def.PrimaryKey) == 0 {
-		return &connector.Fatal{Err: fmt.Errorf("binlog %s: table %s has no primary key: sluice keys every message and upserts by primary key; "+
-			"add one or leave the table out of tables:", where, def.Name())}
+		d, err := st.keylessDef(ctx, def, where) // keyless.go: refused unless unique_key_tables selects it
+		if err != nil {
+			return err
+		}
+		def = d
 	}
 	idx, ok := binlogColumns(def, int(e.ColumnCount))
 	if ok {

@@ -103,8 +103,9 @@ func loadTable(ctx context.Context, db *sql.DB, schema, table string) (*event.Ta
 		return nil, err
 	}
 	if len(pk) == 0 {
-		return nil, fmt.Errorf("table %s.%s has no primary key: sluice keys every message and upserts by primary key; "+
-			"add one (ALTER TABLE %s ADD PRIMARY KEY (...)) or leave the table out of tables:", schema, table, quoteTable(schema, table))
+		if pk, err = keylessKey(ctx, db, schema, table); err != nil { // keyless.go: unique_key_tables
+			return nil, err
+		}
 	}
 	def.PrimaryKey = pk
 	var name string

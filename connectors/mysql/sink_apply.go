@@ -222,6 +222,9 @@ func (s *Sink) upsert(ctx context.Context, tx *sql.Tx, def *event.TableDef, rows
 }
 
 func (s *Sink) delete(ctx context.Context, tx *sql.Tx, def *event.TableDef, ch *event.Change) error {
+	if len(def.PrimaryKey) == 0 { // a keyed definition (unique_key_tables) not read yet: retried after a restart
+		return fmt.Errorf("%s delete at %s:%d: the definition in the schema history has no key", def.Name(), ch.Source.File, ch.Source.Pos)
+	}
 	conds := make([]string, len(def.PrimaryKey))
 	args := make([]any, len(def.PrimaryKey))
 	for i, k := range def.PrimaryKey {

@@ -78,6 +78,7 @@ func (s *Source) Run(ctx context.Context) error {
 	}
 	defer db.Close()
 	s.db, s.dbCfg = db, dbCfg
+	defer optInUniqueKey(db, s.cfg.UniqueKeyTables)() // keyless.go
 	if s.info, err = preflight(ctx, db, dbCfg.Addr, s.cfg.Flavor); err != nil {
 		return err
 	}

@@ -66,6 +66,7 @@ type Connector struct {
 	SnapshotParallel  int      // tables copied at once by the initial snapshot (snapshot_parallelism)
 	Flavor            string   // "auto", "mysql" or "mariadb"
 	SkipDDL           []string // "file:pos" of DDL statements the reader passes over (skip_ddl)
+	UniqueKeyTables   []string // "db.table" patterns of tables without a primary key keyed by a unique NOT NULL key (unique_key_tables)
 
 	// mysql-sink only:
 	Source       string  // name of the mysql-source connector whose changes this sink applies

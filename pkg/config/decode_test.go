@@ -74,7 +74,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown connector key", head + srcConn + "    sever_id: 2\n",
 			[]string{`8 connectors[0].sever_id: |did you mean "server_id"?`}},
 		{"unknown key lists the type's keys", head + srcConn + "    bogus: 2\n",
-			[]string{`8 connectors[0].bogus: |(valid keys here: dsn, flavor, name, server_id, skip_ddl, snapshot, snapshot_chunk_size, snapshot_parallelism, tables, tls, type)`}},
+			[]string{`8 connectors[0].bogus: |(valid keys here: dsn, flavor, name, server_id, skip_ddl, snapshot, snapshot_chunk_size, snapshot_parallelism, tables, tls, type, unique_key_tables)`}},
 		{"unknown embedded key", head + srcConn + "kafka:\n  embedded:\n    dir: x\n",
 			[]string{`10 kafka.embedded.dir: |valid keys here: data_dir, listen, sync_writes`}},
 		{"duplicate top-level key", head + srcConn + "name: other\n",

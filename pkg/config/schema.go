@@ -110,6 +110,7 @@ func (d *decoder) connector(path string, n *yaml.Node, c *Connector) {
 		"snapshot_chunk_size":  d.intInto(&c.SnapshotChunkSize, 1, maxChunkOrBatch),
 		"snapshot_parallelism": d.intInto(&c.SnapshotParallel, 1, MaxSnapshotParallelism),
 		"skip_ddl":             d.strsInto(&c.SkipDDL),
+		"unique_key_tables":    d.strsInto(&c.UniqueKeyTables),
 		"flavor":               d.strInto(&c.Flavor),
 	}
 	sink := keys{

@@ -57,7 +57,7 @@ func (v *validator) connector(p string, c *Config, cn *Connector) {
 		v.foreign(p, cn, TypeMySQLSource, map[string]bool{
 			"server_id": cn.ServerID != 0, "tables": cn.Tables != nil, "snapshot": cn.Snapshot != "",
 			"snapshot_chunk_size": cn.SnapshotChunkSize != 0, "flavor": cn.Flavor != "", "skip_ddl": cn.SkipDDL != nil,
-			"snapshot_parallelism": cn.SnapshotParallel != 0,
+			"snapshot_parallelism": cn.SnapshotParallel != 0, "unique_key_tables": cn.UniqueKeyTables != nil,
 		})
 	}
 }
@@ -147,6 +147,13 @@ func (v *validator) source(p string, cn *Connector) {
 	v.intRange(p+".snapshot_chunk_size", cn.SnapshotChunkSize, 1, maxChunkOrBatch)
 	v.intRange(p+".snapshot_parallelism", cn.SnapshotParallel, 1, MaxSnapshotParallelism)
 	v.oneOf(p+".flavor", cn.Flavor, "auto", "mysql", "mariadb")
+	for i, t := range cn.UniqueKeyTables {
+		if tp := fmt.Sprintf("%s.unique_key_tables[%d]", p, i); !v.skip(tp) {
+			if msg := checkPattern(t); msg != "" {
+				v.r.add(tp, "%s %s", v.show(tp, t), msg)
+			}
+		}
+	}
 }
 
 // checkPattern returns what is wrong with a tables pattern, or "".
