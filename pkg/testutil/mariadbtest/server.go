@@ -1,6 +1,7 @@
 package mariadbtest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -127,7 +128,7 @@ func (s *Server) Stop() error {
 	s.proc = nil
 	if p.exited() {
 		return fmt.Errorf("mariadbtest: server on port %d had exited by itself: %v\n%s",
-			s.Port, p.err, s.LogTail(20))
+			s.Port, p.err, s.crashReport())
 	}
 	return p.terminate()
 }
@@ -177,6 +178,24 @@ func (s *Server) LogTail(n int) string {
 		return fmt.Sprintf("(no server log: %v)", err)
 	}
 	return tail(b, n)
+}
+
+// crashReport returns the server's own crash report (from "got signal" to
+// the stack trace and the query), or the log's tail when there is none.
+func (s *Server) crashReport() string {
+	b, err := os.ReadFile(s.LogFile)
+	if err != nil {
+		return fmt.Sprintf("(no server log: %v)", err)
+	}
+	i := bytes.LastIndex(b, []byte("got signal"))
+	if i < 0 {
+		return tail(b, 20)
+	}
+	report := b[bytes.LastIndexByte(b[:i], '\n')+1:]
+	if j := bytes.Index(report, []byte("Optimizer switch")); j > 0 {
+		report = report[:j] // the rest is limits and kernel version
+	}
+	return tail(report, 80)
 }
 
 func (s *Server) pidFile() string    { return filepath.Join(s.Dir, "mariadbd.pid") }
