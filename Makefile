@@ -32,7 +32,8 @@ bench-snapshot:
 	SLUICE_E2E_NORACE=1 $(GO) test ./cmd/sluice/ -run '^$$' -bench Snapshot -benchtime 1x -timeout 60m -v
 
 ## bench-bigtx: one source transaction of 1M rows through broker, source and sink
-## processes: time to the replica and each process's peak RSS (BIGTX_ROWS=N to resize)
+## processes: time to the replica and each process's peak RSS (BIGTX_ROWS=N to resize,
+## BIGTX_PAD=bytes per row: BIGTX_ROWS=100000 BIGTX_PAD=5000 is 500 MB)
 bench-bigtx:
 	SLUICE_E2E_NORACE=1 $(GO) test ./cmd/sluice/ -run '^$$' -bench BigTransaction -benchtime 1x -timeout 60m -v
 

@@ -12,7 +12,9 @@ import (
 )
 
 // BenchmarkBigTransaction replicates one source transaction of
-// BIGTX_ROWS rows (default 1,000,000; about 100 bytes each) with the
+// BIGTX_ROWS rows (default 1,000,000; about 100 bytes each, plus
+// BIGTX_PAD bytes in a TEXT column: BIGTX_ROWS=100000 BIGTX_PAD=5000 is a
+// 500 MB transaction) with the
 // broker, the source and the sink in separate processes, and reports the
 // peak resident memory (VmHWM) of each, the time to the replica, and
 // whether the replica ever showed part of the transaction. Run it with
@@ -22,14 +24,16 @@ func BenchmarkBigTransaction(b *testing.B) {
 	if n, err := strconv.Atoi(os.Getenv("BIGTX_ROWS")); err == nil && n > 0 {
 		rows = n
 	}
+	pad, _ := strconv.Atoi(os.Getenv("BIGTX_PAD"))
 	opts := mariadbtest.Options{ExtraArgs: []string{"--innodb-buffer-pool-size=512M", "--innodb-log-file-size=256M"}}
 	src, dst := mariadbtest.Start(b, opts), mariadbtest.Start(b, opts)
 	sdb, ddb := src.DB(b), dst.DB(b)
 	execAll(b, sdb, "CREATE DATABASE shop;\n"+
-		"CREATE TABLE shop.big (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL, qty INT NOT NULL, price DECIMAL(12,2) NOT NULL, created DATETIME NOT NULL)")
-	mustExec(b, sdb, "INSERT INTO shop.big VALUES (0, 'first', 0, 0, '2025-01-01 00:00:00')")
+		"CREATE TABLE shop.big (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL, qty INT NOT NULL, price DECIMAL(12,2) NOT NULL, created DATETIME NOT NULL, pad TEXT NOT NULL)")
+	mustExec(b, sdb, "INSERT INTO shop.big VALUES (0, 'first', 0, 0, '2025-01-01 00:00:00', '')")
 	cfg, _ := writeConfig(b, b.TempDir(), src, dst, true)
 	setConfig(b, cfg, "    batch_rows: 500\n", "    batch_rows: 5000\n")
+	setConfig(b, cfg, "  partitions: 3\n", "  partitions: 3\n  max_message_bytes: 16777216\n")
 	for b.Loop() {
 		broker := startProc(b, "broker.log", "broker", "--config", cfg)
 		srcP := startProc(b, "src.log", "run", "--config", cfg, "--connector", "src", "--admin", fmt.Sprintf("127.0.0.1:%d", freePort(b)))
@@ -38,7 +42,7 @@ func BenchmarkBigTransaction(b *testing.B) {
 		waitEqual(b, sdb, ddb, 2*time.Minute, procs, "shop.big")
 
 		start := time.Now()
-		mustExec(b, sdb, fmt.Sprintf("INSERT INTO shop.big SELECT seq, CONCAT('item ', seq), seq %% 17, seq / 100, '2025-01-01 00:00:00' FROM shop.seq_1_to_%d", rows))
+		mustExec(b, sdb, fmt.Sprintf("INSERT INTO shop.big SELECT seq, CONCAT('item ', seq), seq %% 17, seq / 100, '2025-01-01 00:00:00', REPEAT('x', %d) FROM shop.seq_1_to_%d", pad, rows))
 		b.Logf("source transaction of %d rows committed in %s", rows, time.Since(start).Round(time.Millisecond))
 		partial := 0
 		for n := 1; n != rows+1; {
@@ -54,8 +58,8 @@ func BenchmarkBigTransaction(b *testing.B) {
 			}
 		}
 		el := time.Since(start)
-		b.Logf("MEASURE one transaction of %d rows on the replica after %s (%.0f rows/s); replica showed part of it: %v (%d rows)",
-			rows, el.Round(time.Millisecond), float64(rows)/el.Seconds(), partial != 0, partial)
+		b.Logf("MEASURE one transaction of %d rows of %d padding bytes on the replica after %s (%.0f rows/s); replica showed part of it: %v (%d rows)",
+			rows, pad, el.Round(time.Millisecond), float64(rows)/el.Seconds(), partial != 0, partial)
 		for _, p := range procs {
 			b.Logf("MEASURE peak RSS (VmHWM) of sluice %s: %s", p.args[0]+" "+strings.Join(p.args[3:], " "), vmHWM(b, p))
 		}
