@@ -91,8 +91,6 @@ func TestBinlogRefused(t *testing.T) {
 			[]string{"does not carry column b", "shop.kv"}},
 		{"statement_format", []string{"SET SESSION binlog_format = 'STATEMENT'", "INSERT INTO other.log VALUES (1, 'not selected')",
 			"INSERT INTO shop.kv (id, v) VALUES (3, 'c')"}, []string{"logged as a statement", "shop.kv"}},
-		{"xa", []string{"XA START 'x1'", "INSERT INTO shop.kv (id, v) VALUES (4, 'xa')", "XA END 'x1'", "XA PREPARE 'x1'", "XA COMMIT 'x1'"},
-			[]string{"XA"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

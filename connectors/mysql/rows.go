@@ -148,7 +148,11 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 func (st *streamer) emit(ctx context.Context, def *event.TableDef, src event.Source, before, after event.Row) error {
 	now := time.Now().UnixMilli()
 	add := func(op event.Op, b, a event.Row, key event.Row) error {
-		return st.s.pub.Add(ctx, &event.Change{Before: b, After: a, Op: op, TsMs: now, Source: src}, key)
+		ch := &event.Change{Before: b, After: a, Op: op, TsMs: now, Source: src}
+		if st.xaHold(ch, key) { // xa.go: a prepared XA transaction waits for its outcome
+			return nil
+		}
+		return st.s.pub.Add(ctx, ch, key)
 	}
 	switch {
 	case before == nil:

@@ -51,6 +51,7 @@ type Source struct {
 	capture pendingCapture // tables to read once the reader catches up (history.go)
 
 	connector.Readiness
+	xa xaState // XA transactions between PREPARE and COMMIT (xa.go)
 }
 
 var _ connector.Connector = (*Source)(nil)
@@ -136,8 +137,7 @@ func (s *Source) publishSchema(ctx context.Context, def *event.TableDef, seq eve
 // saveState records the publisher's acknowledged position.
 func (s *Source) saveState(ctx context.Context) error {
 	s.prepareState()
-	s.state.Position = s.pub.acked
-	s.state.Seq = s.pub.ackedSeq
+	s.state.Position, s.state.Seq = s.xa.heldPosition(s.pub.acked, s.pub.ackedSeq) // xa.go
 	s.state.ServerID = s.info.ServerID
 	s.state.ServerUUID = s.info.UUID
 	s.state.Flavor = s.info.Flavor

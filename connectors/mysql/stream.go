@@ -138,6 +138,7 @@ func (st *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) err
 	case *replication.MariadbGTIDEvent:
 		st.begin(h)
 		st.gtid = e.GTID.String()
+		st.xaBegin(e) // xa.go
 	case *replication.GTIDEvent:
 		st.begin(h)
 		if g, err := e.GTIDNext(); err == nil {
@@ -209,7 +210,7 @@ func (st *streamer) query(ctx context.Context, h *replication.EventHeader, e *re
 		// are in the binlog because they were kept.
 		return st.commit(h)
 	case strings.HasPrefix(up, "XA "):
-		return xaRefused(st.where(h), q) // stream_edge.go
+		return st.xaQuery(ctx, h, q) // xa.go
 	case strings.HasPrefix(up, "SAVEPOINT") || strings.HasPrefix(up, "ROLLBACK TO"):
 		return nil
 	}

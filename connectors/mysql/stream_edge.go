@@ -40,6 +40,9 @@ func (st *streamer) otherEvent(h *replication.EventHeader, ev replication.Event)
 		return &connector.Fatal{Err: fmt.Errorf("binlog %s: a LOAD DATA logged as a statement (binlog_format STATEMENT or MIXED in the writing session): "+
 			"its rows are not in the binlog; set binlog_format=ROW for every session", where)}
 	case *replication.GenericEvent:
+		if h.EventType == replication.XA_PREPARE_LOG_EVENT {
+			return st.xaPrepare(h, e) // xa.go
+		}
 		return st.genericEvent(h, where)
 	}
 	return &connector.Fatal{Err: fmt.Errorf("binlog %s: event %s (%T) is not handled by sluice: stopping rather than skipping it", where, h.EventType, ev)}
@@ -54,8 +57,6 @@ func (st *streamer) genericEvent(h *replication.EventHeader, where string) error
 		// the start of an encrypted binlog (the server decrypts what it
 		// sends); the context of a statement that statementDML judges.
 		return nil
-	case replication.XA_PREPARE_LOG_EVENT:
-		return xaRefused(where, "XA PREPARE")
 	}
 	if h.Flags&replication.LOG_EVENT_IGNORABLE_F != 0 {
 		return nil
@@ -64,12 +65,12 @@ func (st *streamer) genericEvent(h *replication.EventHeader, where string) error
 		"(a server newer than sluice, or a setting that changes what the binlog holds)", where, h.EventType)}
 }
 
-// xaRefused stops the reader at an XA statement. XA transactions are not
-// supported yet: a prepared transaction's rows come before its XA COMMIT
-// or XA ROLLBACK, in another binlog group, and may be rolled back; applying
-// them at PREPARE would be wrong, skipping them would lose them.
+// xaRefused stops the reader at an XA event that xa.go cannot place: a
+// prepared transaction's rows come before its XA COMMIT or XA ROLLBACK, in
+// another binlog group; applying them at PREPARE would be wrong, skipping
+// them would lose them.
 func xaRefused(where, q string) error {
-	return &connector.Fatal{Err: fmt.Errorf("binlog %s: XA transactions are not supported yet (%.100q): stopping rather than "+
+	return &connector.Fatal{Err: fmt.Errorf("binlog %s: an XA event sluice does not support in this form (%.100q): stopping rather than "+
 		"applying a prepared transaction that may still roll back, or skipping one that commits; "+
 		"leave XA out of the captured tables' writers, or the tables out of tables:", where, q)}
 }

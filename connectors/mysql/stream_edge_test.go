@@ -53,7 +53,7 @@ func TestOtherEvents(t *testing.T) {
 	}{
 		{replication.EventType(250), &replication.GenericEvent{}, "unknown to sluice"},
 		{replication.INCIDENT_EVENT, &replication.GenericEvent{}, "unknown to sluice"},
-		{replication.XA_PREPARE_LOG_EVENT, &replication.GenericEvent{}, "XA transactions are not supported"},
+		{replication.XA_PREPARE_LOG_EVENT, &replication.GenericEvent{}, "an XA event sluice does not support"},
 		{replication.TRANSACTION_PAYLOAD_EVENT, &replication.TransactionPayloadEvent{}, "binlog_transaction_compression=OFF"},
 		{replication.EXECUTE_LOAD_QUERY_EVENT, &replication.ExecuteLoadQueryEvent{}, "LOAD DATA"},
 	}
