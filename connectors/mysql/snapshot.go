@@ -42,6 +42,9 @@ func (s *Source) snapshot(ctx context.Context, attempt uint64, truncate []string
 			c.Close()
 		}
 	}()
+	if err := s.defsStable(ctx, names); err != nil { // snapshot_defs.go
+		return event.Position{}, err
+	}
 	// Record the view's position and the tables before publishing anything:
 	// a crash from here on resumes (or, on MySQL, restarts) this snapshot.
 	s.pub.acked, s.pub.committed = pos, pos
