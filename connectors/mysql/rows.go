@@ -55,7 +55,11 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 	case kindOther:
 		return fmt.Errorf("binlog %s: rows event type %s for %s.%s is not supported: stopping", where, h.EventType, schema, table)
 	case kindPartial:
-		return fmt.Errorf("binlog %s: PARTIAL_UPDATE_ROWS_EVENT for %s.%s: set binlog_row_value_options='' on the source so JSON updates are logged in full", where, schema, table)
+		// MySQL 8's binlog_row_value_options=PARTIAL_JSON logs a JSON update
+		// as a diff of the old document; the replicas need the new one.
+		return &connector.Fatal{Err: fmt.Errorf("binlog %s: PARTIAL_UPDATE_ROWS_EVENT for %s.%s (binlog_row_value_options=PARTIAL_JSON logs JSON "+
+			"updates as diffs, not values): stopping rather than writing a wrong document; set binlog_row_value_options='' on the source "+
+			"so JSON updates are logged in full", where, schema, table)}
 	}
 	if !st.txOpen {
 		st.begin(h)

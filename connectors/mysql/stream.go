@@ -150,6 +150,8 @@ func (st *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) err
 		return st.commit(h)
 	case *replication.RowsEvent:
 		return st.rows(ctx, h, e)
+	case *replication.TransactionPayloadEvent:
+		return st.payload(ctx, h, e) // mysql8.go: MySQL 8's compressed transactions
 	case *replication.FormatDescriptionEvent, *replication.PreviousGTIDsEvent,
 		*replication.MariadbGTIDListEvent, *replication.MariadbBinlogCheckPointEvent:
 		return st.passMeta(h)

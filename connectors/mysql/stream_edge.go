@@ -33,9 +33,6 @@ func (st *streamer) otherEvent(h *replication.EventHeader, ev replication.Event)
 			st.gtid = g.String()
 		}
 		return nil
-	case *replication.TransactionPayloadEvent:
-		return &connector.Fatal{Err: fmt.Errorf("binlog %s: a compressed transaction (TRANSACTION_PAYLOAD_EVENT, binlog_transaction_compression=ON) "+
-			"is not supported: stopping rather than skipping its rows; set binlog_transaction_compression=OFF on the source", where)}
 	case *replication.BeginLoadQueryEvent, *replication.ExecuteLoadQueryEvent:
 		return &connector.Fatal{Err: fmt.Errorf("binlog %s: a LOAD DATA logged as a statement (binlog_format STATEMENT or MIXED in the writing session): "+
 			"its rows are not in the binlog; set binlog_format=ROW for every session", where)}

@@ -54,7 +54,6 @@ func TestOtherEvents(t *testing.T) {
 		{replication.EventType(250), &replication.GenericEvent{}, "unknown to sluice"},
 		{replication.INCIDENT_EVENT, &replication.GenericEvent{}, "unknown to sluice"},
 		{replication.XA_PREPARE_LOG_EVENT, &replication.GenericEvent{}, "an XA event sluice does not support"},
-		{replication.TRANSACTION_PAYLOAD_EVENT, &replication.TransactionPayloadEvent{}, "binlog_transaction_compression=OFF"},
 		{replication.EXECUTE_LOAD_QUERY_EVENT, &replication.ExecuteLoadQueryEvent{}, "LOAD DATA"},
 	}
 	for _, c := range stop {
