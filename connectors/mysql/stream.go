@@ -70,7 +70,7 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 		ev, err := st.next(ctx, bs)
 		if err != nil {
 			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-				return nil
+				return st.stopCleanly()
 			}
 			return err
 		}
@@ -119,6 +119,21 @@ func (st *streamer) maybeFlush(ctx context.Context) error {
 		}
 	} else if time.Since(st.lastCkp) >= checkpointEvery {
 		st.lastCkp = time.Now()
+	}
+	return nil
+}
+
+// stopCleanly records the last acknowledged transaction boundary when the
+// reader is asked to stop, so that a restart does not read again what
+// Kafka already has (that would be harmless, only slower).
+func (st *streamer) stopCleanly() error {
+	if st.s.pub.acked == st.s.state.Position {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := st.s.saveState(ctx); err != nil {
+		st.s.log.Warn("could not record the position at stop; the next start reads again from the last one recorded", "err", err)
 	}
 	return nil
 }
