@@ -4,7 +4,7 @@ GO ?= go
 # Go 1.26 lives in /usr/local/go on the project machines.
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all build test demo bench-verify bench-snapshot bench-bigtx clean
+.PHONY: all build test demo bench bench-verify bench-snapshot bench-bigtx clean
 
 all: build
 
@@ -21,6 +21,18 @@ test:
 ## demo: replicate a MariaDB database into another one through sluice
 demo:
 	bash deploy/demo/demo.sh
+
+## bench: sluice against MariaDB's own replication (1 and 2 optimistic SQL threads) on
+## the same binlog, per workload: catch-up times, sluice's rates and peak RSS, replicas
+## compared with the source. Installs sysbench when missing and root, else skips that
+## workload. BENCH_FLAGS passes flags, e.g. BENCH_FLAGS=-insert-rows=1000000
+## (bin/sluice-bench -h lists them).
+bench: build
+	@command -v sysbench >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y sysbench || echo "NOTE: sysbench could not be installed: its workload is skipped"; \
+		else echo "NOTE: sysbench is missing and this is not root: its workload is skipped"; fi; }
+	$(GO) build -o bin/sluice-bench ./cmd/sluice-bench
+	bin/sluice-bench $(BENCH_FLAGS)
 
 ## bench-verify: time `sluice verify` on a 1M-row table (VERIFY_BENCH_ROWS=N to resize)
 bench-verify:

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+)
+
+// runWorkload runs one workload end to end on fresh servers:
+//
+//  1. start the source and the sluice replica, create the workload's empty
+//     tables on the source;
+//  2. start sluice once (snapshot: never records the source's current
+//     position, which is before any row of the workload) and stop it;
+//  3. generate the workload, then write the marker row as the source's
+//     last transaction;
+//  4. replay into a fresh replica with one SQL thread, then into another
+//     with two optimistic parallel threads, then start sluice again;
+//  5. compare every replica with the source.
+func runWorkload(c config, name string, wl workload) (*result, error) {
+	dir := subdir(c.dir, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if !c.keep {
+		defer os.RemoveAll(dir)
+	}
+	src, err := startServer(c, subdir(dir, "source"))
+	if err != nil {
+		return nil, err
+	}
+	defer src.stop(c.keep)
+	dst, err := startServer(c, subdir(dir, "replica-sluice"))
+	if err != nil {
+		return nil, err
+	}
+	defer dst.stop(c.keep)
+
+	if _, err := src.db.Exec(schema + ";\n" + wl.ddl); err != nil {
+		return nil, err
+	}
+	p, err := newPipeline(c.sluiceBin, subdir(dir, "sluice"), src, dst, wl.dbs)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.start(); err != nil {
+		return nil, err
+	}
+	if err := p.waitReady(60 * time.Second); err != nil {
+		_ = p.stop()
+		return nil, fmt.Errorf("pinning sluice at the source's start: %w", err)
+	}
+	if err := p.stop(); err != nil {
+		return nil, fmt.Errorf("stopping the pinning sluice run: %w\n%s", err, p.logTail())
+	}
+
+	r := &result{name: name}
+	genStart := time.Now()
+	if r.txs, err = wl.gen(src); err != nil {
+		return nil, err
+	}
+	if _, err := src.db.Exec("INSERT INTO bench.marker VALUES (1, NOW(6))"); err != nil {
+		return nil, err
+	}
+	r.generateTime = time.Since(genStart)
+	endFile, endPos, err := binlogEnd(src.db)
+	if err != nil {
+		return nil, err
+	}
+	if _, r.binlogBytes, err = binlogInfo(src.db); err != nil {
+		return nil, err
+	}
+	fmt.Printf("  generated in %s; source binlog ends at %s:%d\n", r.generateTime.Round(time.Millisecond), endFile, endPos)
+
+	var eq string
+	if r.native, eq, err = replayNative(c, src, subdir(dir, "replica-native"), 0, endFile, endPos, wl.dbs); err != nil {
+		return nil, fmt.Errorf("native replay: %w", err)
+	}
+	r.equal = append(r.equal, "native "+eq)
+	fmt.Printf("  native, 1 SQL thread: %s (%s)\n", r.native.Round(time.Millisecond), eq)
+	if r.nativePar, eq, err = replayNative(c, src, subdir(dir, "replica-native-par"), 2, endFile, endPos, wl.dbs); err != nil {
+		return nil, fmt.Errorf("native parallel replay: %w", err)
+	}
+	r.equal = append(r.equal, "parallel "+eq)
+	fmt.Printf("  native, 2 threads optimistic: %s (%s)\n", r.nativePar.Round(time.Millisecond), eq)
+
+	cu, err := p.replaySluice(dst.db, c.replayTimeout)
+	if err != nil {
+		_ = p.stop()
+		return nil, fmt.Errorf("sluice replay: %w", err)
+	}
+	if err := p.stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "sluice-bench: stopping sluice:", err)
+	}
+	r.sluice, r.sluiceReadEnd, r.sluiceFirst, r.peakRSS = cu.total, cu.readEnd, cu.firstPub, cu.rss
+	r.rows = int64(cu.published) - 1 // less the marker row
+	// Rates run from the first row published, leaving out startup.
+	r.readerRate = cu.published / (cu.readEnd - cu.firstPub).Seconds()
+	r.sinkRate = cu.applied / (cu.total - cu.firstPub).Seconds()
+	if eq, err = compare(src.db, dst.db, wl.dbs); err != nil {
+		return nil, err
+	}
+	r.equal = append(r.equal, "sluice "+eq)
+	fmt.Printf("  sluice: %s (%s)\n", r.sluice.Round(time.Millisecond), eq)
+	r.note = "sluice times run from process start (embedded broker and connections included) to the last row applied"
+	return r, nil
+}
