@@ -25,6 +25,7 @@ type streamer struct {
 	thread  uint32
 	lastCkp time.Time
 	lastTx  event.Position // end of the last transaction read (snapshot_incr.go)
+	hook    *exitHook      // fault tests only (testhook.go)
 }
 
 // stream reads the binlog from pos until ctx is done or an error. It never
@@ -53,7 +54,7 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 	if err != nil {
 		return fmt.Errorf("start binlog stream at %s: %w", pos, err)
 	}
-	st := &streamer{s: s, file: pos.File, lastCkp: time.Now(), lastTx: pos}
+	st := &streamer{s: s, file: pos.File, lastCkp: time.Now(), lastTx: pos, hook: newExitHook()}
 	if pos.GTID != "" {
 		if st.gtidSet, err = gomysql.ParseGTIDSet(s.info.Flavor, pos.GTID); err != nil {
 			return fmt.Errorf("parse GTID set %q: %w", pos.GTID, err)
@@ -72,6 +73,10 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 				return st.stopCleanly()
 			}
+			// The connection broke (server restarted, network cut): the
+			// supervisor reconnects from the recorded position, which is
+			// never inside a transaction; the partial one is dropped.
+			s.env.Metrics.Reconnects.WithLabelValues(s.labels[0], s.labels[1]).Inc()
 			return err
 		}
 		if ev != nil {
@@ -108,9 +113,11 @@ func (st *streamer) next(ctx context.Context, bs *replication.BinlogStreamer) (*
 func (st *streamer) maybeFlush(ctx context.Context) error {
 	pub := st.s.pub
 	if pub.Due(flushRows, flushBytes, flushDelay) {
+		_, txs := pub.Pending()
 		if err := pub.Flush(ctx); err != nil {
 			return err
 		}
+		st.hook.acked(txs, st.txOpen) // testhook.go: acknowledged, not yet recorded
 	}
 	if time.Since(st.lastCkp) >= checkpointEvery && pub.acked != st.s.state.Position {
 		st.lastCkp = time.Now()

@@ -1,0 +1,61 @@
+package mysql
+
+import (
+	"os"
+	"strconv"
+	"strings"
+)
+
+// exitHook lets the fault tests end the source process in the window
+// between Kafka acknowledging a flush and the position being recorded,
+// which a SIGKILL from outside hits only by chance.
+//
+// When SLUICE_TEST_EXIT_AFTER_ACK names a file that exists, its content
+// arms the hook: "N" exits with status 3 once Kafka acknowledged the Nth
+// transaction (counted from when the file was first seen); "mid" exits
+// once Kafka acknowledged rows of a transaction the reader has not
+// finished reading (a kill in the middle of a multi-statement
+// transaction). The file is removed before the exit, so a restarted
+// process runs on until the test arms it again. Without the variable the
+// hook costs one string comparison per flush.
+type exitHook struct {
+	path  string
+	armed bool
+	left  int  // transactions still to acknowledge
+	mid   bool // exit on a flush inside an open transaction
+}
+
+func newExitHook() *exitHook { return &exitHook{path: os.Getenv("SLUICE_TEST_EXIT_AFTER_ACK")} }
+
+// acked is called after each acknowledged flush with the number of
+// transactions it completed and whether a transaction is still open.
+func (h *exitHook) acked(txs int, open bool) {
+	if h == nil || h.path == "" {
+		return
+	}
+	if !h.armed {
+		b, err := os.ReadFile(h.path)
+		if err != nil {
+			return
+		}
+		s := strings.TrimSpace(string(b))
+		h.armed, h.mid = true, s == "mid"
+		if !h.mid {
+			h.left, _ = strconv.Atoi(s)
+		}
+		if !h.mid {
+			return // counting starts with the next flush
+		}
+	}
+	if h.mid && !open {
+		return
+	}
+	if !h.mid {
+		h.left -= txs
+		if h.left > 0 {
+			return
+		}
+	}
+	_ = os.Remove(h.path)
+	os.Exit(3)
+}
