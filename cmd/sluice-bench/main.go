@@ -80,6 +80,9 @@ type result struct {
 	generateTime  time.Duration
 	sluiceReadEnd time.Duration
 	sluiceFirst   time.Duration
+	sinkCommits   float64
+	flushes       float64
+	flushSecs     float64
 }
 
 func run(c config) error {
@@ -161,6 +164,10 @@ func printResult(r *result) {
 	fmt.Printf("  %-36s %.0f rows/s (first row published after %s, all after %s)\n", "sluice reader rate (published)",
 		r.readerRate, r.sluiceFirst.Round(time.Millisecond), r.sluiceReadEnd.Round(time.Millisecond))
 	fmt.Printf("  %-36s %.0f rows/s (from the first row published)\n", "sluice sink rate (applied)", r.sinkRate)
+	if r.sinkCommits > 0 && r.flushes > 0 {
+		fmt.Printf("  %-36s %.0f (%.0f rows each)\n", "sluice sink replica commits", r.sinkCommits, float64(r.rows)/r.sinkCommits)
+		fmt.Printf("  %-36s %.0f, %.2fs in total (%.1f ms each)\n", "sluice source produce rounds", r.flushes, r.flushSecs, 1000*r.flushSecs/r.flushes)
+	}
 	fmt.Printf("  %-36s %s\n", "sluice peak RSS (VmHWM)", r.peakRSS)
 	fmt.Printf("  %-36s %s\n", "replicas equal to the source", strings.Join(r.equal, ", "))
 	if r.note != "" {

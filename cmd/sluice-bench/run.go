@@ -92,6 +92,7 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 	if err := p.stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "sluice-bench: stopping sluice:", err)
 	}
+	r.sinkCommits, r.flushes, r.flushSecs = cu.commits, cu.flushes, cu.flushSecs
 	r.sluice, r.sluiceReadEnd, r.sluiceFirst, r.peakRSS = cu.total, cu.readEnd, cu.firstPub, cu.rss
 	r.rows = int64(cu.published) - 1 // less the marker row
 	// Rates run from the first row published, leaving out startup.

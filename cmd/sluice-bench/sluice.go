@@ -180,6 +180,31 @@ func (p *pipeline) counters() (pub, applied float64, err error) {
 	return pub, applied, sc.Err()
 }
 
+// sinkCommits returns the sink's replica commits and the source's produce
+// requests and their total seconds, from /metrics.
+func (p *pipeline) sinkCommits() (commits, produces, produceSecs float64) {
+	resp, err := http.Get("http://" + p.admin + "/metrics")
+	if err != nil {
+		return 0, 0, 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(io.LimitReader(resp.Body, 64<<20))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		l := sc.Text()
+		v, _ := strconv.ParseFloat(l[strings.LastIndexByte(l, ' ')+1:], 64)
+		switch {
+		case strings.HasPrefix(l, "sluice_sink_commits_total{"):
+			commits += v
+		case strings.HasPrefix(l, "sluice_kafka_produce_seconds_count{"):
+			produces += v
+		case strings.HasPrefix(l, "sluice_kafka_produce_seconds_sum{"):
+			produceSecs += v
+		}
+	}
+	return commits, produces, produceSecs
+}
+
 // vmHWM returns the peak resident set size of the running process.
 func (p *pipeline) vmHWM() string {
 	s, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
@@ -202,6 +227,9 @@ type catchUp struct {
 	firstPub       time.Duration // start to the first row published (startup)
 	published      float64
 	applied        float64
+	commits        float64 // replica transactions the sink committed
+	flushes        float64 // produce rounds of the source (each waits for its acks)
+	flushSecs      float64 // time the source spent in them
 	rss            string
 }
 
@@ -248,6 +276,7 @@ func (p *pipeline) replaySluice(dst *sql.DB, timeout time.Duration) (catchUp, er
 	}
 	r.published, r.applied = lastPub, lastApp
 	r.rss = p.vmHWM()
+	r.commits, r.flushes, r.flushSecs = p.sinkCommits()
 	return r, nil
 }
 
