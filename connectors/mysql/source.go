@@ -52,6 +52,8 @@ type Source struct {
 
 	connector.Readiness
 	xa xaState // XA transactions between PREPARE and COMMIT (xa.go)
+
+	lead *kafka.Leadership // this process's term as the source's leader (leader.go)
 }
 
 var _ connector.Connector = (*Source)(nil)
@@ -70,8 +72,9 @@ func NewSource(cfg *config.Connector, env connector.Env) (connector.Connector, e
 	return s, nil
 }
 
-// Run implements connector.Connector.
-func (s *Source) Run(ctx context.Context) error {
+// runLeader is Run once this process leads the source (leader.go); ctx is
+// done when the term ends.
+func (s *Source) runLeader(ctx context.Context) error {
 	defer s.SetReady(errors.New("stopped"))
 	db, dbCfg, err := openDB(ctx, s.cfg.DSN, 4)
 	if err != nil {
@@ -87,6 +90,9 @@ func (s *Source) Run(ctx context.Context) error {
 		return fmt.Errorf("source %s: %w", s.cfg.Name, err)
 	}
 	if err := s.ensureControlTopics(ctx); err != nil {
+		return err
+	}
+	if err := s.claim(ctx); err != nil { // leader.go: fence the previous leader's checkpoints
 		return err
 	}
 	st, err := s.store.Load(ctx, s.cfg.Name)

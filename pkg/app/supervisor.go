@@ -20,6 +20,7 @@ const (
 	StateRestarting = "restarting" // failed with a retryable error; waiting for the backoff
 	StateFailed     = "failed"     // failed with a connector.Fatal error; the process stops
 	StateStopped    = "stopped"    // stopped by the process's shutdown
+	StateStandby    = "standby"    // waiting while another process leads the connector (connector.Standby)
 )
 
 // supervisor runs connectors, restarting them after retryable errors, and
@@ -142,9 +143,13 @@ func (s *supervisor) observe(name string, conn connector.Connector) error {
 	if cs.conn != conn {
 		return notReady
 	}
-	if cs.state == StateStarting && notReady == nil {
+	var standby *connector.Standby
+	switch {
+	case (cs.state == StateStarting || cs.state == StateRunning) && errors.As(notReady, &standby):
+		cs.state, cs.since = StateStandby, time.Now()
+	case (cs.state == StateStarting || cs.state == StateStandby) && notReady == nil:
 		cs.state, cs.since = StateRunning, time.Now()
-	} else if cs.state == StateRunning && notReady != nil {
+	case (cs.state == StateRunning || cs.state == StateStandby) && notReady != nil && !errors.As(notReady, &standby):
 		cs.state, cs.since = StateStarting, time.Now()
 	}
 	return notReady

@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -65,11 +66,14 @@ type SourceState struct {
 	SnapshotSeq event.Seq `json:"snapshot_seq,omitempty"`
 	// SignalOffset is the next offset to read on the source's signal topic
 	// (snapshot requests); requests before it are in Tables or done.
-	SignalOffset int64     `json:"signal_offset,omitempty"`
-	ServerID     uint32    `json:"server_id,omitempty"`
-	ServerUUID   string    `json:"server_uuid,omitempty"`
-	Flavor       string    `json:"flavor,omitempty"`
-	SavedAt      time.Time `json:"saved_at"`
+	SignalOffset int64 `json:"signal_offset,omitempty"`
+	// Epoch is the leader epoch of the writer (see Store.Claim): Load
+	// prefers the highest, so a deposed leader's later saves are ignored.
+	Epoch      int64     `json:"epoch,omitempty"`
+	ServerID   uint32    `json:"server_id,omitempty"`
+	ServerUUID string    `json:"server_uuid,omitempty"`
+	Flavor     string    `json:"flavor,omitempty"`
+	SavedAt    time.Time `json:"saved_at"`
 }
 
 // Store keeps SourceStates for one topic. Its methods are not safe for
@@ -77,6 +81,41 @@ type SourceState struct {
 type Store struct {
 	client *kafka.Client
 	topic  string
+	epoch  int64        // stamped on every Save; set by Claim
+	guard  func() error // checked before every Save; nil: none
+}
+
+// ErrFenced is returned by Save when the store's guard refuses the write:
+// this process no longer leads the source.
+var ErrFenced = errors.New("checkpoint write refused: this process no longer leads the source")
+
+// Guard makes every later Save call ok first and refuse to write, with
+// ErrFenced, when it returns an error.
+func (s *Store) Guard(ok func() error) { s.guard = ok }
+
+// claim is the record Claim writes under "<key>/leader".
+type claim struct {
+	Epoch  int64     `json:"epoch"`
+	Holder string    `json:"holder"`
+	At     time.Time `json:"at"`
+}
+
+// Claim starts a new leader epoch for key: one above every epoch recorded
+// under key so far, written under "<key>/leader" and stamped on every later
+// Save. A source calls it once it was elected and before it loads its state;
+// states a previous leader saves afterwards carry a lower epoch and Load
+// ignores them.
+func (s *Store) Claim(ctx context.Context, key, holder string) (int64, error) {
+	top, err := s.maxEpoch(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	s.epoch = top + 1
+	b, _ := json.Marshal(claim{Epoch: s.epoch, Holder: holder, At: time.Now().UTC()})
+	if _, err := s.client.Produce(ctx, s.topic, 0, []kafka.Record{{Key: []byte(key + "/leader"), Value: b}}); err != nil {
+		return 0, fmt.Errorf("claim leader epoch %d of %s: %w", s.epoch, key, err)
+	}
+	return s.epoch, nil
 }
 
 // Open creates the compacted topic when missing.
@@ -87,7 +126,8 @@ func Open(ctx context.Context, c *kafka.Client, topic string) (*Store, error) {
 	return &Store{client: c, topic: topic}, nil
 }
 
-// Load returns the newest state saved under key, or nil when there is none.
+// Load returns the newest state saved under key by the highest leader
+// epoch, or nil when there is none.
 func (s *Store) Load(ctx context.Context, key string) (*SourceState, error) {
 	first, end, err := s.client.Offsets(ctx, s.topic, 0)
 	if err != nil {
@@ -102,13 +142,18 @@ func (s *Store) Load(ctx context.Context, key string) (*SourceState, error) {
 	}
 	defer r.Close()
 	var last []byte
+	lastEpoch := int64(-1)
 	for r.Next() < end {
 		rec, err := r.Fetch(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if string(rec.Key) == key {
-			last = rec.Value
+		// The newest state of the highest leader epoch: a deposed leader's
+		// later saves carry a lower epoch than its successor's.
+		// An undecodable record counts as the newest, so Load reports it.
+		if e, ok := epochOf(rec.Value); string(rec.Key) == key && (!ok || e >= lastEpoch) {
+			e = max(e, lastEpoch)
+			last, lastEpoch = rec.Value, e
 		}
 	}
 	if last == nil {
@@ -121,8 +166,52 @@ func (s *Store) Load(ctx context.Context, key string) (*SourceState, error) {
 	return &st, nil
 }
 
-// Save records st under key and returns once Kafka acknowledged it.
+// maxEpoch reads the topic to its end and returns the highest leader epoch
+// of key's states and claims.
+func (s *Store) maxEpoch(ctx context.Context, key string) (int64, error) {
+	first, end, err := s.client.Offsets(ctx, s.topic, 0)
+	if err != nil || end <= first {
+		return 0, err
+	}
+	r, err := s.client.NewPartitionReader(ctx, s.topic, 0, first)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	var top int64
+	for r.Next() < end {
+		rec, err := r.Fetch(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if k := string(rec.Key); k == key || k == key+"/leader" {
+			e, _ := epochOf(rec.Value)
+			top = max(top, e)
+		}
+	}
+	return top, nil
+}
+
+// epochOf returns the epoch of a state or claim record (0 when it has
+// none), and false when the record cannot be decoded.
+func epochOf(v []byte) (int64, bool) {
+	var e struct {
+		Epoch int64 `json:"epoch"`
+	}
+	err := json.Unmarshal(v, &e)
+	return e.Epoch, err == nil
+}
+
+// Save records st under key, stamped with the store's epoch, and returns
+// once Kafka acknowledged it. It writes nothing and returns ErrFenced when
+// the guard refuses.
 func (s *Store) Save(ctx context.Context, key string, st SourceState) error {
+	if s.guard != nil {
+		if err := s.guard(); err != nil {
+			return fmt.Errorf("%w: %v", ErrFenced, err)
+		}
+	}
+	st.Epoch = s.epoch
 	st.SavedAt = time.Now().UTC()
 	b, err := json.Marshal(st)
 	if err != nil {

@@ -4,5 +4,7 @@
 // Data flow: the source calls Save after Kafka acknowledged every message of
 // the transactions up to the position, and only at a transaction boundary.
 // On start it calls Load, which reads the topic to its end and returns the
-// newest state saved under the connector's key.
+// newest state saved under the connector's key by the highest leader epoch:
+// an elected source first Claims an epoch above every one recorded, and a
+// deposed leader's later states (lower epoch) are ignored.
 package checkpoint

@@ -22,6 +22,10 @@ func (t Topics) Schema() string { return "_sluice." + t.Pipeline + "." + t.Sourc
 // Offsets returns the compacted topic that holds the source's position.
 func (t Topics) Offsets() string { return "_sluice." + t.Pipeline + "." + t.Source + ".offsets" }
 
+// Leader returns the name of the consumer group through which the processes
+// running this source elect the one that publishes (kafka.Client.Campaign).
+func (t Topics) Leader() string { return "_sluice." + t.Pipeline + "." + t.Source + ".leader" }
+
 // StatusTopic returns the compacted topic where the processes of a pipeline
 // announce themselves and where their connectors stand (sluice status):
 // "_sluice.<pipeline>.status", one record per connector name.

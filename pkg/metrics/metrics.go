@@ -37,6 +37,7 @@ type Metrics struct {
 	ProduceBatchMessages  *prometheus.HistogramVec // pipeline, connector: messages per produce request
 	SourceBinlogRetention *prometheus.GaugeVec     // pipeline, connector: server's binlog expiry in seconds, 0 = never
 	SourceBinlogBehind    *prometheus.GaugeVec     // pipeline, connector: bytes of binlog between the recorded position and the server's end
+	SourceLeader          *prometheus.GaugeVec     // pipeline, connector: 1 while this process leads (publishes for) the source, 0 as a standby
 	SinkBytes             *prometheus.CounterVec   // pipeline, connector: message bytes consumed
 	ConsumerLag           *prometheus.GaugeVec     // pipeline, connector, topic, partition: high watermark - committed offset
 
@@ -95,6 +96,7 @@ func New() *Metrics {
 		}, pc),
 		SourceBinlogRetention: gauge("source", "binlog_retention_seconds", "The source server's binlog expiry (binlog_expire_logs_seconds or expire_logs_days); 0 means binlogs are never purged automatically.", pc),
 		SourceBinlogBehind:    gauge("source", "binlog_behind_bytes", "Bytes of binlog between the reader's recorded position and the server's current end.", pc),
+		SourceLeader:          gauge("source", "leader", "1 while this process leads the source and publishes its changes, 0 while it waits as a standby (or is stopped).", pc),
 		SinkBytes:             counter("sink", "consumed_bytes_total", "Bytes of message values consumed.", pc),
 		ConsumerLag:           gauge("sink", "consumer_lag_messages", "Messages between the sink's committed offset and the partition's high watermark.", []string{"pipeline", "connector", "topic", "partition"}),
 		VerifyRuns:            counter("verify", "runs_total", "Verify runs by result: equal, differs or error.", []string{"pipeline", "connector", "result"}),
@@ -114,6 +116,7 @@ func New() *Metrics {
 		m.ConnectorRestarts, m.ProduceBatchMessages, m.SourceBinlogRetention, m.SourceBinlogBehind, m.SinkBytes,
 		m.ConsumerLag, m.VerifyRuns, m.VerifyRowsCompared, m.VerifyRowsDifferent, m.VerifyTablesDiffer,
 		m.VerifyLastRun, m.VerifySeconds)
+	r.MustRegister(m.SourceLeader)
 	return m
 }
 
