@@ -80,6 +80,15 @@ func (p *publisher) ensureTopic(ctx context.Context, topic string, spec kafka.To
 	if err != nil {
 		return 0, err
 	}
+	if n != spec.Partitions {
+		// Rows are placed by fnv1a(key) mod the count: another count moves
+		// keys to other partitions, and a consumer reading partitions
+		// independently would see a key's changes out of order.
+		return 0, &connector.Fatal{Err: fmt.Errorf("topic %s has %d partitions, kafka.partitions is %d: the partition count changed, "+
+			"and publishing with either count would move keys between partitions. Recover: set kafka.partitions: %d to keep the topic as it is; "+
+			"or, to change the count, stop sluice, delete the pipeline's table topics and the sinks' checkpoints, and start over with a snapshot",
+			topic, n, spec.Partitions, n)}
+	}
 	p.known[topic] = n
 	return n, nil
 }

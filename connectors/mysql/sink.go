@@ -38,6 +38,7 @@ type Sink struct {
 	applied  event.Seq                // Seq of the last transaction committed on the replica
 	pending  *pendingMarker           // a marker fetched but not yet batched
 	stat     sinkStatus               // what Status reports
+	dlqReady bool                     // the dead-letter topic exists
 
 	connector.Readiness
 }
@@ -73,16 +74,26 @@ func (s *Sink) Run(ctx context.Context) error {
 	if err := s.loadCheckpoint(ctx); err != nil {
 		return err
 	}
+	if err := s.checkCheckpoint(); err != nil {
+		return err
+	}
+	if err := s.loadDeadLetters(ctx); err != nil {
+		return err
+	}
 	defer s.startStatus(ctx)()
 	if err := s.waitForSource(ctx); err != nil {
+		return err
+	}
+	if err := s.checkResume(ctx); err != nil {
 		return err
 	}
 	if err := s.refreshSchemas(ctx); err != nil {
 		return err
 	}
-	txOff := s.offsets[topicPartition{s.topics.Transaction(), 0}]
-	if s.txReader, err = s.env.Kafka.NewPartitionReader(ctx, s.topics.Transaction(), 0, txOff); err != nil {
-		return err
+	txTP := topicPartition{s.topics.Transaction(), 0}
+	txOff := s.offsets[txTP]
+	if s.txReader, err = s.env.Kafka.NewPartitionReader(ctx, txTP.topic, 0, txOff); err != nil {
+		return s.offsetGone(err, txTP, txOff)
 	}
 	s.SetReady(nil)
 	s.log.Info("applying", "source", s.cfg.Source, "transaction_offset", txOff, "applied_seq", string(s.applied))
@@ -94,7 +105,7 @@ func (s *Sink) Run(ctx context.Context) error {
 			}
 			return err
 		}
-		if err := s.apply(ctx, b); err != nil {
+		if err := s.applyBatch(ctx, b); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -144,7 +155,7 @@ func (s *Sink) reader(ctx context.Context, tp topicPartition) (*kafka.PartitionR
 	}
 	r, err := s.env.Kafka.NewPartitionReader(ctx, tp.topic, tp.partition, s.offsets[tp])
 	if err != nil {
-		return nil, err
+		return nil, s.offsetGone(err, tp, s.offsets[tp])
 	}
 	s.readers[tp] = r
 	return r, nil

@@ -97,6 +97,9 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	if err := s.saveOffsets(ctx, tx, b); err != nil {
 		return err
 	}
+	if err := s.saveDeadLetters(ctx, tx, b); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sink %s: commit: %w", s.cfg.Name, err)
 	}
@@ -107,6 +110,7 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	s.applied = b.applied
 	s.observe(b, counts)
 	s.afterCommit(b)
+	s.afterDeadLetters(b)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
 
 // batchWait is how long the sink waits for one more ready transaction
@@ -18,6 +19,8 @@ const batchWait = 2 * time.Millisecond
 type pendingMarker struct {
 	m      *event.TxMarker
 	offset int64
+	cause  error        // set instead of m: the message is not a marker (a poison message)
+	rec    kafka.Record // the message, when cause is set
 }
 
 // txRows is one source transaction ready to apply.
@@ -36,6 +39,10 @@ type batch struct {
 	rows    int
 	skipped int  // duplicate rows and markers passed over
 	ddl     bool // the batch is one DDL marker (txs[0].marker.DDL)
+
+	dead    []deadLetter             // poison messages dead-lettered (errors.tolerance: all), recorded with the commit
+	origin  map[*event.Change]origin // where each collected row was read, to name or dead-letter one the replica rejects
+	careful bool                     // apply row by row behind savepoints, to find the rows the replica rejects
 }
 
 // nextBatch blocks for one transaction, then adds the ones already
@@ -46,7 +53,7 @@ func (s *Sink) nextBatch(ctx context.Context) (*batch, error) {
 	for {
 		wait := ctx
 		var cancel context.CancelFunc = func() {}
-		if len(b.txs) > 0 || b.skipped > 0 {
+		if len(b.txs) > 0 || b.skipped > 0 || len(b.dead) > 0 {
 			wait, cancel = context.WithTimeout(ctx, batchWait)
 		}
 		pm, err := s.nextMarker(wait)
@@ -57,6 +64,14 @@ func (s *Sink) nextBatch(ctx context.Context) (*batch, error) {
 		if err != nil {
 			return nil, err
 		}
+		if pm.cause != nil {
+			o := origin{tp: topicPartition{s.topics.Transaction(), 0}, offset: pm.offset, key: pm.rec.Key, value: pm.rec.Value}
+			if err := s.poison(ctx, b, o, reasonDecode, pm.cause); err != nil {
+				return nil, err
+			}
+			b.txNext = pm.offset + 1
+			continue
+		}
 		if pm.m.Status != "END" || !b.applied.Less(pm.m.Seq) {
 			// A BEGIN event, or a marker a restarted source wrote again.
 			b.txNext = pm.offset + 1
@@ -65,7 +80,7 @@ func (s *Sink) nextBatch(ctx context.Context) (*batch, error) {
 			continue
 		}
 		if pm.m.DDL != nil { // a barrier: applied alone, after what came before
-			if len(b.txs) > 0 {
+			if len(b.txs) > 0 || len(b.dead) > 0 {
 				s.pending = pm
 				return b, nil
 			}
@@ -107,7 +122,7 @@ func (s *Sink) nextMarker(ctx context.Context) (*pendingMarker, error) {
 	s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
 	m, err := event.DecodeTxMarker(rec.Value)
 	if err != nil {
-		return nil, fmt.Errorf("%s/0 offset %d: %w (a poison message: sluice stops here rather than skip it)", s.topics.Transaction(), rec.Offset, err)
+		return &pendingMarker{offset: rec.Offset, cause: err, rec: rec}, nil
 	}
 	return &pendingMarker{m: m, offset: rec.Offset}, nil
 }
@@ -135,9 +150,17 @@ func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows
 			}
 			s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
 			where := fmt.Sprintf("%s/%d offset %d", tp.topic, tp.partition, rec.Offset)
-			ch, err := event.DecodeChange(rec.Value)
+			ch, err := decodeSinkRow(rec.Value)
+			o := origin{tp: tp, offset: rec.Offset, key: rec.Key, value: rec.Value}
 			if err != nil {
-				return tx, fmt.Errorf("%s key %s: %w (a poison message: sluice stops here rather than skip it)", where, rec.Key, err)
+				// Taken as one of the rows the marker lists: the rest of
+				// the transaction is applied without it.
+				if err := s.poison(ctx, b, o, reasonDecode, err); err != nil {
+					return tx, err
+				}
+				b.offsets[tp] = rec.Offset + 1
+				taken++
+				continue
 			}
 			b.offsets[tp] = rec.Offset + 1
 			seq := ch.Transaction.Seq
@@ -153,10 +176,27 @@ func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows
 			lastOrder = ch.Transaction.TotalOrder
 			taken++
 			tx.changes = append(tx.changes, ch)
+			if b.origin == nil {
+				b.origin = map[*event.Change]origin{}
+			}
+			b.origin[ch] = o
 		}
 	}
 	sort.Slice(tx.changes, func(i, j int) bool {
 		return tx.changes[i].Transaction.TotalOrder < tx.changes[j].Transaction.TotalOrder
 	})
 	return tx, nil
+}
+
+// decodeSinkRow decodes a table-topic message and checks what the sink relies
+// on: a valid transaction seq.
+func decodeSinkRow(v []byte) (*event.Change, error) {
+	ch, err := event.DecodeChange(v)
+	if err != nil {
+		return nil, err
+	}
+	if !ch.Transaction.Seq.Valid() {
+		return nil, fmt.Errorf("decode change: invalid transaction.seq %q", ch.Transaction.Seq)
+	}
+	return ch, nil
 }

@@ -36,6 +36,9 @@ func (s *Sink) streamable(m *event.TxMarker) bool {
 // batched as streamed.
 func (s *Sink) applyTx(ctx context.Context, tx *sql.Tx, t txRows, b *batch, counts map[[2]string]int) error {
 	if !t.streamed {
+		if b.careful {
+			return s.applyCareful(ctx, tx, b, t.changes, counts)
+		}
 		return s.applyChanges(ctx, tx, t.changes, counts)
 	}
 	m := newTxMerge(s, t.marker, b)
@@ -124,9 +127,15 @@ func (x *txMerge) fill(ctx context.Context, c *txCursor) error {
 		}
 		s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
 		where := fmt.Sprintf("%s/%d offset %d", c.tp.topic, c.tp.partition, rec.Offset)
-		ch, err := event.DecodeChange(rec.Value)
-		if err != nil {
-			return fmt.Errorf("%s key %s: %w (a poison message: sluice stops here rather than skip it)", where, rec.Key, err)
+		ch, err := decodeSinkRow(rec.Value)
+		if err != nil { // one of the listed rows, skipped as in collect
+			o := origin{tp: c.tp, offset: rec.Offset, key: rec.Key, value: rec.Value}
+			if err := s.poison(ctx, x.b, o, reasonDecode, err); err != nil {
+				return err
+			}
+			x.b.offsets[c.tp] = rec.Offset + 1
+			c.taken++
+			continue
 		}
 		x.b.offsets[c.tp] = rec.Offset + 1
 		seq := ch.Transaction.Seq

@@ -26,6 +26,26 @@ type sinkStatus struct {
 	lag          *float64 // replication lag estimate, seconds
 	refreshed    time.Time
 	refreshErr   error
+	dead         *connector.DeadLetterStatus // nil without a dead-letter topic
+}
+
+// setDeadLetters records the dead-letter topic and the count recorded on
+// the replica, at start.
+func (st *sinkStatus) setDeadLetters(topic string, n int64) {
+	st.mu.Lock()
+	st.dead = &connector.DeadLetterStatus{Topic: topic, Count: n}
+	st.mu.Unlock()
+}
+
+// addDeadLetters counts n more committed dead letters, last the latest.
+func (st *sinkStatus) addDeadLetters(n int64, last *connector.DeadLetter) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.dead == nil {
+		st.dead = &connector.DeadLetterStatus{}
+	}
+	st.dead.Count += n
+	st.dead.Last = last
 }
 
 // setCommitted records the offsets committed on the replica (copied) and
@@ -185,6 +205,10 @@ func (s *Sink) Status(ctx context.Context) connector.Status {
 	if st.lag != nil {
 		lag := *st.lag
 		out.ReplicationLagSeconds = &lag
+	}
+	if st.dead != nil {
+		d := *st.dead
+		out.DeadLetters = &d
 	}
 	if st.refreshErr != nil {
 		out.Details = map[string]any{"kafka_error": shortErr(st.refreshErr)}

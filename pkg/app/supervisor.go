@@ -175,7 +175,10 @@ const watchEvery = 250 * time.Millisecond
 // run runs one connector until ctx is done (then it returns nil) or it
 // fails with a connector.Fatal error (returned). Retryable errors rebuild
 // the connector and restart it from its checkpoint after a backoff of 1 s
-// doubling to 30 s, back to 1 s after a minute of running.
+// doubling to 30 s, back to 1 s after a minute of running. A sink's retry
+// mapping bounds this: its max_backoff caps the backoff, and after
+// max_attempts failures in a row (none running a minute, none while Kafka
+// does not answer) the last error becomes a connector.Fatal that says so.
 func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
 	factory := connectors.Builtin[cfg.Type]
 	if factory == nil {
@@ -186,7 +189,12 @@ func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
 	log := s.log.With("connector", cfg.Name)
 	labels := []string{s.env.Config.Name, cfg.Name}
 	up := s.env.Metrics.ConnectorUp.WithLabelValues(labels...)
-	backoff := time.Second
+	backoff, maxBackoff, maxAttempts := time.Second, 30*time.Second, 0
+	if cfg.IsSink() && cfg.Retry.MaxAttempts > 0 {
+		maxBackoff, maxAttempts = cfg.Retry.MaxBackoff, cfg.Retry.MaxAttempts
+		backoff = min(backoff, maxBackoff)
+	}
+	attempts, firstFail := 0, time.Time{}
 	for {
 		c, err := factory(cfg, s.env)
 		if err != nil {
@@ -209,25 +217,43 @@ func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
 		if err == nil {
 			err = errors.New("stopped without an error")
 		}
+		if time.Since(started) > time.Minute {
+			backoff, attempts = min(time.Second, maxBackoff), 0
+		}
+		if attempts == 0 {
+			firstFail = started
+		}
+		if maxAttempts == 0 || s.kafkaAnswers(ctx) {
+			attempts++ // a Kafka outage is waited out, however long: only the replica's failures count
+		}
+		if maxAttempts > 0 && attempts >= maxAttempts && !connector.IsFatal(err) {
+			err = &connector.Fatal{Err: fmt.Errorf("%w; gave up after %d failed attempts in a row over %s (retry.max_attempts: %d): "+
+				"fix the cause, then start sluice again; the sink resumes from its last replica commit",
+				err, attempts, time.Since(firstFail).Round(time.Second), maxAttempts)}
+		}
 		if connector.IsFatal(err) {
 			s.set(cfg.Name, StateFailed, nil, err)
 			return fmt.Errorf("connector %s: %w", cfg.Name, err)
 		}
 		s.set(cfg.Name, StateRestarting, nil, err)
 		s.env.Metrics.Errors.WithLabelValues(s.env.Config.Name, cfg.Name, "run").Inc()
-		if time.Since(started) > time.Minute {
-			backoff = time.Second
-		}
-		log.Error("connector failed; restarting from its checkpoint", "err", err, "in", backoff)
+		log.Error("connector failed; restarting from its checkpoint", "err", err, "in", backoff, "attempt", attempts)
 		select {
 		case <-ctx.Done():
 			s.set(cfg.Name, StateStopped, nil, nil)
 			return nil
 		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 30*time.Second)
+		backoff = min(2*backoff, maxBackoff)
 		s.env.Metrics.ConnectorRestarts.WithLabelValues(labels...).Inc()
 	}
+}
+
+// kafkaAnswers reports whether Kafka answers a metadata request within 5 s.
+func (s *supervisor) kafkaAnswers(ctx context.Context) bool {
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return s.env.Kafka.Ping(pctx) == nil
 }
 
 // stopAll marks every connector that is not failed as stopped; run calls

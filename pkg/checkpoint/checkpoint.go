@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
@@ -126,6 +127,10 @@ func Open(ctx context.Context, c *kafka.Client, topic string) (*Store, error) {
 	return &Store{client: c, topic: topic}, nil
 }
 
+// ErrCorrupt means the newest record of a source's checkpoint cannot be
+// decoded. Load returns it wrapped in a connector.Fatal with the recovery.
+var ErrCorrupt = errors.New("source checkpoint record is corrupt")
+
 // Load returns the newest state saved under key by the highest leader
 // epoch, or nil when there is none.
 func (s *Store) Load(ctx context.Context, key string) (*SourceState, error) {
@@ -142,6 +147,7 @@ func (s *Store) Load(ctx context.Context, key string) (*SourceState, error) {
 	}
 	defer r.Close()
 	var last []byte
+	var lastOff int64
 	lastEpoch := int64(-1)
 	for r.Next() < end {
 		rec, err := r.Fetch(ctx)
@@ -153,7 +159,7 @@ func (s *Store) Load(ctx context.Context, key string) (*SourceState, error) {
 		// An undecodable record counts as the newest, so Load reports it.
 		if e, ok := epochOf(rec.Value); string(rec.Key) == key && (!ok || e >= lastEpoch) {
 			e = max(e, lastEpoch)
-			last, lastEpoch = rec.Value, e
+			last, lastOff, lastEpoch = rec.Value, rec.Offset, e
 		}
 	}
 	if last == nil {
@@ -161,7 +167,10 @@ func (s *Store) Load(ctx context.Context, key string) (*SourceState, error) {
 	}
 	var st SourceState
 	if err := json.Unmarshal(last, &st); err != nil {
-		return nil, fmt.Errorf("checkpoint %s key %s is corrupt (%v): delete the key or the topic only if you mean to re-snapshot", s.topic, key, err)
+		return nil, &connector.Fatal{Err: fmt.Errorf("checkpoint %s/0 offset %d key %s: %w (%v): the source cannot tell where it stopped and will not guess. "+
+			"Recover: stop sluice; delete the topic %s (kafka-topics.sh --delete --topic %s; the embedded broker accepts it too) "+
+			"so that the source starts over with a snapshot; then run `sluice verify --config FILE --repair` to remove replica rows the source deleted meanwhile",
+			s.topic, lastOff, key, ErrCorrupt, err, s.topic, s.topic)}
 	}
 	return &st, nil
 }

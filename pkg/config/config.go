@@ -69,12 +69,14 @@ type Connector struct {
 	UniqueKeyTables   []string // "db.table" patterns of tables without a primary key keyed by a unique NOT NULL key (unique_key_tables)
 
 	// mysql-sink only:
-	Source       string  // name of the mysql-source connector whose changes this sink applies
-	BatchRows    int     // most rows per replica commit
-	CheckpointDB string  // database of the sink's checkpoint table on the replica
-	Routes       []Route // source db.table to replica db.table, in file order (routes)
-	CreateTables *bool   // create missing databases and tables on the replica
-	Verify       *Verify // the top-level verify merged with this sink's own; non-nil after ApplyDefaults
+	Source       string     // name of the mysql-source connector whose changes this sink applies
+	BatchRows    int        // most rows per replica commit
+	CheckpointDB string     // database of the sink's checkpoint table on the replica
+	Routes       []Route    // source db.table to replica db.table, in file order (routes)
+	CreateTables *bool      // create missing databases and tables on the replica
+	Verify       *Verify    // the top-level verify merged with this sink's own; non-nil after ApplyDefaults
+	Errors       SinkErrors // what to do with a message the sink cannot apply (errors)
+	Retry        Retry      // bounded retries of a failing replica (retry)
 
 	Line int // YAML line where this connector starts; not a key (0 when built in code)
 }

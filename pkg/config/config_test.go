@@ -69,6 +69,7 @@ func TestLoadExample(t *testing.T) {
 		}, {
 			Name: "replica-1", Type: "mysql-sink", DSN: "root@tcp(127.0.0.1:3307)/", TLS: TLS{Mode: TLSPreferred},
 			Source: "shop-binlog", BatchRows: 5000, CheckpointDB: "sluice", CreateTables: &yes,
+			Errors: SinkErrors{Tolerance: ToleranceNone}, Retry: Retry{MaxAttempts: DefaultRetryMaxAttempts, MaxBackoff: DefaultRetryMaxBackoff},
 			Verify: &Verify{ChunkRows: DefaultVerifyChunkRows, MaxWait: DefaultVerifyMaxWait},
 			Line:   16,
 		}},

@@ -68,6 +68,7 @@ func (c *Config) ApplyDefaults() {
 			if cn.CreateTables == nil {
 				cn.CreateTables = ptr(true)
 			}
+			applySinkErrorDefaults(cn, i, unset)
 		}
 	}
 }

@@ -120,6 +120,8 @@ func (d *decoder) connector(path string, n *yaml.Node, c *Connector) {
 		"create_tables": d.boolInto(&c.CreateTables),
 		"verify":        func(p string, v *yaml.Node) { d.verify(p, v, &c.Verify) },
 		"routes":        func(p string, v *yaml.Node) { d.routes(p, v, &c.Routes) },
+		"errors":        func(p string, v *yaml.Node) { d.sinkErrors(p, v, &c.Errors) },
+		"retry":         func(p string, v *yaml.Node) { d.retry(p, v, &c.Retry) },
 	}
 	var foreign map[string]string
 	switch c.Type {

@@ -50,7 +50,7 @@ func (v *validator) connector(p string, c *Config, cn *Connector) {
 		v.foreign(p, cn, TypeMySQLSink, map[string]bool{
 			"source": cn.Source != "", "batch_rows": cn.BatchRows != 0,
 			"checkpoint_db": cn.CheckpointDB != "", "create_tables": cn.CreateTables != nil, "routes": cn.Routes != nil,
-			"verify": cn.Verify != nil,
+			"verify": cn.Verify != nil, "errors": cn.Errors != (SinkErrors{}), "retry": cn.Retry != (Retry{}),
 		})
 	default:
 		v.sink(p, c, cn)
@@ -178,6 +178,7 @@ func checkPattern(p string) string {
 func (v *validator) sink(p string, c *Config, cn *Connector) {
 	v.sinkSource(p+".source", c, cn)
 	v.verify(p+".verify", cn.Verify)
+	v.sinkErrors(p, cn)
 	v.intRange(p+".batch_rows", cn.BatchRows, 1, maxChunkOrBatch)
 	switch k := p + ".checkpoint_db"; {
 	case v.skip(k):

@@ -65,7 +65,28 @@ type Status struct {
 	RowsPerSecond         float64         `json:"rows_per_second"`
 	ReplicationLagSeconds *float64        `json:"replication_lag_seconds,omitempty"`
 	Snapshot              *SnapshotStatus `json:"snapshot,omitempty"`
-	Details               map[string]any  `json:"details,omitempty"`
+	// DeadLetters: a sink with errors.tolerance all, the messages it
+	// skipped (the replica diverges from the source by them).
+	DeadLetters *DeadLetterStatus `json:"dead_letters,omitempty"`
+	Details     map[string]any    `json:"details,omitempty"`
+}
+
+// DeadLetterStatus is what a sink sent to its dead-letter topic.
+type DeadLetterStatus struct {
+	Topic string      `json:"topic"` // the dead-letter topic
+	Count int64       `json:"count"` // messages dead-lettered, as recorded on the replica
+	Last  *DeadLetter `json:"last,omitempty"`
+}
+
+// DeadLetter is one message a sink skipped and where it came from.
+type DeadLetter struct {
+	Topic            string `json:"topic"`
+	Partition        int    `json:"partition"`
+	Offset           int64  `json:"offset"`
+	Key              string `json:"key"`
+	Reason           string `json:"reason"` // decode or rejected
+	Error            string `json:"error"`
+	DeadLetterOffset int64  `json:"dead_letter_offset"`
 }
 
 // Position is a source's binlog position. File/Pos/GTID are the recorded

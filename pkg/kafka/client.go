@@ -15,6 +15,13 @@ type Record struct {
 	Key, Value []byte
 	Offset     int64 // set on records read
 	Time       time.Time
+	Headers    []Header
+}
+
+// Header is one Kafka record header.
+type Header struct {
+	Key   string
+	Value []byte
 }
 
 // TopicSpec describes a topic sluice needs.
@@ -136,6 +143,9 @@ func (c *Client) Produce(ctx context.Context, topic string, partition int, recs 
 		krecs[i] = kafkago.Record{Key: kafkago.NewBytes(r.Key), Value: kafkago.NewBytes(r.Value), Time: r.Time}
 		if r.Value == nil {
 			krecs[i].Value = nil
+		}
+		for _, h := range r.Headers {
+			krecs[i].Headers = append(krecs[i].Headers, kafkago.Header{Key: h.Key, Value: h.Value})
 		}
 	}
 	resp, err := c.c.Produce(ctx, &kafkago.ProduceRequest{

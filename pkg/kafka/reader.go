@@ -69,7 +69,11 @@ func (p *PartitionReader) Fetch(ctx context.Context) (Record, error) {
 		return Record{}, fmt.Errorf("fetch %s/%d: expected offset %d or later, broker returned %d", p.Topic, p.Partition, p.next, m.Offset)
 	}
 	p.next = m.Offset + 1
-	return Record{Key: m.Key, Value: m.Value, Offset: m.Offset, Time: m.Time}, nil
+	rec := Record{Key: m.Key, Value: m.Value, Offset: m.Offset, Time: m.Time}
+	for _, h := range m.Headers {
+		rec.Headers = append(rec.Headers, Header{Key: h.Key, Value: h.Value})
+	}
+	return rec, nil
 }
 
 // Next returns the offset of the record Fetch returns next.

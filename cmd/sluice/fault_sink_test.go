@@ -1,0 +1,246 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluice-cdc/sluice/pkg/kafka"
+)
+
+// Sink faults of issue 6, items 5, 6 and 7: a replica that refuses writes
+// or is down, poison messages, and what the sink resumes from gone wrong.
+
+// TestSinkPoisonMessages: a row the replica rejects stops the sink by
+// default, naming the message, with nothing committed past it; with
+// errors.tolerance all the same row, a marker that is not JSON, and a
+// transaction whose rows are not JSON or lack the envelope's transaction
+// block go to the dead-letter topic, the rest is applied, and every
+// skipped message is in the log, the metric, /status and the replica.
+func TestSinkPoisonMessages(t *testing.T) {
+	e := newFaultEnv(t)
+	execAll(t, e.ddb, "CREATE DATABASE shop;\nCREATE TABLE shop.t (id INT PRIMARY KEY, v VARCHAR(3) NOT NULL)") // narrower than the source's
+	p := e.run()
+	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+	e.waitRows(p, 3, 30*time.Second)
+	before := e.checkpoint()
+
+	// Default: the replica rejects id 100; the sink stops at its message.
+	tx, _ := e.sdb.Begin()
+	mustExec(t, tx, "INSERT INTO shop.t VALUES (100, 'toolong')")
+	mustExec(t, tx, "INSERT INTO shop.t VALUES (101, 'ok')")
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	log := waitFailed(t, p, 30*time.Second)
+	t.Logf("default tolerance: stopped %s after the poison row", time.Since(start).Round(time.Millisecond))
+	mustContain(t, "log", log, `key "{\"id\":100}"`, "test.shop.t/", "Data too long", "a poison message: the sink stops here", "tolerance: all")
+	if after := e.checkpoint(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("checkpoint moved past the poison message: %v, was %v", after, before)
+	}
+	var n int
+	_ = e.ddb.QueryRow("SELECT COUNT(*) FROM shop.t").Scan(&n)
+	if n != 3 {
+		t.Errorf("replica has %d rows after the stop, want 3 (nothing of the poisoned transaction)", n)
+	}
+
+	// tolerance: all. The rejected row is dead-lettered, the rest applied.
+	e.writeConfig("root", "    errors: {tolerance: all, dead_letter_topic: test.dlq}\n")
+	p = e.run()
+	e.waitRows(p, 4, 30*time.Second)
+	// A marker that is not JSON, and a transaction of two rows that are
+	// not JSON and not the envelope's shape.
+	m := e.lastMarker()
+	e.produce("_sluice.test.src.transaction", 0, "", "not json {")
+	seq := m["seq"].(string)
+	fake := seq[:len(seq)-10] + "0000000001" // after the last transaction, before the next
+	r0 := e.produce("test.shop.t", 0, `{"id":7}`, "garbage")
+	e.produce("test.shop.t", 0, `{"id":8}`, `{"op":"c","after":{"id":8,"v":"x"}}`)
+	marker, _ := json.Marshal(map[string]any{"status": "END", "id": "fake", "event_count": 2, "seq": fake,
+		"position": m["position"], "partitions": []map[string]any{{"topic": "test.shop.t", "partition": 0, "count": 2}}})
+	e.produce("_sluice.test.src.transaction", 0, "", string(marker))
+	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (200, 'x'), (201, 'y')")
+	e.waitRows(p, 6, 30*time.Second)
+
+	// Reported: the dead-letter topic with headers, the replica's record,
+	// /status, the metric and the log.
+	ctx := ctxTimeout(t, 20*time.Second)
+	r, err := e.kc.NewPartitionReader(ctx, "test.dlq", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got []string
+	for len(got) < 4 {
+		rec, err := r.Fetch(ctx)
+		if err != nil {
+			t.Fatalf("dead-letter topic: %v (got %v)", err, got)
+		}
+		h := map[string]string{}
+		for _, x := range rec.Headers {
+			h[x.Key] = string(x.Value)
+		}
+		got = append(got, fmt.Sprintf("%s %s/%s@%s key=%s", h["sluice.error.reason"], h["sluice.original.topic"],
+			h["sluice.original.partition"], h["sluice.original.offset"], rec.Key))
+		if h["sluice.error.message"] == "" || h["sluice.connector"] != "replica-1" {
+			t.Errorf("dead letter %d headers: %v", len(got), h)
+		}
+	}
+	t.Logf("dead letters: %q", got)
+	all := strings.Join(got, "\n")
+	mustContain(t, "dead-letter topic", all, `rejected test.shop.t/`, `key={"id":100}`, "decode _sluice.test.src.transaction/0@",
+		fmt.Sprintf("decode test.shop.t/0@%d key={\"id\":7}", r0), fmt.Sprintf("decode test.shop.t/0@%d key={\"id\":8}", r0+1))
+	var recorded int
+	_ = e.ddb.QueryRow("SELECT COUNT(*) FROM sluice.sluice_dead_letters").Scan(&recorded)
+	if recorded != 4 {
+		t.Errorf("sluice_dead_letters holds %d rows, want 4", recorded)
+	}
+	status := httpGet(t, "http://"+e.admin+"/status")
+	mustContain(t, "/status", strings.Join(strings.Fields(status), ""), `"dead_letters":{"topic":"test.dlq","count":4`)
+	metrics := httpGet(t, "http://"+e.admin+"/metrics")
+	mustContain(t, "/metrics", metrics, `sluice_sink_dead_lettered_total{connector="replica-1",pipeline="test",reason="decode",topic="test.shop.t"} 2`,
+		`sluice_sink_dead_lettered_total{connector="replica-1",pipeline="test",reason="rejected",topic="test.shop.t"} 1`)
+	if c := strings.Count(p.logText(), "poison message sent to the dead-letter topic"); c != 4 {
+		t.Errorf("%d WARN lines for dead letters, want 4", c)
+	}
+	var v string
+	if err := e.ddb.QueryRow("SELECT v FROM shop.t WHERE id = 101").Scan(&v); err != nil || v != "ok" {
+		t.Errorf("id 101 (same transaction as the rejected row) = %q, %v", v, err)
+	}
+	if err := p.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSinkReplicaFaults: a replica made read-only under a user without
+// SUPER, then a replica that is down: the sink retries retry.max_attempts
+// times with a backoff, then stops with the cause and the count; its
+// checkpoint never passes what the replica committed; fixed, it resumes.
+func TestSinkReplicaFaults(t *testing.T) {
+	e := newFaultEnv(t)
+	execAll(t, e.ddb, "CREATE USER 'sink'@'%';\n"+
+		"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX ON shop.* TO 'sink'@'%';\n"+
+		"GRANT CREATE, SELECT, INSERT, UPDATE ON sluice.* TO 'sink'@'%'")
+	e.writeConfig("sink", "    retry: {max_attempts: 3, max_backoff: 1s}\n")
+	p := e.run()
+	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+	e.waitRows(p, 3, 30*time.Second)
+	e.checkApplied(3)
+	before := e.checkpoint()
+
+	mustExec(t, e.ddb, "SET GLOBAL read_only = ON")
+	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (10, 'r')")
+	start := time.Now()
+	log := waitFailed(t, p, 60*time.Second)
+	t.Logf("read-only replica: stopped %s after the write", time.Since(start).Round(time.Millisecond))
+	mustContain(t, "log", log, "read-only", "gave up after 3 failed attempts in a row", "retry.max_attempts: 3", "the sink resumes from its last replica commit")
+	if after := e.checkpoint(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("checkpoint moved while the replica refused writes: %v, was %v", after, before)
+	}
+	e.checkApplied(3)
+
+	mustExec(t, e.ddb, "SET GLOBAL read_only = OFF")
+	p = e.run()
+	e.waitRows(p, 4, 30*time.Second)
+	e.checkApplied(4)
+
+	// The replica down: the same bounded retries.
+	if err := e.dst.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (11, 'd')")
+	start = time.Now()
+	log = waitFailed(t, p, 60*time.Second)
+	t.Logf("replica down: stopped %s after the write", time.Since(start).Round(time.Millisecond))
+	mustContain(t, "log", log, "gave up after 3 failed attempts in a row", "connection refused")
+	if err := e.dst.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	e.checkApplied(4)
+	p = e.run()
+	e.waitRows(p, 5, 30*time.Second)
+	e.checkApplied(5)
+	if err := p.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSinkResumeFaults: what a sink resumes from gone wrong, each made
+// for real on the broker or the replica and each a stop with the
+// recovery: retention deleted markers the sink had not read; the
+// checkpoint rows on the replica corrupted; a table topic deleted and
+// created again with more partitions (the sink refuses its recorded
+// offsets, the source refuses to publish with another count).
+func TestSinkResumeFaults(t *testing.T) {
+	e := newFaultEnv(t)
+	p := e.run()
+	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+	e.waitRows(p, 3, 30*time.Second)
+	if err := p.stop(); err != nil {
+		t.Fatal(err)
+	}
+	// The source alone publishes one more transaction; retention (here
+	// DeleteRecords) removes it before the sink read it.
+	txTopic := "_sluice.test.src.transaction"
+	ctx := ctxTimeout(t, 60*time.Second)
+	_, end0, _ := e.kc.Offsets(ctx, txTopic, 0)
+	p = e.run("--connector", "src")
+	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (4, 'd')")
+	for {
+		if _, end, _ := e.kc.Offsets(ctx, txTopic, 0); end > end0 {
+			end0 = end
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := p.stop(); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.broker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	deleteRecords(t, cl, txTopic, end0)
+	p = e.run()
+	log := waitFailed(t, p, 30*time.Second)
+	mustContain(t, "log", log, txTopic+"/0: resume offset", "offset no longer on the broker",
+		"UPDATE `sluice`.`sluice_offsets` SET next_offset = <the partition's first offset> WHERE sink = 'test/replica-1' AND topic = '"+txTopic+"' AND kpartition = 0",
+		"sluice snapshot --config FILE --connector SOURCE --table db.table")
+
+	// The replica's checkpoint rows corrupted.
+	var seq string
+	if err := e.ddb.QueryRow("SELECT seq FROM sluice.sluice_offsets WHERE topic = ?", txTopic).Scan(&seq); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, e.ddb, "UPDATE sluice.sluice_offsets SET seq = 'garbage' WHERE topic = ?", txTopic)
+	p = e.run("--connector", "replica-1")
+	log = waitFailed(t, p, 30*time.Second)
+	mustContain(t, "log", log, "is inconsistent: the transaction topic's seq \"garbage\" is not a sluice seq",
+		"DELETE FROM `sluice`.`sluice_offsets` WHERE sink = 'test/replica-1'")
+	mustExec(t, e.ddb, "UPDATE sluice.sluice_offsets SET seq = ?, next_offset = ? WHERE topic = ?", seq, end0, txTopic) // as the first error said
+
+	// The table topic deleted and created again with 5 partitions.
+	deleteTopic(t, cl, "test.shop.t")
+	for {
+		if n, err := e.kc.Partitions(ctx, "test.shop.t"); err != nil || n == 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n, err := e.kc.EnsureTopic(ctx, kafka.TopicSpec{Name: "test.shop.t", Partitions: 5}); err != nil || n != 5 {
+		t.Fatalf("re-create test.shop.t: %d partitions, %v", n, err)
+	}
+	p = e.run("--connector", "replica-1")
+	log = waitFailed(t, p, 30*time.Second)
+	mustContain(t, "log", log, "test.shop.t/", "is past the partition's end 0", "it has 5 now", "DELETE FROM `sluice`.`sluice_offsets`")
+	p = e.run("--connector", "src")
+	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (5, 'e')")
+	log = waitFailed(t, p, 30*time.Second)
+	mustContain(t, "log", log, "topic test.shop.t has 5 partitions, kafka.partitions is 3", "set kafka.partitions: 5")
+}

@@ -1,0 +1,109 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/sluice-cdc/sluice/pkg/connector"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
+)
+
+// Faults of what the sink resumes from, each detected before anything is
+// applied and each a connector.Fatal naming what is wrong and how to
+// recover: retrying cannot fix them, and resuming anyway would silently
+// skip or re-order changes.
+
+// recoverResync is the re-sync procedure shared by the faults below.
+const recoverResync = "re-sync the replica: `sluice snapshot --config FILE --connector SOURCE --table db.table` for each of its tables " +
+	"(or `sluice verify --config FILE --repair`); a source with snapshot: when_needed re-snapshots by itself only when its binlog was purged"
+
+// offsetGone turns kafka.ErrOffsetGone from opening tp at off into the
+// Fatal error that says how to recover; other errors pass through.
+func (s *Sink) offsetGone(err error, tp topicPartition, off int64) error {
+	if !errors.Is(err, kafka.ErrOffsetGone) {
+		return err
+	}
+	return &connector.Fatal{Err: fmt.Errorf("sink %s: %w. The replica missed the changes in between and cannot be brought up to date from Kafka. "+
+		"Recover: stop sluice; move the sink past the gap: UPDATE %s SET next_offset = <the partition's first offset> WHERE sink = '%s' AND topic = '%s' AND kpartition = %d "+
+		"(for every partition this error names on restart); start it; then %s",
+		s.cfg.Name, err, s.ckTable, s.key, tp.topic, tp.partition, recoverResync)}
+}
+
+// checkResume checks the offsets read from the checkpoint against the
+// brokers: every recorded partition must still exist (a topic whose
+// partition count went down, or that was deleted and created again with
+// fewer) and hold the recorded offset (a topic re-created empty, or with
+// another partition count, restarts its offsets at 0). It runs once the
+// source's topics exist.
+func (s *Sink) checkResume(ctx context.Context) error {
+	byTopic := map[string][]topicPartition{}
+	for tp := range s.offsets {
+		byTopic[tp.topic] = append(byTopic[tp.topic], tp)
+	}
+	topics := make([]string, 0, len(byTopic))
+	for t := range byTopic {
+		topics = append(topics, t)
+	}
+	sort.Strings(topics)
+	for _, topic := range topics {
+		n, err := s.env.Kafka.Partitions(ctx, topic)
+		if err != nil {
+			return err
+		}
+		maxRecorded := -1
+		for _, tp := range byTopic[topic] {
+			maxRecorded = max(maxRecorded, tp.partition)
+		}
+		if maxRecorded >= n {
+			return &connector.Fatal{Err: fmt.Errorf("sink %s: topic %s has %d partitions, but this sink recorded offsets for partition %d (%s): "+
+				"the topic was deleted or its partition count changed, and its offsets no longer mean what the sink applied. "+
+				"Recover: restore the topic with its partition count (kafka.partitions), or start the sink over: DELETE FROM %s WHERE sink = '%s'; then %s",
+				s.cfg.Name, topic, n, maxRecorded, s.ckTable, s.ckTable, s.key, recoverResync)}
+		}
+		for _, tp := range byTopic[topic] {
+			off := s.offsets[tp]
+			first, end, err := s.env.Kafka.Offsets(ctx, tp.topic, tp.partition)
+			if err != nil {
+				return err
+			}
+			if off > end {
+				return &connector.Fatal{Err: fmt.Errorf("sink %s: %s/%d: recorded offset %d is past the partition's end %d: "+
+					"the topic was deleted and created again (perhaps with another partition count: it has %d now), so its offsets no longer mean what the sink applied. "+
+					"Recover: start the sink over: DELETE FROM %s WHERE sink = '%s'; then %s",
+					s.cfg.Name, tp.topic, tp.partition, off, end, n, s.ckTable, s.key, recoverResync)}
+			}
+			if off < first {
+				return s.offsetGone(fmt.Errorf("%s/%d: resume offset %d, first offset on the broker %d: %w", tp.topic, tp.partition, off, first, kafka.ErrOffsetGone), tp, off)
+			}
+		}
+	}
+	return nil
+}
+
+// checkCheckpoint checks that the rows read from sluice_offsets are
+// consistent: every commit writes the transaction topic's row with a
+// valid Seq, and offsets are never negative.
+func (s *Sink) checkCheckpoint() error {
+	txTP := topicPartition{s.topics.Transaction(), 0}
+	_, hasTx := s.offsets[txTP]
+	bad := ""
+	switch {
+	case len(s.offsets) > 0 && !hasTx:
+		bad = fmt.Sprintf("there are offsets of table topics but no row of the transaction topic %s", txTP.topic)
+	case hasTx && s.applied != "" && !s.applied.Valid():
+		bad = fmt.Sprintf("the transaction topic's seq %q is not a sluice seq", s.applied)
+	}
+	for tp, off := range s.offsets {
+		if bad == "" && off < 0 {
+			bad = fmt.Sprintf("%s/%d has the negative offset %d", tp.topic, tp.partition, off)
+		}
+	}
+	if bad == "" {
+		return nil
+	}
+	return &connector.Fatal{Err: fmt.Errorf("sink %s: the checkpoint in %s (rows WHERE sink = '%s') is inconsistent: %s; "+
+		"the sink cannot tell what the replica holds and will not guess. Recover: start the sink over: DELETE FROM %s WHERE sink = '%s'; then %s",
+		s.cfg.Name, s.ckTable, s.key, bad, s.ckTable, s.key, recoverResync)}
+}
