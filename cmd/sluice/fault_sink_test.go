@@ -175,7 +175,8 @@ func TestSinkReplicaFaults(t *testing.T) {
 // recovery: retention deleted markers the sink had not read; the
 // checkpoint rows on the replica corrupted; a table topic deleted and
 // created again with more partitions (the sink refuses its recorded
-// offsets, the source refuses to publish with another count).
+// offsets, the source refuses to publish with another count); the
+// source's checkpoint record on its compacted topic corrupted.
 func TestSinkResumeFaults(t *testing.T) {
 	e := newFaultEnv(t)
 	p := e.run()
@@ -243,4 +244,11 @@ func TestSinkResumeFaults(t *testing.T) {
 	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (5, 'e')")
 	log = waitFailed(t, p, 30*time.Second)
 	mustContain(t, "log", log, "topic test.shop.t has 5 partitions, kafka.partitions is 3", "set kafka.partitions: 5")
+
+	// The source's checkpoint corrupted on its compacted topic.
+	off := e.produce("_sluice.test.src.offsets", 0, "src", "garbage")
+	p = e.run("--connector", "src")
+	log = waitFailed(t, p, 30*time.Second)
+	mustContain(t, "log", log, fmt.Sprintf("checkpoint _sluice.test.src.offsets/0 offset %d key src: source checkpoint record is corrupt", off),
+		"the source cannot tell where it stopped", "sluice verify --config FILE --repair")
 }
