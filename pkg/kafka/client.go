@@ -136,8 +136,52 @@ func (c *Client) EnsureTopic(ctx context.Context, spec TopicSpec) (int, error) {
 }
 
 // Produce writes records to one partition with acks=all and returns the
-// offset of the first. On error nothing may be assumed about the batch.
+// offset of the first. Records go in order, in requests of at most
+// MaxMessageBytes each (a broker refuses a larger record batch). On error
+// nothing may be assumed about the batch: a prefix of it may be written, and
+// a retry writes it again (sluice's readers skip such duplicates).
 func (c *Client) Produce(ctx context.Context, topic string, partition int, recs []Record) (int64, error) {
+	first := int64(-1)
+	for {
+		n := c.fit(recs)
+		off, err := c.produce(ctx, topic, partition, recs[:n])
+		if err != nil {
+			return 0, err
+		}
+		if first < 0 {
+			first = off
+		}
+		if recs = recs[n:]; len(recs) == 0 {
+			return first, nil
+		}
+	}
+}
+
+// Per-record and per-batch framing of the Kafka record format v2, bounded
+// from above, for sizing requests.
+const recordOverhead, batchOverhead = 40, 80
+
+// fit returns how many of recs (at least one) fit in one request of at most
+// MaxMessageBytes.
+func (c *Client) fit(recs []Record) int {
+	limit := c.maxBytes
+	if limit <= 0 {
+		limit = 1 << 20
+	}
+	size := batchOverhead
+	for i, r := range recs {
+		size += recordOverhead + len(r.Key) + len(r.Value)
+		for _, h := range r.Headers {
+			size += recordOverhead/4 + len(h.Key) + len(h.Value)
+		}
+		if size > limit && i > 0 {
+			return i
+		}
+	}
+	return len(recs)
+}
+
+func (c *Client) produce(ctx context.Context, topic string, partition int, recs []Record) (int64, error) {
 	krecs := make([]kafkago.Record, len(recs))
 	for i, r := range recs {
 		krecs[i] = kafkago.Record{Key: kafkago.NewBytes(r.Key), Value: kafkago.NewBytes(r.Value), Time: r.Time}
