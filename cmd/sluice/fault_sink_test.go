@@ -121,6 +121,8 @@ func TestSinkPoisonMessages(t *testing.T) {
 // SUPER, then a replica that is down: the sink retries retry.max_attempts
 // times with a backoff, then stops with the cause and the count; its
 // checkpoint never passes what the replica committed; fixed, it resumes.
+// Then a row locked by another session makes the sink's write time out
+// once: retried, it succeeds when the lock is released.
 func TestSinkReplicaFaults(t *testing.T) {
 	e := newFaultEnv(t)
 	execAll(t, e.ddb, "CREATE USER 'sink'@'%';\n"+
@@ -130,7 +132,7 @@ func TestSinkReplicaFaults(t *testing.T) {
 	p := e.run()
 	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
 	e.waitRows(p, 3, 30*time.Second)
-	e.checkApplied(3)
+	e.checkApplied(3, 1)
 	before := e.checkpoint()
 
 	mustExec(t, e.ddb, "SET GLOBAL read_only = ON")
@@ -142,12 +144,12 @@ func TestSinkReplicaFaults(t *testing.T) {
 	if after := e.checkpoint(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("checkpoint moved while the replica refused writes: %v, was %v", after, before)
 	}
-	e.checkApplied(3)
+	e.checkApplied(3, 1)
 
 	mustExec(t, e.ddb, "SET GLOBAL read_only = OFF")
 	p = e.run()
 	e.waitRows(p, 4, 30*time.Second)
-	e.checkApplied(4)
+	e.checkApplied(4, 2)
 
 	// The replica down: the same bounded retries.
 	if err := e.dst.Stop(); err != nil {
@@ -161,10 +163,48 @@ func TestSinkReplicaFaults(t *testing.T) {
 	if err := e.dst.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	e.checkApplied(4)
+	e.checkApplied(4, 2)
+	mustExec(t, e.ddb, "SET GLOBAL innodb_lock_wait_timeout = 1")
 	p = e.run()
 	e.waitRows(p, 5, 30*time.Second)
-	e.checkApplied(5)
+	e.checkApplied(5, 3)
+
+	// A row locked by another replica session: the sink's write times out
+	// (as a deadlock victim would fail), it is retried, and succeeds once
+	// the lock is gone, within retry.max_attempts.
+	ctx := ctxTimeout(t, 30*time.Second)
+	conn, err := e.ddb.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{"BEGIN", "SELECT * FROM shop.t WHERE id = 1 FOR UPDATE"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustExec(t, e.sdb, "UPDATE shop.t SET v = 'z' WHERE id = 1")
+	for !strings.Contains(p.logText(), "Lock wait timeout exceeded") {
+		if ctx.Err() != nil {
+			t.Fatalf("no lock wait timeout:\n%s", tail(p.logText(), 20))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		var v string
+		_ = e.ddb.QueryRow("SELECT v FROM shop.t WHERE id = 1").Scan(&v)
+		if v == "z" {
+			break
+		}
+		if done, _ := p.exited(); done || ctx.Err() != nil {
+			t.Fatalf("update not applied after the lock was released:\n%s", tail(p.logText(), 20))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.checkApplied(5, 4)
 	if err := p.stop(); err != nil {
 		t.Fatal(err)
 	}
