@@ -37,10 +37,13 @@ type faultEnv struct {
 	kc       *kafka.Client
 }
 
-func newFaultEnv(t *testing.T) *faultEnv {
+func newFaultEnv(t *testing.T) *faultEnv { return newFaultEnvWith(t, mariadbtest.Options{}) }
+
+// newFaultEnvWith starts the replica with dst's options.
+func newFaultEnvWith(t *testing.T, dst mariadbtest.Options) *faultEnv {
 	e := &faultEnv{t: t, dir: t.TempDir()}
 	e.src = mariadbtest.Start(t, mariadbtest.Options{})
-	e.dst = mariadbtest.Start(t, mariadbtest.Options{})
+	e.dst = mariadbtest.Start(t, dst)
 	e.sdb, e.ddb = e.src.DB(t), e.dst.DB(t)
 	execAll(t, e.sdb, faultSchema)
 	e.admin = fmt.Sprintf("127.0.0.1:%d", freePort(t))

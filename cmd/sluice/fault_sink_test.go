@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-cdc/sluice/pkg/kafka"
+	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
 // Sink faults of issue 6, items 5, 6 and 7: a replica that refuses writes
@@ -291,4 +292,33 @@ func TestSinkResumeFaults(t *testing.T) {
 	log = waitFailed(t, p, 30*time.Second)
 	mustContain(t, "log", log, fmt.Sprintf("checkpoint _sluice.test.src.offsets/0 offset %d key src: source checkpoint record is corrupt", off),
 		"the source cannot tell where it stopped", "sluice verify --config FILE --repair")
+}
+
+// TestSinkReplicaFull: a replica whose InnoDB system tablespace is 12 MB
+// and cannot grow (innodb_data_file_path without autoextend, no
+// file-per-table) runs out of space ("table is full") while large rows
+// arrive: the sink retries retry.max_attempts times, then stops, and its
+// checkpoint is exactly the transactions whose rows the replica holds.
+func TestSinkReplicaFull(t *testing.T) {
+	e := newFaultEnvWith(t, mariadbtest.Options{ExtraArgs: []string{"--innodb-file-per-table=0", "--innodb-data-file-path=ibdata1:12M"}})
+	e.writeConfig("root", "    retry: {max_attempts: 3, max_backoff: 1s}\n    batch_rows: 1\n")
+	mustExec(t, e.sdb, "CREATE TABLE shop.big (id INT PRIMARY KEY, pad LONGTEXT NOT NULL)")
+	p := e.run()
+	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (1, 'a')")
+	e.waitRows(p, 1, 30*time.Second)
+	pad := strings.Repeat("x", 400000)
+	for i := 0; i < 12; i++ {
+		mustExec(t, e.sdb, "INSERT INTO shop.big VALUES (?, ?)", i, pad)
+	}
+	log := waitFailed(t, p, 60*time.Second)
+	mustContain(t, "log", log, "is full", "gave up after 3 failed attempts in a row")
+	var big int
+	if err := e.ddb.QueryRow("SELECT COUNT(*) FROM shop.big").Scan(&big); err != nil {
+		t.Fatal(err)
+	}
+	if big == 0 || big == 12 {
+		t.Fatalf("replica holds %d of 12 large rows, want some but not all", big)
+	}
+	t.Logf("replica full after %d of 12 rows of 400 KB", big)
+	e.checkApplied(1, 1+big) // one transaction per row, the checkpoint at the last one held
 }
