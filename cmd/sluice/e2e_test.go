@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"math/rand"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -170,115 +169,6 @@ func httpGet(t testing.TB, url string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
-}
-
-// TestCrashRecovery runs the broker, the source and the sink as separate
-// processes, SIGKILLs each of them several times under a running workload,
-// and checks the replica ends equal: nothing lost, nothing doubled, and no
-// row ever moved back to an older version (checked by a trigger on the
-// replica).
-func TestCrashRecovery(t *testing.T) {
-	src := mariadbtest.Start(t, mariadbtest.Options{})
-	dst := mariadbtest.Start(t, mariadbtest.Options{})
-	sdb, ddb := src.DB(t), dst.DB(t)
-	const schema = `CREATE DATABASE shop;
-CREATE TABLE shop.accounts (id INT PRIMARY KEY, version BIGINT NOT NULL, balance BIGINT NOT NULL, note VARCHAR(64) NULL);
-CREATE TABLE shop.ledger (id BIGINT PRIMARY KEY, account INT NOT NULL, delta BIGINT NOT NULL)`
-	execAll(t, sdb, schema)
-	// The replica gets the same tables plus an audit trigger that records any
-	// update moving a row to an older version.
-	execAll(t, ddb, schema+`;
-CREATE DATABASE audit;
-CREATE TABLE audit.regressions (id INT, old_version BIGINT, new_version BIGINT);
-CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH ROW
-  INSERT INTO audit.regressions SELECT NEW.id, OLD.version, NEW.version FROM DUAL WHERE NEW.version < OLD.version`)
-	for i := 1; i <= 200; i++ {
-		mustExec(t, sdb, "INSERT INTO shop.accounts VALUES (?, 0, 1000, NULL)", i)
-	}
-
-	cfgPath, _ := writeConfig(t, t.TempDir(), src, dst, true)
-
-	broker := startProc(t, "broker.log", "broker", "--config", cfgPath)
-	srcAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	sinkAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	source := startProc(t, "source.log", "run", "--config", cfgPath, "--connector", "src", "--admin", srcAdmin)
-	sink := startProc(t, "sink.log", "run", "--config", cfgPath, "--connector", "replica-1", "--admin", sinkAdmin)
-	procs := []*proc{broker, source, sink}
-
-	stop := make(chan struct{})
-	done := make(chan int)
-	go func() { done <- workload(t, sdb, stop) }()
-
-	rng := rand.New(rand.NewSource(42))
-	kills := 0
-	for round := 0; round < 3; round++ {
-		for _, p := range procs {
-			time.Sleep(time.Duration(500+rng.Intn(1500)) * time.Millisecond)
-			p.kill()
-			kills++
-			time.Sleep(time.Duration(100+rng.Intn(400)) * time.Millisecond)
-			p.start()
-		}
-	}
-	time.Sleep(time.Second)
-	close(stop)
-	txs := <-done
-	t.Logf("workload committed %d transactions; %d SIGKILLs", txs, kills)
-	waitEqual(t, sdb, ddb, 180*time.Second, procs, "shop.accounts", "shop.ledger")
-	var regressions int
-	if err := ddb.QueryRow("SELECT COUNT(*) FROM audit.regressions").Scan(&regressions); err != nil {
-		t.Fatal(err)
-	}
-	if regressions > 0 {
-		t.Errorf("%d updates moved an account back to an older version on the replica", regressions)
-	}
-	for _, p := range procs {
-		if strings.Contains(p.logText(), "DATA RACE") {
-			t.Errorf("race detected in %v:\n%s", p.args, p.logText())
-		}
-	}
-}
-
-// workload commits multi-statement transactions until stop is closed and
-// returns how many it committed.
-func workload(t testing.TB, db *sql.DB, stop chan struct{}) int {
-	rng := rand.New(rand.NewSource(7))
-	n := 0
-	ledger := int64(0)
-	for {
-		select {
-		case <-stop:
-			return n
-		default:
-		}
-		tx, err := db.Begin()
-		if err != nil {
-			t.Errorf("begin: %v", err)
-			return n
-		}
-		for k := 0; k < 1+rng.Intn(5); k++ {
-			a := 1 + rng.Intn(200)
-			d := int64(rng.Intn(100) - 50)
-			ledger++
-			if _, err = tx.Exec("UPDATE shop.accounts SET version = version + 1, balance = balance + ?, note = ? WHERE id = ?", d, fmt.Sprintf("tx %d", n), a); err == nil {
-				_, err = tx.Exec("INSERT INTO shop.ledger VALUES (?, ?, ?)", ledger, a, d)
-			}
-			if err != nil {
-				t.Errorf("workload: %v", err)
-				return n
-			}
-		}
-		if rng.Intn(20) == 0 {
-			_ = tx.Rollback() // rolled back: must never reach the replica
-			continue
-		}
-		if err := tx.Commit(); err != nil {
-			t.Errorf("commit: %v", err)
-			return n
-		}
-		n++
-		time.Sleep(time.Duration(rng.Intn(3)) * time.Millisecond)
-	}
 }
 
 func writeFile(t testing.TB, dir, name, body string) string {

@@ -92,7 +92,8 @@ func TestSourceFaults(t *testing.T) {
 		_ = ddb.QueryRow("SELECT COUNT(*) FROM shop.txrows WHERE tx = -1").Scan(&c)
 		return c == bigRows
 	})
-	t.Logf("MEASURE source-cut: recovered (large transaction applied) %s after the cut", time.Since(cut).Round(time.Millisecond))
+	cutRecovery := time.Since(cut)
+	t.Logf("MEASURE source-cut: recovered (large transaction applied) %s after the cut", cutRecovery.Round(time.Millisecond))
 
 	// 2. The source server killed and restarted under the workload.
 	time.Sleep(time.Second)
@@ -110,7 +111,8 @@ func TestSourceFaults(t *testing.T) {
 		_ = ddb.QueryRow("SELECT MAX(tx) FROM shop.txrows").Scan(&m)
 		return m.Int64 > int64(before2)
 	})
-	t.Logf("MEASURE source-restart: replica advancing again %s after the kill (server down 2 s)", time.Since(killed).Round(time.Millisecond))
+	restartRecovery := time.Since(killed)
+	t.Logf("MEASURE source-restart: replica advancing again %s after the kill (server down 2 s)", restartRecovery.Round(time.Millisecond))
 
 	txs := wl.stop()
 	waitEqual(t, sdb, ddb, 90*time.Second, procs, "shop.txrows")
@@ -119,6 +121,14 @@ func TestSourceFaults(t *testing.T) {
 	if bad != "" {
 		t.Errorf("a partial transaction was visible on the replica: %s", bad)
 	}
+	defer func() {
+		result, rows := "pass", tableCount(t, ddb, "shop.txrows")
+		if t.Failed() {
+			result = "FAIL"
+		}
+		soakRow(t, "source connection cut mid-transaction", 1, rows, cutRecovery.Round(10*time.Millisecond).String(), result)
+		soakRow(t, "source MariaDB killed and restarted", 1, rows, restartRecovery.Round(10*time.Millisecond).String()+" (2 s down)", result)
+	}()
 	m := httpGet(t, "http://"+admin+"/metrics")
 	if r := metricValue(m, "sluice_source_reconnects_total"); r < 2 {
 		t.Errorf("sluice_source_reconnects_total = %v, want at least 2 (one cut, one restart)", r)

@@ -110,6 +110,7 @@ func run(ctx context.Context, cfg *config.Config, names []string, log *slog.Logg
 	g, gctx := errgroup.WithContext(gctx)
 	g.Go(func() error { return srv.Serve(gctx) })
 	startVerifiers(gctx, g, env, selected) // verify.every: periodic verify of the sinks run here
+	go sup.watchKafka(gctx, client)        // readiness follows the broker (kafka_watch.go)
 	for _, c := range selected {
 		g.Go(func() error {
 			err := sup.run(gctx, c)

@@ -34,6 +34,9 @@ type supervisor struct {
 	mu    sync.Mutex
 	conns map[string]*connState
 	order []string // connector names in the order they were added
+
+	kafkaErr  error         // why the last Kafka ping failed; nil when it answered (kafka_watch.go)
+	kafkaBack chan struct{} // closed when Kafka answers again after failing
 }
 
 // connState is one supervised connector; guarded by supervisor.mu.
@@ -47,7 +50,7 @@ type connState struct {
 }
 
 func newSupervisor(env connector.Env, log *slog.Logger, selected []*config.Connector) *supervisor {
-	s := &supervisor{env: env, log: log, conns: map[string]*connState{}}
+	s := &supervisor{env: env, log: log, conns: map[string]*connState{}, kafkaBack: make(chan struct{})}
 	for _, c := range selected {
 		s.conns[c.Name] = &connState{cfg: c, state: StateStarting, since: time.Now()}
 		s.order = append(s.order, c.Name)
@@ -71,6 +74,8 @@ func (s *supervisor) readiness() map[string]error {
 			out[n] = fmt.Errorf("%s: %s", cs.state, cs.lastErr)
 		case cs.conn == nil:
 			out[n] = errors.New(StateStarting)
+		case s.kafkaErr != nil:
+			out[n] = s.kafkaErr
 		default:
 			out[n] = cs.conn.Ready()
 		}
@@ -243,6 +248,7 @@ func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
 			s.set(cfg.Name, StateStopped, nil, nil)
 			return nil
 		case <-time.After(backoff):
+		case <-s.kafkaReturned(): // the broker it likely waited for is back
 		}
 		backoff = min(2*backoff, maxBackoff)
 		s.env.Metrics.ConnectorRestarts.WithLabelValues(labels...).Inc()

@@ -58,9 +58,14 @@ func (c *Client) Brokers() []string { return c.brokers }
 // MaxMessageBytes returns the largest record the client will send.
 func (c *Client) MaxMessageBytes() int { return c.maxBytes }
 
-// Ping checks that the cluster answers a metadata request.
+// Ping checks that the cluster answers a metadata request and, since the
+// client serves metadata from a cache refreshed every few seconds, that a
+// broker answers an ApiVersions request right now.
 func (c *Client) Ping(ctx context.Context) error {
 	_, err := c.c.Metadata(ctx, &kafkago.MetadataRequest{})
+	if err == nil {
+		_, err = c.c.ApiVersions(ctx, &kafkago.ApiVersionsRequest{})
+	}
 	if err != nil {
 		return fmt.Errorf("kafka %v: %w", c.brokers, c.explain(ctx, err))
 	}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
+)
+
+// brokerDown is how long TestBrokerDown keeps the broker away: longer than
+// every client timeout (kafka client requests 30 s, binlog read 30 s, fetch
+// wait 2 s). SLUICE_BROKER_DOWN overrides it (a Go duration).
+func brokerDown(t testing.TB) time.Duration {
+	if v := os.Getenv("SLUICE_BROKER_DOWN"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("SLUICE_BROKER_DOWN=%q: %v", v, err)
+		}
+		return d
+	}
+	return 35 * time.Second
+}
+
+// readyBound is the documented bound for /readyz to turn 503 once the
+// broker is gone: a Kafka ping every second with a 2 s timeout (3 s), plus
+// slack for a loaded CI machine.
+const readyBound = 6 * time.Second
+
+// TestBrokerDown runs the broker, the source and the sink as separate
+// processes under a workload and kills the broker for longer than every
+// client timeout. While it is down the source's recorded position does not
+// move, and /readyz answers 503 on both processes within readyBound; when
+// it returns, both resume by themselves (no process is restarted by the
+// test), and the replica ends equal with no partial transaction ever seen.
+func TestBrokerDown(t *testing.T) {
+	src := mariadbtest.Start(t, mariadbtest.Options{})
+	dst := mariadbtest.Start(t, mariadbtest.Options{})
+	sdb, ddb := src.DB(t), dst.DB(t)
+	execAll(t, sdb, txRowsSchema)
+	cfg, _ := writeConfig(t, t.TempDir(), src, dst, true)
+	broker := startProc(t, "broker.log", "broker", "--config", cfg)
+	srcAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	sinkAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	source := startProc(t, "source.log", "run", "--config", cfg, "--connector", "src", "--admin", srcAdmin)
+	sink := startProc(t, "sink.log", "run", "--config", cfg, "--connector", "replica-1", "--admin", sinkAdmin)
+	procs := []*proc{broker, source, sink}
+	waitHTTP(t, "http://"+srcAdmin+"/readyz", 60*time.Second)
+	waitHTTP(t, "http://"+sinkAdmin+"/readyz", 60*time.Second)
+
+	chk := watchPartial(t, ddb, "shop.txrows")
+	wl := startTxWorkload(t, sdb, 1, 10, 20*time.Millisecond)
+	waitFor(t, 60*time.Second, "rows on the replica", func() bool { return maxTx(ddb) > 100 })
+
+	broker.kill()
+	down := time.Now()
+	recorded := ""
+	for _, a := range []string{srcAdmin, sinkAdmin} {
+		waitFor(t, readyBound, "/readyz 503 on "+a, func() bool { return readyCode(a) == http.StatusServiceUnavailable })
+		t.Logf("MEASURE broker-down: %s /readyz 503 %s after the kill", a, time.Since(down).Round(time.Millisecond))
+	}
+	applied := maxTx(ddb)
+	for time.Since(down) < brokerDown(t) {
+		if c := readyCode(srcAdmin); c != http.StatusServiceUnavailable {
+			t.Errorf("source /readyz = %d while the broker is down", c)
+		}
+		if c := readyCode(sinkAdmin); c != http.StatusServiceUnavailable {
+			t.Errorf("sink /readyz = %d while the broker is down", c)
+		}
+		if pos := recordedMetric(srcAdmin); pos != "" {
+			if recorded == "" {
+				recorded = pos
+			} else if pos != recorded {
+				t.Errorf("recorded position moved from %s to %s while the broker was down", recorded, pos)
+			}
+		}
+		if pos := recordedPosition(srcAdmin); pos != "" && pos != recorded {
+			t.Errorf("/status shows recorded position %s, the metrics %s", pos, recorded)
+		}
+		time.Sleep(time.Second)
+	}
+	if recorded == "" {
+		t.Errorf("the source never showed a recorded position while the broker was down")
+	}
+	if a := maxTx(ddb); a != applied {
+		t.Errorf("the replica moved from tx %d to %d while the broker was down", applied, a)
+	}
+	t.Logf("broker down %s; source position held at %s; %d transactions committed at the source meanwhile",
+		time.Since(down).Round(time.Second), recorded, wl.committed()-applied)
+
+	broker.start()
+	back := time.Now()
+	waitHTTP(t, "http://"+srcAdmin+"/readyz", 90*time.Second)
+	waitHTTP(t, "http://"+sinkAdmin+"/readyz", 90*time.Second)
+	for _, p := range []*proc{source, sink} {
+		t.Logf("log of %v around the outage:\n%s", p.args, tail(p.logText(), 15))
+	}
+	t.Logf("MEASURE broker-back: both /readyz 200 %s after the broker restarted", time.Since(back).Round(time.Millisecond))
+	readyAgain := time.Since(back)
+	target := wl.committed()
+	waitFor(t, 90*time.Second, "the replica past what the source committed during the outage", func() bool { return maxTx(ddb) >= target })
+	caughtUp := time.Since(back)
+	t.Logf("MEASURE broker-back: replica caught up with the outage's %d transactions %s after the broker restarted",
+		target-applied, time.Since(back).Round(time.Millisecond))
+	txs := wl.stop()
+	waitEqual(t, sdb, ddb, 90*time.Second, procs, "shop.txrows")
+	checks, bad := chk.stop()
+	if bad != "" {
+		t.Errorf("a partial transaction was visible on the replica: %s", bad)
+	}
+	for _, p := range []*proc{source, sink} {
+		if ended, err := p.exited(); ended {
+			t.Errorf("%v exited: %v", p.args, err)
+		}
+	}
+	t.Logf("workload committed %d transactions; %d replica checks", txs, checks)
+	result := "pass"
+	if t.Failed() {
+		result = "FAIL"
+	}
+	soakRow(t, fmt.Sprintf("broker down %s", brokerDown(t)), 1, tableCount(t, ddb, "shop.txrows"),
+		fmt.Sprintf("ready %s, caught up %s", readyAgain.Round(10*time.Millisecond), caughtUp.Round(10*time.Millisecond)), result)
+}
+
+func readyCode(addr string) int {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get("http://" + addr + "/readyz")
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// recordedMetric returns the recorded position from a source process's
+// sluice_source_binlog_file_number and sluice_source_binlog_position (set
+// each time the position is recorded), or "" before the first.
+func recordedMetric(addr string) string {
+	c := http.Client{Timeout: 3 * time.Second}
+	resp, err := c.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	file, pos := metricValue(string(b), "sluice_source_binlog_file_number"), metricValue(string(b), "sluice_source_binlog_position")
+	if file == 0 {
+		return ""
+	}
+	return fmt.Sprintf("mariadb-bin.%06d:%d", int(file), int(pos))
+}
+
+// recordedPosition returns the first connector's recorded binlog position
+// from a process's /status, or "" when it shows none.
+func recordedPosition(addr string) string {
+	c := http.Client{Timeout: 3 * time.Second}
+	resp, err := c.Get("http://" + addr + "/status")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Connectors []struct {
+			Position *struct {
+				File string `json:"file"`
+				Pos  uint32 `json:"pos"`
+			} `json:"position"`
+		} `json:"connectors"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&st) != nil || len(st.Connectors) == 0 {
+		return ""
+	}
+	p := st.Connectors[0].Position
+	if p == nil || p.File == "" {
+		return ""
+	}
+	return p.File + ":" + strconv.FormatUint(uint64(p.Pos), 10)
+}
+
+// maxTx returns the highest workload tx id on db.
+func maxTx(db *sql.DB) int {
+	var m sql.NullInt64
+	_ = db.QueryRow("SELECT MAX(tx) FROM shop.txrows").Scan(&m)
+	return int(m.Int64)
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// faultSeed returns the seed of a random fault schedule: SLUICE_FAULT_SEED
+// when set, else the clock. It logs the seed so a failure can be replayed.
+func faultSeed(t testing.TB) int64 {
+	seed := time.Now().UnixNano()
+	if v := os.Getenv("SLUICE_FAULT_SEED"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			t.Fatalf("SLUICE_FAULT_SEED=%q: %v", v, err)
+		}
+		seed = n
+	}
+	t.Logf("fault seed %d (replay with SLUICE_FAULT_SEED=%d)", seed, seed)
+	return seed
+}
+
+// envInt returns the integer in env var name, or def when it is unset.
+func envInt(t testing.TB, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
+// soakRow logs one row of the fault report and, when SLUICE_SOAK_REPORT
+// names a file, appends it there tab-separated (make soak prints the file
+// as a table): scenario, faults injected, rows checked, recovery time,
+// result.
+func soakRow(t testing.TB, scenario string, faults, rows int, recovery, result string) {
+	line := fmt.Sprintf("%s\t%d\t%d\t%s\t%s", scenario, faults, rows, recovery, result)
+	t.Logf("REPORT %s", line)
+	p := os.Getenv("SLUICE_SOAK_REPORT")
+	if p == "" {
+		return
+	}
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Errorf("soak report: %v", err)
+		return
+	}
+	defer f.Close()
+	fmt.Fprintln(f, line)
+}
