@@ -79,9 +79,9 @@ func (s *Sink) tolerant() bool { return s.cfg.Errors.Tolerance == config.Toleran
 func (s *Sink) poison(ctx context.Context, b *batch, o origin, reason string, cause error) error {
 	where := fmt.Sprintf("%s/%d offset %d key %s", o.tp.topic, o.tp.partition, o.offset, printableKey(o.key))
 	if !s.tolerant() {
-		return &connector.Fatal{Err: fmt.Errorf("sink %s: %s: %w (a poison message: the sink stops here and commits nothing past it; "+
+		return &connector.Fatal{Err: fmt.Errorf("%s: %w (a poison message: the sink stops here and commits nothing past it; "+
 			"remove the cause and restart, or set errors: {tolerance: all, dead_letter_topic: NAME} on the sink to send such messages there and go on)",
-			s.cfg.Name, where, cause)}
+			where, cause)}
 	}
 	topic := s.cfg.Errors.DeadLetterTopic
 	if !s.dlqReady {
