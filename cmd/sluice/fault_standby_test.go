@@ -44,22 +44,33 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 	waitLeader(t, admin[0], 30*time.Second)
 	b := startProc(t, "source-b.log", "run", "--config", cfgPath, "--connector", "src", "--admin", admin[1])
 	procs := []*proc{broker, sink, a, b}
-	waitStandby(t, admin[1], 20*time.Second)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("source a:\n%s\nsource b:\n%s", tail(a.logText(), 40), tail(b.logText(), 40))
+		}
+	})
+	if l := waitRoles(t, admin, 20*time.Second); l != 0 {
+		t.Logf("b leads: a handed over at start (a lease lapsed on a busy broker)")
+	}
 
 	stop := make(chan struct{})
 	done := make(chan int)
 	go func() { done <- standbyWorkload(t, sdb, stop) }()
 	watchOne(t, admin, 3*time.Second) // both running, one leads
 
+	l := waitRoles(t, admin, 20*time.Second)
+	leader := []*proc{a, b}[l]
 	killed := time.Now()
-	a.kill()
-	took := waitLeader(t, admin[1], 20*time.Second)
+	leader.kill()
+	took := waitLeader(t, admin[1-l], 20*time.Second)
 	t.Logf("standby took over %v after the leader was SIGKILLed", took.Sub(killed).Round(10*time.Millisecond))
 	if d := took.Sub(killed); d > 12*time.Second {
 		t.Errorf("takeover took %v, want within seconds (session %v)", d, 6*time.Second)
 	}
-	a.start()
-	waitStandby(t, admin[0], 20*time.Second)
+	leader.start()
+	if waitRoles(t, admin, 20*time.Second) != 1-l {
+		t.Errorf("the restarted process took the lead back from the live one")
+	}
 	watchOne(t, admin, 2*time.Second)
 	close(stop)
 	txs := <-done
@@ -72,7 +83,7 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 	if regressions > 0 {
 		t.Errorf("%d updates moved an account back to an older version on the replica", regressions)
 	}
-	if !strings.Contains(b.logText(), "standby: another process leads this source") {
+	if !strings.Contains(b.logText()+a.logText(), "standby: another process leads this source") {
 		t.Errorf("the second reader never logged that it waits as a standby")
 	}
 }
@@ -136,37 +147,47 @@ func waitLeader(t *testing.T, admin string, timeout time.Duration) time.Time {
 	return time.Time{}
 }
 
-// waitStandby waits until /readyz and /status of the process at admin say
-// it is a standby.
-func waitStandby(t *testing.T, admin string, timeout time.Duration) {
+// standbyNow reports whether /readyz and /status of the process at admin
+// say it is a standby, with what they said.
+func standbyNow(admin string) (ok bool, ready, state string) {
+	resp, err := http.Get("http://" + admin + "/readyz")
+	if err != nil {
+		return false, err.Error(), ""
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	ready = strings.TrimSpace(string(b))
+	var st struct {
+		Connectors []struct{ Name, State string }
+	}
+	if resp, err := http.Get("http://" + admin + "/status"); err == nil {
+		_ = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+	}
+	for _, c := range st.Connectors {
+		if c.Name == "src" {
+			state = c.State
+		}
+	}
+	return strings.Contains(ready, "standby (leader: ") && state == "standby" && leaderGauge(admin) == 0, ready, state
+}
+
+// waitRoles waits until one process leads and the other is a standby, and
+// returns the index of the leader.
+func waitRoles(t *testing.T, admin []string, timeout time.Duration) int {
 	t.Helper()
 	var ready, state string
 	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		resp, err := http.Get("http://" + admin + "/readyz")
-		if err != nil {
-			continue
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		ready = string(b)
-		var st struct {
-			Connectors []struct{ Name, State string }
-		}
-		if resp, err := http.Get("http://" + admin + "/status"); err == nil {
-			_ = json.NewDecoder(resp.Body).Decode(&st)
-			resp.Body.Close()
-		}
-		for _, c := range st.Connectors {
-			if c.Name == "src" {
-				state = c.State
+		for i := range admin {
+			var ok bool
+			if ok, ready, state = standbyNow(admin[1-i]); ok && leaderGauge(admin[i]) == 1 {
+				t.Logf("%s leads; %s: /readyz %s", admin[i], admin[1-i], ready)
+				return i
 			}
 		}
-		if strings.Contains(ready, "standby (leader: ") && state == "standby" && leaderGauge(admin) == 0 {
-			t.Logf("%s: /readyz %q", admin, strings.TrimSpace(ready))
-			return
-		}
 	}
-	t.Fatalf("%s is not a standby after %v: /readyz %q, /status state %q", admin, timeout, ready, state)
+	t.Fatalf("no process leads with the other a standby after %v: last /readyz %q, /status state %q", timeout, ready, state)
+	return -1
 }
 
 // watchOne samples both processes' leader gauges for d: never both lead.

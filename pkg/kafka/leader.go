@@ -54,6 +54,8 @@ type memberMeta struct {
 	Member
 	Leads bool      `json:"leads"` // it leads now: keep it leading
 	Since time.Time `json:"since"` // when it joined: the oldest standby leads next
+	// Machine is this boot and PID namespace (leader_evict.go).
+	Machine string `json:"machine,omitempty"`
 }
 
 // assignment is what the group leader hands every member at SyncGroup.
@@ -120,10 +122,12 @@ type elector struct {
 // the current leader each time that changes. The group is a Kafka consumer
 // group of protocol type "sluice-leader" (no ZooKeeper, no topic): the
 // leader keeps leading across rebalances, and when it dies the coordinator
-// expires it after ElectionSession and the oldest standby leads.
+// expires it after ElectionSession and the oldest standby leads. A candidate
+// first removes members whose process ran on this machine and is gone
+// (leader_evict.go), so a leader restarted after SIGKILL does not wait.
 func (c *Client) Campaign(ctx context.Context, group string, me Member, log *slog.Logger, standby func(Member)) (*Leadership, error) {
 	own := &kafkago.Client{Addr: kafkago.TCP(c.brokers...), Timeout: 10 * time.Second, Transport: c.sec.transport()}
-	e := &elector{c: own, group: group, me: memberMeta{Member: me, Since: time.Now().UTC()}, log: log, standby: standby}
+	e := &elector{c: own, group: group, me: memberMeta{Member: me, Since: time.Now().UTC(), Machine: machine()}, log: log, standby: standby}
 	loopCtx, quit := context.WithCancel(context.WithoutCancel(ctx))
 	elected := make(chan *Leadership, 1)
 	failed := make(chan error, 1)
@@ -152,6 +156,7 @@ func (c *Client) Campaign(ctx context.Context, group string, me Member, log *slo
 // ended; it returns an error only when it fails before electing this member.
 func (e *elector) loop(ctx context.Context, elected chan<- *Leadership, quit context.CancelFunc, done chan struct{}) error {
 	defer e.leave()
+	e.evictDead(ctx)
 	var lastLeader string
 	for ctx.Err() == nil {
 		joinSent := time.Now()
@@ -187,18 +192,19 @@ func (e *elector) loop(ctx context.Context, elected chan<- *Leadership, quit con
 }
 
 // heartbeat sends heartbeats until the group rebalances (nil) or the
-// coordinator forgets this member (an error).
+// coordinator forgets this member (an error). One is in flight at a time,
+// the next one ElectionHeartbeat after the previous was sent; a slow answer
+// (a busy broker) still confirms the lease from its send time.
 func (e *elector) heartbeat(ctx context.Context) error {
-	t := time.NewTicker(ElectionHeartbeat)
-	defer t.Stop()
+	sent := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-t.C:
+		case <-time.After(time.Until(sent.Add(ElectionHeartbeat))):
 		}
-		sent := time.Now()
-		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		sent = time.Now()
+		rctx, cancel := context.WithTimeout(ctx, ElectionSession)
 		resp, err := e.c.Heartbeat(rctx, &kafkago.HeartbeatRequest{GroupID: e.group, GenerationID: int32(e.gen), MemberID: e.memberID})
 		cancel()
 		if err == nil {

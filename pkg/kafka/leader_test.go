@@ -6,9 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"os/exec"
 	"sync"
 	"testing"
 	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
 )
 
 // cutProxy forwards TCP connections to addr until cut, which closes them
@@ -185,3 +189,41 @@ func TestElection(t *testing.T) {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// TestElectionEvictsDeadLocalLeader: the membership of a leader whose
+// process ran here and is gone (SIGKILL, then a restart) is removed at
+// once, so the restarted candidate does not wait out its session.
+func TestElectionEvictsDeadLocalLeader(t *testing.T) {
+	if machine() == "" {
+		t.Skip("no /proc: eviction is off")
+	}
+	b, err := StartEmbedded(EmbeddedConfig{Listen: "127.0.0.1:0", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	c := NewClient([]string{b.Addr()}, 0, 1<<20)
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	// A leader of that (now dead) process: it joined and never heartbeats.
+	dead := &elector{c: &kafkago.Client{Addr: kafkago.TCP(b.Addr())}, group: "g", log: log,
+		me: memberMeta{Member: Member{Host: "here", PID: gone.Process.Pid}, Since: time.Now(), Machine: machine()}}
+	if a, err := dead.join(ctx); err != nil || a.Leader != dead.memberID {
+		t.Fatalf("dead member's join: %+v, %v", a, err)
+	}
+	start := time.Now()
+	l, err := c.Campaign(ctx, "g", Member{Host: "here", PID: os.Getpid()}, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Resign()
+	t.Logf("restarted candidate led after %v", time.Since(start))
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("restarted candidate waited %v for the dead leader's session", d)
+	}
+}
