@@ -202,16 +202,16 @@ func (s *Sink) upsert(ctx context.Context, tx *sql.Tx, def *event.TableDef, rows
 	args := make([]any, 0, len(cols)*len(rows))
 	for _, ch := range rows {
 		if len(ch.After) == 0 {
-			return fmt.Errorf("%s %s change without after image at %s:%d", def.Name(), ch.Op, ch.Source.File, ch.Source.Pos)
+			return rowError{fmt.Errorf("%s %s change without after image at %s:%d", def.Name(), ch.Op, ch.Source.File, ch.Source.Pos)}
 		}
 		for _, c := range cols {
 			v, ok := ch.After[c.Name]
 			if !ok {
-				return fmt.Errorf("%s: change at %s:%d has no column %s: the replica's definition differs from the stream's", def.Name(), ch.Source.File, ch.Source.Pos, c.Name)
+				return rowError{fmt.Errorf("%s: change at %s:%d has no column %s: the replica's definition differs from the stream's", def.Name(), ch.Source.File, ch.Source.Pos, c.Name)}
 			}
 			a, err := sqlArg(c, v)
 			if err != nil {
-				return fmt.Errorf("%s column %s at %s:%d: %w", def.Name(), c.Name, ch.Source.File, ch.Source.Pos, err)
+				return rowError{fmt.Errorf("%s column %s at %s:%d: %w", def.Name(), c.Name, ch.Source.File, ch.Source.Pos, err)}
 			}
 			args = append(args, a)
 		}
@@ -235,11 +235,11 @@ func (s *Sink) delete(ctx context.Context, tx *sql.Tx, def *event.TableDef, ch *
 		conds[i] = quoteIdent(k) + " = ?"
 		v, ok := ch.Before[k]
 		if !ok {
-			return fmt.Errorf("%s delete at %s:%d lacks key column %s", def.Name(), ch.Source.File, ch.Source.Pos, k)
+			return rowError{fmt.Errorf("%s delete at %s:%d lacks key column %s", def.Name(), ch.Source.File, ch.Source.Pos, k)}
 		}
 		a, err := sqlArg(def.Column(k), v)
 		if err != nil {
-			return fmt.Errorf("%s key %s at %s:%d: %w", def.Name(), k, ch.Source.File, ch.Source.Pos, err)
+			return rowError{fmt.Errorf("%s key %s at %s:%d: %w", def.Name(), k, ch.Source.File, ch.Source.Pos, err)}
 		}
 		args[i] = a
 	}

@@ -3,11 +3,8 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"strconv"
 	"time"
 
@@ -203,16 +200,18 @@ func isRowRejection(err error) bool {
 		}
 		return false
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, drv.ErrInvalidConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, sql.ErrTxDone) {
-		return false
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return false
-	}
-	return true // the sink's own checks: a missing column, a value of the wrong type
+	var re rowError
+	return errors.As(err, &re) // the sink's own checks: a missing column, a value of the wrong type
 }
+
+// rowError is an error in one row's content that the sink found itself
+// (a value that does not convert to its column, a column the row lacks):
+// the row is poison. Other errors of the sink (a definition not in the
+// schema history yet) are retried.
+type rowError struct{ err error }
+
+func (e rowError) Error() string { return e.err.Error() }
+func (e rowError) Unwrap() error { return e.err }
 
 // applyBatch applies b. When the replica refuses one of its rows, the
 // batch is applied again row by row behind savepoints to find which: that
