@@ -23,7 +23,8 @@ CREATE TABLE shop.txrows (tx INT NOT NULL, n INT NOT NULL, size INT NOT NULL, pa
 
 // TestSourceFaults: the source's connection goes through a TCP proxy. The
 // proxy cuts it while a large multi-statement transaction is being
-// streamed (the proxy slows the binlog down so the cut lands inside it),
+// streamed (the proxy slows the binlog down so the cut lands inside it:
+// the source has read at least 5000 of its 20,000 rows, not all),
 // then the source MariaDB is killed and restarted under a workload. Each
 // time the reader must resume from the transaction's start: a checker polls
 // the replica throughout and fails on any tx id with a partial row count;
@@ -47,10 +48,8 @@ func TestSourceFaults(t *testing.T) {
 	waitHTTP(t, "http://"+admin+"/readyz", 60*time.Second)
 
 	chk := watchPartial(t, ddb, "shop.txrows")
-	wl := startTxWorkload(t, sdb, 1, 20, 5*time.Millisecond)
-
-	// 1. A cut in the middle of a streamed 20,000-row transaction.
-	time.Sleep(time.Second)
+	// 1. A cut in the middle of a streamed 20,000-row transaction, alone
+	// in the binlog so that the rows the source has read are its rows.
 	before := binlogEnd(t, sdb)
 	const bigRows = 20000
 	tx, err := sdb.Begin()
@@ -70,12 +69,15 @@ func TestSourceFaults(t *testing.T) {
 	}
 	px.SetRate(400 << 10) // about 7 s for the transaction's ~2.7 MB of binlog
 	sent := px.BytesDown()
+	read0 := metricValue(httpGet(t, "http://"+admin+"/metrics"), "sluice_source_rows_read_total")
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	size := binlogEnd(t, sdb) - before
-	waitFor(t, 30*time.Second, "half of the large transaction streamed", func() bool {
-		return px.BytesDown()-sent > size/2
+	var read float64
+	waitFor(t, 30*time.Second, "the source to read 5000 rows of the large transaction", func() bool {
+		read = metricValue(httpGet(t, "http://"+admin+"/metrics"), "sluice_source_rows_read_total") - read0
+		return read >= 5000
 	})
 	var onReplica int
 	_ = ddb.QueryRow("SELECT COUNT(*) FROM shop.txrows WHERE tx = -1").Scan(&onReplica)
@@ -84,9 +86,11 @@ func TestSourceFaults(t *testing.T) {
 	px.SetRate(0)
 	t.Logf("cut %d connections after %d of the transaction's %d binlog bytes (%d of its rows on the replica)",
 		n, px.BytesDown()-sent, size, onReplica)
-	if onReplica != 0 {
-		t.Fatalf("cut too late: the transaction was already applied")
+	if onReplica != 0 || read >= bigRows {
+		t.Fatalf("cut too late: %v of the transaction's rows read, %d applied", read, onReplica)
 	}
+	t.Logf("the source had read %v of the transaction's %d rows", read, bigRows)
+	wl := startTxWorkload(t, sdb, 1, 20, 5*time.Millisecond)
 	waitFor(t, 90*time.Second, "the large transaction on the replica", func() bool {
 		var c int
 		_ = ddb.QueryRow("SELECT COUNT(*) FROM shop.txrows WHERE tx = -1").Scan(&c)
@@ -95,7 +99,9 @@ func TestSourceFaults(t *testing.T) {
 	cutRecovery := time.Since(cut)
 	t.Logf("MEASURE source-cut: recovered (large transaction applied) %s after the cut", cutRecovery.Round(time.Millisecond))
 
-	// 2. The source server killed and restarted under the workload.
+	// 2. The source server killed and restarted under the workload, while
+	// the reader streams.
+	waitHTTP(t, "http://"+admin+"/readyz", 60*time.Second)
 	time.Sleep(time.Second)
 	if err := src.Kill(); err != nil {
 		t.Fatal(err)
@@ -131,7 +137,7 @@ func TestSourceFaults(t *testing.T) {
 	}()
 	m := httpGet(t, "http://"+admin+"/metrics")
 	if r := metricValue(m, "sluice_source_reconnects_total"); r < 2 {
-		t.Errorf("sluice_source_reconnects_total = %v, want at least 2 (one cut, one restart)", r)
+		t.Errorf("sluice_source_reconnects_total = %v, want at least 2 (one cut, one restart); log:\n%s", r, tail(p.logText(), 40))
 	} else {
 		t.Logf("sluice_source_reconnects_total = %v", r)
 	}

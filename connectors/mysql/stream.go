@@ -10,6 +10,7 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 
+	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/value"
 )
@@ -31,7 +32,15 @@ type streamer struct {
 // stream reads the binlog from pos until ctx is done or an error. It never
 // resumes mid-transaction by itself: go-mysql's retry is disabled and any
 // error returns, so the caller restarts from the last saved position.
-func (s *Source) stream(ctx context.Context, pos event.Position) error {
+func (s *Source) stream(ctx context.Context, pos event.Position) (err error) {
+	defer func() {
+		// The stream broke (server restarted, network cut, Kafka gone):
+		// the supervisor reconnects from the recorded position, which is
+		// never inside a transaction; the partial one is dropped.
+		if err != nil && ctx.Err() == nil && !connector.IsFatal(err) {
+			s.env.Metrics.Reconnects.WithLabelValues(s.labels[0], s.labels[1]).Inc()
+		}
+	}()
 	host, port, err := hostPort(s.dbCfg)
 	if err != nil {
 		return err
@@ -73,10 +82,6 @@ func (s *Source) stream(ctx context.Context, pos event.Position) error {
 			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 				return st.stopCleanly()
 			}
-			// The connection broke (server restarted, network cut): the
-			// supervisor reconnects from the recorded position, which is
-			// never inside a transaction; the partial one is dropped.
-			s.env.Metrics.Reconnects.WithLabelValues(s.labels[0], s.labels[1]).Inc()
 			return err
 		}
 		if ev != nil {
