@@ -96,8 +96,18 @@ func TestBrokerDown(t *testing.T) {
 
 	broker.start()
 	back := time.Now()
-	waitHTTP(t, "http://"+srcAdmin+"/readyz", 90*time.Second)
-	waitHTTP(t, "http://"+sinkAdmin+"/readyz", 90*time.Second)
+	for _, a := range []string{srcAdmin, sinkAdmin} {
+		deadline := time.Now().Add(90 * time.Second)
+		for readyCode(a) != http.StatusOK {
+			if time.Now().After(deadline) {
+				for _, p := range []*proc{source, sink} {
+					t.Logf("log of %v:\n%s", p.args, tail(p.logText(), 40))
+				}
+				t.Fatalf("%s /readyz not 200 90 s after the broker returned: %s", a, httpGet(t, "http://"+a+"/readyz"))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 	for _, p := range []*proc{source, sink} {
 		t.Logf("log of %v around the outage:\n%s", p.args, tail(p.logText(), 15))
 	}
