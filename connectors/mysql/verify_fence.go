@@ -165,12 +165,13 @@ func (f *fence) idleUpTo(ctx context.Context, seq event.Seq, still bool, p event
 		}
 		pos++
 	}
-	files, err := f.binlogFiles(ctx)
+	files, err := binaryLogs(ctx, f.src) // status.go
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("source: %w", err)
 	}
 	scanned := 0
-	for _, file := range files {
+	for _, bf := range files {
+		file := bf.name
 		n, err := event.BinlogFileNumber(file)
 		if err != nil || n < fileNum {
 			continue
@@ -238,28 +239,6 @@ func tableMapName(info string) (string, string, bool) {
 		return "", "", false
 	}
 	return strings.Cut(info[i+1:j], ".")
-}
-
-func (f *fence) binlogFiles(ctx context.Context) ([]string, error) {
-	rows, err := f.src.QueryContext(ctx, "SHOW BINARY LOGS")
-	if err != nil {
-		return nil, fmt.Errorf("source: SHOW BINARY LOGS: %w", err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []string
-	for rows.Next() {
-		vals := make([]sql.RawBytes, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		out = append(out, string(vals[0]))
-	}
-	return out, rows.Err()
 }
 
 // parseSeq splits a Seq into file number, position and chunk.
