@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
@@ -18,6 +19,36 @@ import (
 // recoverResync is the re-sync procedure shared by the faults below.
 const recoverResync = "re-sync the replica: `sluice snapshot --config FILE --connector SOURCE --table db.table` for each of its tables " +
 	"(or `sluice verify --config FILE --repair`); a source with snapshot: when_needed re-snapshots by itself only when its binlog was purged"
+
+// resumeMetadataWait bounds how long checkResume waits for a topic's
+// partition count to reach what the checkpoint recorded before calling it a
+// fault: the Kafka client answers metadata from a cache refreshed every few
+// seconds, and right after a broker restart that cache can briefly miss a
+// topic (seen as "0 partitions" on a sink that started the moment Kafka
+// answered again).
+var resumeMetadataWait = 12 * time.Second
+
+// partitionsAtLeast returns topic's partition count once it is at least
+// want, or the last count seen after resumeMetadataWait.
+func (s *Sink) partitionsAtLeast(ctx context.Context, topic string, want int) (int, error) {
+	deadline := time.Now().Add(resumeMetadataWait)
+	for logged := false; ; {
+		n, err := s.env.Kafka.Partitions(ctx, topic)
+		if err != nil || n >= want || time.Now().After(deadline) {
+			return n, err
+		}
+		if !logged {
+			s.log.Warn("topic has fewer partitions than the checkpoint records; re-reading Kafka metadata before calling it a fault",
+				"topic", topic, "partitions", n, "recorded", want, "for", resumeMetadataWait)
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
 
 // offsetGone turns kafka.ErrOffsetGone from opening tp at off into the
 // Fatal error that says how to recover; other errors pass through.
@@ -48,13 +79,13 @@ func (s *Sink) checkResume(ctx context.Context) error {
 	}
 	sort.Strings(topics)
 	for _, topic := range topics {
-		n, err := s.env.Kafka.Partitions(ctx, topic)
-		if err != nil {
-			return err
-		}
 		maxRecorded := -1
 		for _, tp := range byTopic[topic] {
 			maxRecorded = max(maxRecorded, tp.partition)
+		}
+		n, err := s.partitionsAtLeast(ctx, topic, maxRecorded+1)
+		if err != nil {
+			return err
 		}
 		if maxRecorded >= n {
 			return &connector.Fatal{Err: fmt.Errorf("sink %s: topic %s has %d partitions, but this sink recorded offsets for partition %d (%s): "+
