@@ -90,8 +90,8 @@ func (s *Sink) checkResume(ctx context.Context) error {
 		if maxRecorded >= n {
 			return &connector.Fatal{Err: fmt.Errorf("sink %s: topic %s has %d partitions, but this sink recorded offsets for partition %d (%s): "+
 				"the topic was deleted or its partition count changed, and its offsets no longer mean what the sink applied. "+
-				"Recover: restore the topic with its partition count (kafka.partitions), or start the sink over: DELETE FROM %s WHERE sink = '%s'; then %s",
-				s.cfg.Name, topic, n, maxRecorded, s.ckTable, s.ckTable, s.key, recoverResync)}
+				"Recover: restore the topic with its partition count (kafka.partitions), or start the sink over on this topic: DELETE FROM %s WHERE sink = '%s' AND topic = '%s'; then %s",
+				s.cfg.Name, topic, n, maxRecorded, s.ckTable, s.ckTable, s.key, topic, recoverResync)}
 		}
 		for _, tp := range byTopic[topic] {
 			off := s.offsets[tp]
@@ -102,8 +102,8 @@ func (s *Sink) checkResume(ctx context.Context) error {
 			if off > end {
 				return &connector.Fatal{Err: fmt.Errorf("sink %s: %s/%d: recorded offset %d is past the partition's end %d: "+
 					"the topic was deleted and created again (perhaps with another partition count: it has %d now), so its offsets no longer mean what the sink applied. "+
-					"Recover: start the sink over: DELETE FROM %s WHERE sink = '%s'; then %s",
-					s.cfg.Name, tp.topic, tp.partition, off, end, n, s.ckTable, s.key, recoverResync)}
+					"Recover: start the sink over on this topic: DELETE FROM %s WHERE sink = '%s' AND topic = '%s'; then %s",
+					s.cfg.Name, tp.topic, tp.partition, off, end, n, s.ckTable, s.key, tp.topic, recoverResync)}
 			}
 			if off < first {
 				return s.offsetGone(fmt.Errorf("%s/%d: resume offset %d, first offset on the broker %d: %w", tp.topic, tp.partition, off, first, kafka.ErrOffsetGone), tp, off)

@@ -180,6 +180,9 @@ func (f *fence) idleUpTo(ctx context.Context, seq event.Seq, still bool, p event
 		if n == fileNum {
 			from = pos
 		}
+		if file == p.File && from >= p.Pos {
+			return true, nil // nothing between (a snapshot ending at the binlog's end)
+		}
 		rows, err := f.src.QueryContext(ctx, fmt.Sprintf("SHOW BINLOG EVENTS IN '%s' FROM %d LIMIT %d",
 			strings.ReplaceAll(file, "'", "''"), from, maxScanEvents-scanned))
 		if err != nil {
