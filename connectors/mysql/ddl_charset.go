@@ -52,6 +52,8 @@ func addCollation(id int, cs, co string, isDefault bool) {
 // registerCharsets teaches the parser every collation the source server
 // has, so that DDL naming any of them parses.
 func registerCharsets(ctx context.Context, db *sql.DB) error {
+	ctx, cancel := metaCtx(ctx) // util.go
+	defer cancel()
 	rows, err := db.QueryContext(ctx, "SELECT COLLATION_NAME, CHARACTER_SET_NAME, ID, IS_DEFAULT FROM information_schema.COLLATIONS WHERE CHARACTER_SET_NAME IS NOT NULL AND ID IS NOT NULL")
 	if err != nil {
 		return fmt.Errorf("read collations: %w", err)

@@ -49,6 +49,8 @@ func (fk fkCascade) String() string {
 // cascadingForeignKeys lists the foreign keys of tables f selects whose ON
 // DELETE or ON UPDATE action is not RESTRICT or NO ACTION.
 func cascadingForeignKeys(ctx context.Context, db *sql.DB, f tableFilter) ([]fkCascade, error) {
+	ctx, cancel := metaCtx(ctx) // util.go
+	defer cancel()
 	rows, err := db.QueryContext(ctx, `SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME,
 		UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME, DELETE_RULE, UPDATE_RULE
 		FROM information_schema.REFERENTIAL_CONSTRAINTS

@@ -329,6 +329,8 @@ func (s *Source) publishDDL(ctx context.Context, seq event.Seq, pos event.Positi
 // readCharsets reads the server's and each database's default character
 // set, for columns created without one.
 func readCharsets(ctx context.Context, db *sql.DB, ss *schemaState) error {
+	ctx, cancel := metaCtx(ctx) // util.go
+	defer cancel()
 	if err := db.QueryRowContext(ctx, "SELECT @@character_set_server").Scan(&ss.serverCharset); err != nil {
 		return fmt.Errorf("read character_set_server: %w", err)
 	}

@@ -65,6 +65,8 @@ func keylessKey(ctx context.Context, db *sql.DB, schema, table string) ([]string
 // columns are all NOT NULL and not generated: the one with the fewest
 // columns, then the first by name. It returns nil when there is none.
 func uniqueNotNullKey(ctx context.Context, db *sql.DB, schema, table string) ([]string, error) {
+	ctx, cancel := metaCtx(ctx) // util.go
+	defer cancel()
 	rows, err := db.QueryContext(ctx, `SELECT s.INDEX_NAME, s.COLUMN_NAME, s.SEQ_IN_INDEX, c.IS_NULLABLE, c.EXTRA
 		FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c
 		  ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME

@@ -38,6 +38,8 @@ func (f tableFilter) Match(db, table string) bool {
 
 // listTables returns the selected base tables, sorted.
 func listTables(ctx context.Context, db *sql.DB, f tableFilter) ([][2]string, error) {
+	ctx, cancel := metaCtx(ctx) // util.go
+	defer cancel()
 	rows, err := db.QueryContext(ctx, `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
 		WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME`)
 	if err != nil {
@@ -60,6 +62,8 @@ func listTables(ctx context.Context, db *sql.DB, f tableFilter) ([][2]string, er
 // loadTable reads a table's definition from information_schema. A table
 // without a primary key is refused: its rows cannot be keyed or upserted.
 func loadTable(ctx context.Context, db *sql.DB, schema, table string) (*event.TableDef, error) {
+	ctx, cancel := metaCtx(ctx) // util.go
+	defer cancel()
 	rows, err := db.QueryContext(ctx, `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE,
 		COALESCE(CHARACTER_SET_NAME, ''), COALESCE(COLLATION_NAME, ''),
 		COALESCE(NUMERIC_PRECISION, 0), COALESCE(NUMERIC_SCALE, DATETIME_PRECISION, 0),
@@ -116,6 +120,8 @@ func loadTable(ctx context.Context, db *sql.DB, schema, table string) (*event.Ta
 }
 
 func primaryKey(ctx context.Context, db *sql.DB, schema, table string) ([]string, error) {
+	ctx, cancel := metaCtx(ctx) // util.go
+	defer cancel()
 	rows, err := db.QueryContext(ctx, `SELECT COLUMN_NAME, SEQ_IN_INDEX FROM information_schema.STATISTICS
 		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY'`, schema, table)
 	if err != nil {

@@ -157,6 +157,8 @@ func (sc *snapshotter) estimate(ctx context.Context, names []string) {
 // estimateRows returns the server's estimate of a table's rows (0 when
 // unknown) and sets the snapshot estimate metric.
 func (s *Source) estimateRows(ctx context.Context, def *event.TableDef) int64 {
+	ctx, cancel := metaCtx(ctx) // util.go
+	defer cancel()
 	var est int64
 	_ = s.db.QueryRowContext(ctx, "SELECT COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
 		def.DB, def.Table).Scan(&est)
