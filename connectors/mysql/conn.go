@@ -73,6 +73,7 @@ type serverInfo struct {
 	Version  string
 	ServerID uint32
 	UUID     string
+	DomainID uint32 // MariaDB's gtid_domain_id
 }
 
 // serverSettings are a source server's global settings that decide whether
@@ -155,6 +156,8 @@ func preflight(ctx context.Context, db *sql.DB, addr, wantFlavor string) (*serve
 	}
 	if info.Flavor == "mysql" {
 		_ = db.QueryRowContext(ctx, "SELECT @@server_uuid").Scan(&info.UUID)
+	} else {
+		_ = db.QueryRowContext(ctx, "SELECT @@GLOBAL.gtid_domain_id").Scan(&info.DomainID)
 	}
 	return info, nil
 }

@@ -35,11 +35,12 @@ func (s *Source) initSchema(ctx context.Context, st *checkpoint.SourceState) err
 		return err
 	}
 	if resume {
-		n, err := event.BinlogFileNumber(st.Position.File)
-		if err != nil {
-			return err
+		at := s.historyAt // failover.go: set when the server changed
+		if at == "" {
+			if at, err = s.seqAt(st.Position.File, st.Position.Pos, 0); err != nil {
+				return err
+			}
 		}
-		at := event.MakeSeq(n, st.Position.Pos, 0)
 		known, err := s.replayHistory(ctx, at)
 		if err != nil {
 			return err
@@ -87,7 +88,7 @@ func (s *Source) resumesAt(ctx context.Context, st *checkpoint.SourceState) (boo
 
 // publishDropped records tables as dropped from pos on.
 func (s *Source) publishDropped(ctx context.Context, pos event.Position, names map[string]bool) error {
-	seq, err := captureSeq(pos)
+	seq, err := s.captureSeq(pos)
 	if err != nil || len(names) == 0 {
 		return err
 	}
@@ -107,12 +108,8 @@ func (s *Source) publishDropped(ctx context.Context, pos event.Position, names m
 // captureSeq is the Seq of definitions read from the server when the
 // binlog was at pos: just below every transaction after pos and every
 // snapshot chunk taken at pos or later.
-func captureSeq(pos event.Position) (event.Seq, error) {
-	n, err := event.BinlogFileNumber(pos.File)
-	if err != nil {
-		return "", err
-	}
-	return event.MakeSeq(n, max(pos.Pos, 1)-1, 0), nil
+func (s *Source) captureSeq(pos event.Position) (event.Seq, error) {
+	return s.seqAt(pos.File, max(pos.Pos, 1)-1, 0)
 }
 
 // pendingCapture is a capture deferred until the reader catches up.
@@ -191,7 +188,7 @@ func reached(p, q event.Position) bool {
 // history exists, and each table captured is logged: its definition is as
 // of now, not as of pos.
 func (s *Source) captureMissing(ctx context.Context, pos event.Position, only []string) error {
-	seq, err := captureSeq(pos)
+	seq, err := s.captureSeq(pos)
 	if err != nil {
 		return err
 	}

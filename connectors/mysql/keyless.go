@@ -139,11 +139,11 @@ func (st *streamer) keylessDef(ctx context.Context, def *event.TableDef, where s
 	}
 	keyed := *def
 	keyed.PrimaryKey = cols
-	n, err := event.BinlogFileNumber(st.file)
+	seq, err := st.s.seqAt(st.file, uint64(st.txStart), 0)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.s.publishSchema(ctx, &keyed, event.MakeSeq(n, uint64(st.txStart), 0)); err != nil {
+	if err := st.s.publishSchema(ctx, &keyed, seq); err != nil {
 		return nil, err
 	}
 	st.s.tables[keyed.Name()] = &keyed

@@ -69,7 +69,7 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 		// A selected table the schema history does not know (it follows
 		// CREATE TABLE, so this is one it could not see): read it now.
 		st.s.log.Warn("rows of a table missing from the schema history: its definition is read as of now", "table", schema+"."+table, "position", where)
-		n, err := event.BinlogFileNumber(st.file)
+		seq, err := st.s.seqAt(st.file, uint64(st.txStart), 0)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 		if err != nil {
 			return fmt.Errorf("binlog %s: %w", where, err)
 		}
-		if err := st.s.publishSchema(ctx, d, event.MakeSeq(n, uint64(st.txStart), 0)); err != nil {
+		if err := st.s.publishSchema(ctx, d, seq); err != nil {
 			return err
 		}
 		st.s.tables[d.Name()] = d

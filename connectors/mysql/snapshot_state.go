@@ -83,6 +83,7 @@ func (s *Source) snapSeq(ctx context.Context, pos event.Position) (event.Seq, er
 	if err != nil {
 		return "", err
 	}
+	f += s.seqBase // failover.go
 	if pos.Pos == 0 {
 		return "", fmt.Errorf("snapshot at %s: position 0", pos)
 	}

@@ -45,6 +45,9 @@ type Source struct {
 	tables map[string]*event.TableDef // "db.table" -> definition at the reader's position
 	schema *schemaState               // applies DDL to tables; set by initSchema
 	state  checkpoint.SourceState     // last saved
+
+	seqBase   uint64    // added to binlog file numbers in Seqs (failover.go)
+	historyAt event.Seq // after a failover: the schema history's point, in the old server's Seqs
 	stat   sourceStatus               // what Status reports
 	snap   snapState                  // snapshot bookkeeping (snapshot_state.go)
 
@@ -99,6 +102,9 @@ func (s *Source) runLeader(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if st, err = s.resolveServer(ctx, st); err != nil { // failover.go: another server than recorded
+		return err
+	}
 	if err := s.initSchema(ctx, st); err != nil {
 		return err
 	}
@@ -147,6 +153,8 @@ func (s *Source) saveState(ctx context.Context) error {
 	s.state.ServerID = s.info.ServerID
 	s.state.ServerUUID = s.info.UUID
 	s.state.Flavor = s.info.Flavor
+	s.state.DomainID = s.info.DomainID
+	s.state.SeqBase = s.seqBase
 	if err := s.store.Save(ctx, s.cfg.Name, s.state); err != nil {
 		return err
 	}

@@ -64,8 +64,11 @@ func (s *Source) stream(ctx context.Context, pos event.Position) (err error) {
 		return fmt.Errorf("start binlog stream at %s: %w", pos, err)
 	}
 	st := &streamer{s: s, file: pos.File, lastCkp: time.Now(), lastTx: pos, hook: newExitHook()}
-	if pos.GTID != "" {
-		if st.gtidSet, err = gomysql.ParseGTIDSet(s.info.Flavor, pos.GTID); err != nil {
+	// The GTID set after each transaction goes with its position, so that
+	// another server can take over from it (failover.go). A MariaDB
+	// position without one has no GTID before it: the set starts empty.
+	if pos.GTID != "" || s.info.Flavor == "mariadb" {
+		if st.gtidSet, err = parseGTIDs(s.info.Flavor, pos.GTID); err != nil {
 			return fmt.Errorf("parse GTID set %q: %w", pos.GTID, err)
 		}
 	}
@@ -215,7 +218,7 @@ func (st *streamer) ensurePubTx() error {
 	if st.s.pub.InTx() {
 		return nil
 	}
-	n, err := event.BinlogFileNumber(st.file)
+	seq, err := st.s.seqAt(st.file, uint64(st.txStart), 0)
 	if err != nil {
 		return err
 	}
@@ -223,7 +226,7 @@ func (st *streamer) ensurePubTx() error {
 	if st.gtid != "" {
 		id = st.gtid
 	}
-	st.s.pub.Begin(id, event.MakeSeq(n, uint64(st.txStart), 0), false)
+	st.s.pub.Begin(id, seq, false)
 	return nil
 }
 

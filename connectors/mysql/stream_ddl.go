@@ -54,11 +54,10 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 		s.schema.needCopy[name] = true
 		all.changed = append(all.changed, def)
 	}
-	n, err := event.BinlogFileNumber(st.file)
+	seq, err := s.seqAt(st.file, uint64(st.txStart), 0)
 	if err != nil {
 		return err
 	}
-	seq := event.MakeSeq(n, uint64(st.txStart), 0)
 	if len(all.changed)+len(all.dropped) > 0 {
 		if err := s.publishDDL(ctx, seq, st.position(uint64(h.LogPos)), schema, q, all); err != nil {
 			return fmt.Errorf("binlog %s: record DDL %q in the schema history: %w", where, q, err)

@@ -70,11 +70,20 @@ type SourceState struct {
 	SignalOffset int64 `json:"signal_offset,omitempty"`
 	// Epoch is the leader epoch of the writer (see Store.Claim): Load
 	// prefers the highest, so a deposed leader's later saves are ignored.
-	Epoch      int64     `json:"epoch,omitempty"`
-	ServerID   uint32    `json:"server_id,omitempty"`
-	ServerUUID string    `json:"server_uuid,omitempty"`
-	Flavor     string    `json:"flavor,omitempty"`
-	SavedAt    time.Time `json:"saved_at"`
+	Epoch int64 `json:"epoch,omitempty"`
+	// ServerID, ServerUUID (MySQL), DomainID (MariaDB's gtid_domain_id) and
+	// Flavor identify the server Position belongs to. A source started on
+	// another server follows it by GTID or refuses (a failover).
+	ServerID   uint32 `json:"server_id,omitempty"`
+	ServerUUID string `json:"server_uuid,omitempty"`
+	DomainID   uint32 `json:"gtid_domain_id,omitempty"`
+	Flavor     string `json:"flavor,omitempty"`
+	// SeqBase is added to the binlog file number in every Seq made on the
+	// server of Position. It is 0 until a failover, which sets it above
+	// the file number of every Seq published before, so Seqs keep growing
+	// across servers while keeping their form.
+	SeqBase uint64    `json:"seq_base,omitempty"`
+	SavedAt time.Time `json:"saved_at"`
 }
 
 // Store keeps SourceStates for one topic. Its methods are not safe for

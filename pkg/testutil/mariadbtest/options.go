@@ -18,6 +18,10 @@ type Options struct {
 	// ServerID is the server's server_id; zero picks a number unique among
 	// the servers of this process.
 	ServerID uint32
+	// LogReplicaUpdates writes the changes a replica applies to its own
+	// binlog (log_slave_updates=ON), so the server can replace its primary
+	// as a binlog source. See Server.ReplicateFrom.
+	LogReplicaUpdates bool
 	// ExtraArgs are appended to the mariadbd command line, after the
 	// package's own flags, so they override them.
 	ExtraArgs []string
@@ -75,6 +79,9 @@ func (s *Server) serverArgs() []string {
 		args = append(args, "--skip-log-bin")
 	} else {
 		args = append(args, "--log-bin="+s.binlogBase())
+	}
+	if s.opts.LogReplicaUpdates {
+		args = append(args, "--log-slave-updates=ON")
 	}
 	args = append(args,
 		"--binlog-format="+s.opts.BinlogFormat,
