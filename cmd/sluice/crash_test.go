@@ -307,7 +307,7 @@ func bigLedgerTx(t testing.TB, db *sql.DB, from int64, rows, accounts int) {
 func workload(t testing.TB, db *sql.DB, accounts int, stop chan struct{}) int {
 	rng := rand.New(rand.NewSource(7))
 	n := 0
-	ledger := int64(0)
+	ledger := maxID(t, db, "shop.ledger") // a later run continues the ids
 	for {
 		select {
 		case <-stop:

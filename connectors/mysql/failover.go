@@ -63,6 +63,7 @@ func (s *Source) serverChanged(st *checkpoint.SourceState) (bool, string) {
 // connector.Fatal) a server without GTIDs or one lacking GTIDs sluice
 // already published, naming them.
 func (s *Source) resolveServer(ctx context.Context, st *checkpoint.SourceState) (*checkpoint.SourceState, error) {
+	s.seqBase, s.historyAt = 0, "" // Run may start again after a failover
 	if st == nil {
 		return nil, nil
 	}
