@@ -36,6 +36,43 @@
 // applied with the definition in force at their transaction's Seq (the
 // sink's own copy of the history), and routes rename tables on the way.
 //
+// Failover (failover.go, gtid.go): the checkpoint names the server its
+// position belongs to (server_id, server_uuid on MySQL, gtid_domain_id on
+// MariaDB, flavor). A source started on another server (the old one
+// replaced by its replica) does not trust the recorded binlog coordinates,
+// which mean nothing there. It takes the GTID set it published up to: the
+// recorded position's, or the GTID set of the last marker on the
+// transaction topic when that is newer (transactions published but not
+// yet recorded are then not read again: with new Seqs the sinks would
+// apply them twice and rows would move back in time). The new server must
+// hold that set (MariaDB @@gtid_binlog_pos: per domain a seq_no at least
+// as high; MySQL @@gtid_executed: a superset), else the source stops
+// naming the missing GTIDs. Then the set is translated once into the new
+// server's coordinates: the position where its binlog passes the set
+// (from the newest binlog file whose Gtid_list / Previous_gtids is in the
+// set, replaying its GTID events until the first one outside it), and the
+// state moves there with the new identity, saved before anything is read.
+// From then on the source streams by file:pos as on any server, so every
+// other part (positions compared, XA holds, captures, status) keeps
+// working in one server's coordinates; go-mysql's StartSyncGTID is not
+// used. Where no such position exists (purged, or several MariaDB domains
+// or a MySQL replica without commit order written in another order), the
+// source refuses. A server without GTIDs (MySQL gtid_mode OFF) refuses.
+//
+// Seqs across servers: a Seq is the binlog file number, position and
+// chunk, compared as a fixed-width string, and the new server's
+// coordinates may be lower than the old one's: its transactions would look
+// older than those already applied and be skipped. The checkpoint keeps a
+// seq base (seq_base, 0 until a failover) added to the file number of
+// every Seq the source makes; a failover sets it to one above the file
+// field of the highest Seq published (recorded Seq, reserved snapshot
+// Seqs, the last marker and the last schema record), so every new Seq is
+// above every old one, the three-field form stays, and sinks, markers and
+// stored sluice_offsets need no change. The schema history is rebuilt as
+// of the old position in the old Seqs. Verify cannot yet place the new
+// server's positions among raised Seqs: its fence refuses instead of
+// comparing at a wrong point.
+//
 // Verify data flow (Verify, verify*.go): for each table, checksum primary-key
 // chunks on the source and the replica at once (COUNT and BIT_XOR of a row
 // hash, computed by the servers); settle the chunks that differ in rounds

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"strings"
 	"testing"
@@ -56,5 +57,23 @@ func TestSaveLoadLastWins(t *testing.T) {
 	}
 	if _, err := s.Load(ctx, "src"); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Errorf("a corrupt checkpoint loaded without a clear error: %v", err)
+	}
+}
+
+// TestServerFields: a state keeps the server it belongs to and its seq
+// base; a state written before they existed decodes with them empty.
+func TestServerFields(t *testing.T) {
+	var old SourceState
+	if err := json.Unmarshal([]byte(`{"position":{"file":"bin.000003","pos":120},"seq":"0000000003.00000000000000000100.0000000000","saved_at":"2026-01-01T00:00:00Z"}`), &old); err != nil {
+		t.Fatal(err)
+	}
+	if old.SeqBase != 0 || old.ServerID != 0 || old.DomainID != 0 {
+		t.Errorf("an older state decoded with server fields: %+v", old)
+	}
+	st := SourceState{ServerID: 7, DomainID: 2, Flavor: "mariadb", SeqBase: 12}
+	b, _ := json.Marshal(st)
+	var back SourceState
+	if err := json.Unmarshal(b, &back); err != nil || back.SeqBase != 12 || back.DomainID != 2 || back.ServerID != 7 {
+		t.Errorf("round trip of %s: %+v, %v", b, back, err)
 	}
 }

@@ -7,4 +7,10 @@
 // newest state saved under the connector's key by the highest leader epoch:
 // an elected source first Claims an epoch above every one recorded, and a
 // deposed leader's later states (lower epoch) are ignored.
+//
+// A state names the server its position belongs to (server_id, server_uuid,
+// gtid_domain_id, flavor) and carries the seq base the source adds to binlog
+// file numbers in Seqs (0 until the source follows a failover to another
+// server): states written before these fields existed decode with them empty
+// and mean what they always did.
 package checkpoint

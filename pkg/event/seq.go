@@ -10,7 +10,10 @@ import (
 // where the transaction ends, and a chunk number used by snapshots (a snapshot
 // taken at position P emits chunks P/1, P/2, ...; a streamed transaction has
 // chunk 0). Its string form has fixed-width fields so that string order equals
-// commit order.
+// commit order. After a source follows a failover to another server, the
+// file number field is that server's file number plus a base above every
+// file number used before (the source checkpoint's seq_base), so Seqs keep
+// growing across servers in the same form.
 type Seq string
 
 // MakeSeq builds a Seq from a binlog file number, an end position and a chunk.
