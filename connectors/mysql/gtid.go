@@ -161,7 +161,7 @@ func gtidPosition(ctx context.Context, db *sql.DB, flavor string, want gomysql.G
 		err := scanBinlog(ctx, db, f.name, func(e binlogEvent) (bool, error) {
 			at.Pos = e.end
 			m := gtidInfo.FindStringSubmatch(e.info)
-			if m == nil || !strings.EqualFold(e.typ, "Gtid") {
+			if m == nil || !isGTIDEvent(e.typ) {
 				return true, nil
 			}
 			g := m[1] + m[2]
@@ -188,6 +188,13 @@ func gtidPosition(ctx context.Context, db *sql.DB, flavor string, want gomysql.G
 	}
 	at.GTID = want.String()
 	return at, nil
+}
+
+// isGTIDEvent reports whether an event type of SHOW BINLOG EVENTS opens a
+// transaction with its GTID: Gtid (both flavors), Gtid_tagged_log_event
+// (MySQL 8.4), not MariaDB's Gtid_list nor MySQL's Anonymous_Gtid.
+func isGTIDEvent(typ string) bool {
+	return strings.HasPrefix(typ, "Gtid") && typ != "Gtid_list"
 }
 
 // fileHeaderGTIDs returns the GTID set a binlog file starts with.
