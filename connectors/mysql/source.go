@@ -46,10 +46,10 @@ type Source struct {
 	schema *schemaState               // applies DDL to tables; set by initSchema
 	state  checkpoint.SourceState     // last saved
 
-	seqBase   uint64    // added to binlog file numbers in Seqs (failover.go)
-	historyAt event.Seq // after a failover: the schema history's point, in the old server's Seqs
-	stat   sourceStatus               // what Status reports
-	snap   snapState                  // snapshot bookkeeping (snapshot_state.go)
+	seqBase   uint64       // added to binlog file numbers in Seqs (failover.go)
+	historyAt event.Seq    // after a failover: the schema history's point, in the old server's Seqs
+	stat      sourceStatus // what Status reports
+	snap      snapState    // snapshot bookkeeping (snapshot_state.go)
 
 	capture pendingCapture // tables to read once the reader catches up (history.go)
 

@@ -11,8 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/checkpoint"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
 
 // VerifyOptions tune one Verify call.
@@ -32,6 +34,10 @@ type VerifyOptions struct {
 	Examples int
 	// Logger receives progress; nil discards it.
 	Logger *slog.Logger
+	// Kafka, when set, is used to read the source's checkpoint for its seq
+	// base, so that verify can wait for the sink after a GTID failover;
+	// without it verify refuses to wait once the source has failed over.
+	Kafka *kafka.Client
 }
 
 // TableResult is the comparison of one table.
@@ -145,6 +151,27 @@ func Verify(ctx context.Context, cfg *config.Config, sink *config.Connector, opt
 	v.fence = &fence{src: v.src, rep: v.rep, ckTable: quoteTable(sink.CheckpointDB, "sluice_offsets"),
 		sinkKey: cfg.Name + "/" + sink.Name, txTopic: event.Topics{Pipeline: cfg.Name, Source: source.Name}.Transaction(),
 		filter: tableFilter(source.Tables), maxWait: opts.MaxWait}
+	if opts.Kafka != nil {
+		v.fence.seqBase = func(ctx context.Context) (uint64, error) {
+			kctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			store, err := checkpoint.Open(kctx, opts.Kafka, event.Topics{Pipeline: cfg.Name, Source: source.Name}.Offsets())
+			var st *checkpoint.SourceState
+			if err == nil {
+				st, err = store.Load(kctx, source.Name)
+			}
+			if err != nil {
+				// Without it verify works as before a failover, and refuses
+				// to wait for a sink past one.
+				v.log.Warn("cannot read the source's checkpoint from Kafka; assuming the source never failed over", "err", err)
+				return 0, nil
+			}
+			if st == nil {
+				return 0, nil
+			}
+			return st.SeqBase, nil
+		}
+	}
 	names, err := v.tables(ctx, tableFilter(source.Tables))
 	if err != nil {
 		return nil, fmt.Errorf("sink %s: %w", sink.Name, err)

@@ -33,6 +33,28 @@ type fence struct {
 	filter   tableFilter
 	maxWait  time.Duration
 	passed   event.Seq // highest position known to be applied, as a Seq
+
+	// seqBase returns the source's seq base (failover.go: added to the
+	// binlog file number in every Seq since the source last followed a
+	// new server); nil means 0. base caches it; it is read again only
+	// when the sink shows a Seq beyond it (a failover while verify runs).
+	seqBase func(context.Context) (uint64, error)
+	base    uint64
+	hasBase bool
+}
+
+// readBase (re)reads the source's seq base.
+func (f *fence) readBase(ctx context.Context) error {
+	if f.seqBase == nil {
+		f.hasBase = true
+		return nil
+	}
+	b, err := f.seqBase(ctx)
+	if err != nil {
+		return fmt.Errorf("read the source's checkpoint (its seq base): %w", err)
+	}
+	f.base, f.hasBase = b, true
+	return nil
 }
 
 // sourcePos returns the source's current end of binlog.
@@ -107,10 +129,16 @@ func (f *fence) wait(ctx context.Context, p event.Position) error {
 	if err != nil {
 		return err
 	}
-	target := event.MakeSeq(n, p.Pos, 0)
+	if !f.hasBase {
+		if err := f.readBase(ctx); err != nil {
+			return err
+		}
+	}
+	target := event.MakeSeq(f.base+n, p.Pos, 0)
 	if !f.passed.Less(target) {
 		return nil
 	}
+	reread := f.seqBase != nil
 	var last event.Seq
 	moved := time.Now()
 	delay := 20 * time.Millisecond
@@ -119,12 +147,20 @@ func (f *fence) wait(ctx context.Context, p event.Position) error {
 		if err != nil {
 			return err
 		}
-		if sf, _, _, ok := parseSeq(seq); ok && sf > n {
+		if sf, _, _, ok := parseSeq(seq); ok && sf > f.base+n {
 			// Seqs above the source's binlog file numbers: the source
-			// follows a server that replaced the recorded one (failover.go
-			// raises them by a base this fence does not know).
-			return fmt.Errorf("the sink applied up to seq %s, beyond the source's binlog (%s): the source failed over to another server "+
-				"since the pipeline started, and verify cannot yet place that server's positions among the sink's Seqs; compare the tables another way", seq, p)
+			// follows a server that replaced the one this fence knew
+			// (failover.go raises Seqs by a base): read the base again.
+			if reread {
+				reread = false
+				if err := f.readBase(ctx); err != nil {
+					return err
+				}
+				target = event.MakeSeq(f.base+n, p.Pos, 0)
+				continue
+			}
+			return fmt.Errorf("the sink applied up to seq %s, beyond the source's binlog (%s, seq base %d): the source reads another server "+
+				"than the one its dsn names now (a failover under way?); verify again once the source runs on the server of its dsn", seq, p, f.base)
 		}
 		if !seq.Less(target) {
 			f.passed = target
@@ -162,9 +198,10 @@ const maxScanEvents = 5000
 // snapshot's end is not visible on the replica).
 func (f *fence) idleUpTo(ctx context.Context, seq event.Seq, still bool, p event.Position) (bool, error) {
 	fileNum, pos, chunk, ok := parseSeq(seq)
-	if !ok {
-		return false, nil
+	if !ok || fileNum <= f.base {
+		return false, nil // (a Seq of the server before a failover: not in this binlog)
 	}
+	fileNum -= f.base
 	skipTx := chunk == 0
 	if !skipTx {
 		if !still {

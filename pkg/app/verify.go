@@ -76,9 +76,10 @@ func verifyCommand(ctx context.Context, cfg *config.Config, f *verifyFlags, stdo
 			firstErr = err
 		}
 	}
+	kc := pipelineClient(cfg) // for the source's seq base after a failover
 	for _, s := range sinks {
 		opts := mysql.VerifyOptions{Tables: f.tables, ChunkRows: s.Verify.ChunkRows, MaxWait: s.Verify.MaxWait,
-			Repair: f.repair, Logger: log}
+			Repair: f.repair, Logger: log, Kafka: kc}
 		if f.chunkRows > 0 {
 			opts.ChunkRows = f.chunkRows
 		}
@@ -160,7 +161,7 @@ func periodicVerify(ctx context.Context, env connector.Env, sink *config.Connect
 	log := env.Logger.With("connector", sink.Name)
 	start := time.Now()
 	res, err := mysql.Verify(ctx, env.Config, sink, mysql.VerifyOptions{
-		ChunkRows: sink.Verify.ChunkRows, MaxWait: sink.Verify.MaxWait, Logger: env.Logger})
+		ChunkRows: sink.Verify.ChunkRows, MaxWait: sink.Verify.MaxWait, Logger: env.Logger, Kafka: env.Kafka})
 	if ctx.Err() != nil {
 		return // stopping: an interrupted run says nothing
 	}
