@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
@@ -28,31 +31,59 @@ import (
 func (s *Source) Run(ctx context.Context) error {
 	defer s.SetReady(errors.New("stopped"))
 	gauge := s.env.Metrics.SourceLeader.WithLabelValues(s.labels[:]...)
-	gauge.Set(0)
+	return lead(ctx, election{
+		env: s.env, group: s.topics.Leader(), log: s.log, gauge: gauge,
+		what: "source " + s.cfg.Name, role: "publishing", standby: "another process leads this source",
+		setReady: s.SetReady,
+		run: func(ctx context.Context, l *kafka.Leadership) error {
+			s.lead = l
+			return s.runLeader(ctx)
+		},
+	})
+}
+
+// election is one connector's side of a leader election.
+type election struct {
+	env      connector.Env
+	group    string // the Kafka consumer group the candidates join
+	log      *slog.Logger
+	gauge    prometheus.Gauge // 1 while this process leads
+	what     string           // "source src", for errors
+	role     string           // what the leader does, for errors: "publishing"
+	standby  string           // logged when this process waits as a standby
+	setReady func(error)
+	run      func(ctx context.Context, l *kafka.Leadership) error // the leader's work; ctx ends with the term
+}
+
+// lead campaigns in e.group, waits as a standby until elected, then runs
+// e.run under a context that ends when ctx does (a clean stop: the term
+// holds, so the last checkpoint can be written) or when the term ends (lost).
+// It resigns once e.run returned, so a standby leads at once. It returns nil
+// when ctx is done, an error wrapping kafka.ErrLeadershipLost when the term
+// ended first, else what e.run returned.
+func lead(ctx context.Context, e election) error {
+	e.gauge.Set(0)
 	host, _ := os.Hostname()
 	me := kafka.Member{Host: host, PID: os.Getpid()}
-	lead, err := s.env.Kafka.Campaign(ctx, s.topics.Leader(), me, s.log, func(m kafka.Member) {
-		s.log.Info("standby: another process leads this source; waiting to take over", "leader", m.String())
-		s.SetReady(&connector.Standby{Leader: m.String()})
+	l, err := e.env.Kafka.Campaign(ctx, e.group, me, e.log, func(m kafka.Member) {
+		e.log.Info("standby: "+e.standby+"; waiting to take over", "leader", m.String())
+		e.setReady(&connector.Standby{Leader: m.String()})
 	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("source %s: leader election: %w", s.cfg.Name, err)
+		return fmt.Errorf("%s: leader election: %w", e.what, err)
 	}
-	s.lead = lead
-	defer lead.Resign() // after the last checkpoint write: a standby leads at once
-	gauge.Set(1)
-	defer gauge.Set(0)
-	// Stop on ctx (a clean stop: the term holds, the last checkpoint is
-	// written) or when the term ends (lost: checkpoint writes are refused).
+	defer l.Resign() // after the last checkpoint write: a standby leads at once
+	e.gauge.Set(1)
+	defer e.gauge.Set(0)
 	rctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	defer context.AfterFunc(lead.Context(), func() { cancel(lead.Err()) })()
-	err = s.runLeader(rctx)
-	if lerr := lead.Err(); lerr != nil && ctx.Err() == nil {
-		return fmt.Errorf("source %s: stopped publishing: %w", s.cfg.Name, lerr)
+	defer context.AfterFunc(l.Context(), func() { cancel(l.Err()) })()
+	err = e.run(rctx, l)
+	if lerr := l.Err(); lerr != nil && ctx.Err() == nil {
+		return fmt.Errorf("%s: stopped %s: %w", e.what, e.role, lerr)
 	}
 	return err
 }
@@ -65,12 +96,17 @@ func (s *Source) claim(ctx context.Context) error {
 	if s.lead == nil {
 		return nil
 	}
-	host, _ := os.Hostname()
-	epoch, err := s.store.Claim(ctx, s.cfg.Name, fmt.Sprintf("%s pid %d", host, os.Getpid()))
+	epoch, err := s.store.Claim(ctx, s.cfg.Name, holder())
 	if err != nil {
 		return err
 	}
 	s.store.Guard(s.lead.Err)
 	s.log.Info("leading the source", "epoch", epoch)
 	return nil
+}
+
+// holder names this process in a leader claim.
+func holder() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s pid %d", host, os.Getpid())
 }

@@ -3,7 +3,6 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -41,6 +40,9 @@ type Sink struct {
 	dlqReady bool                     // the dead-letter topic exists
 
 	connector.Readiness
+
+	lead  *kafka.Leadership // this process's term as the sink's applier (sink_leader.go)
+	epoch int64             // its leader epoch on the replica, checked by every commit
 }
 
 var _ connector.Connector = (*Sink)(nil)
@@ -61,9 +63,9 @@ func NewSink(cfg *config.Connector, env connector.Env) (connector.Connector, err
 	return s, nil
 }
 
-// Run implements connector.Connector.
-func (s *Sink) Run(ctx context.Context) error {
-	defer s.SetReady(errors.New("stopped"))
+// runLeader is Run once this process leads the sink (sink_leader.go); ctx
+// is done when the term ends.
+func (s *Sink) runLeader(ctx context.Context) error {
 	defer s.closeReaders()
 	db, _, err := openDB(ctx, withSinkParams(s.cfg.DSN), 4)
 	if err != nil {

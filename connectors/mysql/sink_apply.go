@@ -38,6 +38,9 @@ func (s *Sink) loadCheckpoint(ctx context.Context) error {
 			return fmt.Errorf("sink %s: create checkpoint table %s: %w", s.cfg.Name, s.ckTable, err)
 		}
 	}
+	if err := s.claimEpoch(ctx); err != nil { // sink_leader.go: before the offsets are read
+		return err
+	}
 	rows, err := s.db.QueryContext(ctx, "SELECT topic, kpartition, next_offset, seq FROM "+s.ckTable+" WHERE sink = ?", s.key)
 	if err != nil {
 		return fmt.Errorf("sink %s: read checkpoint: %w", s.cfg.Name, err)
@@ -134,6 +137,9 @@ func (s *Sink) observe(b *batch, counts map[[2]string]int) {
 }
 
 func (s *Sink) saveOffsets(ctx context.Context, tx *sql.Tx, b *batch) error {
+	if err := s.fence(ctx, tx); err != nil { // sink_leader.go
+		return err
+	}
 	q := "INSERT INTO " + s.ckTable + " (sink, topic, kpartition, next_offset, seq) VALUES (?, ?, ?, ?, ?)" +
 		" ON DUPLICATE KEY UPDATE next_offset = VALUES(next_offset), seq = VALUES(seq)"
 	if _, err := tx.ExecContext(ctx, q, s.key, s.topics.Transaction(), 0, b.txNext, string(b.applied)); err != nil {

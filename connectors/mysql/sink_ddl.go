@@ -67,6 +67,9 @@ func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
 	case err != nil:
 		return fmt.Errorf("%s: read %s: %w", where, s.ddlTable(), err)
 	}
+	if err := s.fence(ctx, s.db); err != nil { // DDL cannot share the commit's transaction: check just before
+		return err
+	}
 	if prev != "" && prev != fp {
 		s.log.Info("DDL already applied before a restart: not applying it again", "seq", string(m.Seq), "statements", d.Statements)
 	} else if err := s.runDDL(ctx, plan); err != nil {

@@ -38,6 +38,7 @@ type Metrics struct {
 	SourceBinlogRetention *prometheus.GaugeVec     // pipeline, connector: server's binlog expiry in seconds, 0 = never
 	SourceBinlogBehind    *prometheus.GaugeVec     // pipeline, connector: bytes of binlog between the recorded position and the server's end
 	SourceLeader          *prometheus.GaugeVec     // pipeline, connector: 1 while this process leads (publishes for) the source, 0 as a standby
+	SinkLeader            *prometheus.GaugeVec     // pipeline, connector: 1 while this process leads (applies for) the sink, 0 as a standby
 	SinkBytes             *prometheus.CounterVec   // pipeline, connector: message bytes consumed
 	SinkDeadLettered      *prometheus.CounterVec   // pipeline, connector, topic, reason: poison messages sent to the dead-letter topic
 	ConsumerLag           *prometheus.GaugeVec     // pipeline, connector, topic, partition: high watermark - committed offset
@@ -98,6 +99,7 @@ func New() *Metrics {
 		SourceBinlogRetention: gauge("source", "binlog_retention_seconds", "The source server's binlog expiry (binlog_expire_logs_seconds or expire_logs_days); 0 means binlogs are never purged automatically.", pc),
 		SourceBinlogBehind:    gauge("source", "binlog_behind_bytes", "Bytes of binlog between the reader's recorded position and the server's current end.", pc),
 		SourceLeader:          gauge("source", "leader", "1 while this process leads the source and publishes its changes, 0 while it waits as a standby (or is stopped).", pc),
+		SinkLeader:            gauge("sink", "leader", "1 while this process leads the sink and applies changes to the replica, 0 while it waits as a standby (or is stopped).", pc),
 		SinkBytes:             counter("sink", "consumed_bytes_total", "Bytes of message values consumed.", pc),
 		SinkDeadLettered:      counter("sink", "dead_lettered_total", "Messages the sink could not apply and sent to its dead-letter topic (errors.tolerance: all), by original topic and reason (decode, rejected): the replica diverges from the source by each.", []string{"pipeline", "connector", "topic", "reason"}),
 		ConsumerLag:           gauge("sink", "consumer_lag_messages", "Messages between the sink's committed offset and the partition's high watermark.", []string{"pipeline", "connector", "topic", "partition"}),
@@ -119,6 +121,7 @@ func New() *Metrics {
 		m.ConsumerLag, m.VerifyRuns, m.VerifyRowsCompared, m.VerifyRowsDifferent, m.VerifyTablesDiffer,
 		m.VerifyLastRun, m.VerifySeconds, m.SinkDeadLettered)
 	r.MustRegister(m.SourceLeader)
+	r.MustRegister(m.SinkLeader)
 	return m
 }
 
