@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/go-mysql-org/go-mysql/replication"
 
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/value"
@@ -150,7 +150,7 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 // becomes a delete of the old key and an insert of the new one, so each
 // key's history stays on its own partition.
 func (st *streamer) emit(ctx context.Context, def *event.TableDef, src event.Source, before, after event.Row) error {
-	now := time.Now().UnixMilli()
+	now := clock.Now().UnixMilli()
 	add := func(op event.Op, b, a event.Row, key event.Row) error {
 		ch := &event.Change{Before: b, After: a, Op: op, TsMs: now, Source: src}
 		if st.xaHold(ch, key) { // xa.go: a prepared XA transaction waits for its outcome

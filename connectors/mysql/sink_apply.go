@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/value"
 )
@@ -125,12 +126,11 @@ func (s *Sink) observe(b *batch, counts map[[2]string]int) {
 	m.SinkCommits.WithLabelValues(l0, l1).Inc()
 	m.SinkTransactions.WithLabelValues(l0, l1).Add(float64(len(b.txs)))
 	m.SinkBatchRows.WithLabelValues(l0, l1).Observe(float64(b.rows))
-	now := time.Now()
 	for _, t := range b.txs {
 		if t.marker.Snapshot || t.marker.TsMs == 0 {
 			continue
 		}
-		lag := now.Sub(time.UnixMilli(t.marker.TsMs)).Seconds()
+		lag := clock.Since(time.UnixMilli(t.marker.TsMs)).Seconds() // never negative; a host clock step does not move it
 		m.ReplicationLagHist.WithLabelValues(l0, l1).Observe(lag)
 		m.ReplicationLag.WithLabelValues(l0, l1).Set(lag)
 	}

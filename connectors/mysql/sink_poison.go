@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	drv "github.com/go-sql-driver/mysql"
 
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
@@ -87,7 +87,7 @@ func (s *Sink) poison(ctx context.Context, b *batch, o origin, reason string, ca
 		}
 		s.dlqReady = true
 	}
-	rec := kafka.Record{Key: o.key, Value: o.value, Time: time.Now(), Headers: []kafka.Header{
+	rec := kafka.Record{Key: o.key, Value: o.value, Time: clock.Now(), Headers: []kafka.Header{
 		{Key: hdrReason, Value: []byte(reason)},
 		{Key: hdrError, Value: []byte(cause.Error())},
 		{Key: hdrTopic, Value: []byte(o.tp.topic)},

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sluice-cdc/sluice/pkg/checkpoint"
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/event"
 )
 
@@ -65,7 +66,7 @@ func (s *Source) snapshot(ctx context.Context, attempt uint64, truncate []string
 		}
 		s.pub.Begin(fmt.Sprintf("snapshot:%d:truncate", attempt), seq, true)
 		s.pub.Truncate(truncate)
-		if err := s.pub.Commit(pos, time.Now().UnixMilli()); err != nil {
+		if err := s.pub.Commit(pos, clock.Now().UnixMilli()); err != nil {
 			return event.Position{}, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/value"
 )
@@ -139,7 +140,7 @@ func (r *chunkReader) keyRow(raw [][]byte) (map[string]json.RawMessage, error) {
 // marker. It flushes when the publisher's batch is due.
 func (s *Source) publishChunk(ctx context.Context, def *event.TableDef, c *chunk, id string, seq event.Seq,
 	pos event.Position, snap string, rng *event.KeyRange) error {
-	tsMs := time.Now().UnixMilli()
+	tsMs := clock.Now().UnixMilli()
 	s.pub.Begin(id, seq, true)
 	s.pub.tx.rng = rng
 	src := event.Source{

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
@@ -64,7 +64,7 @@ func RequestSnapshot(ctx context.Context, c *kafka.Client, cfg *config.Config, s
 	}
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	sig := &event.Signal{Type: event.SignalSnapshot, ID: hex.EncodeToString(id[:]), Tables: tables, By: by, Time: time.Now().UTC()}
+	sig := &event.Signal{Type: event.SignalSnapshot, ID: hex.EncodeToString(id[:]), Tables: tables, By: by, Time: clock.Now().UTC()}
 	b, err := jsonMarshal(sig)
 	if err != nil {
 		return nil, 0, err

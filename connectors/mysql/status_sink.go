@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
 
@@ -21,7 +22,7 @@ type sinkStatus struct {
 	mu           sync.Mutex
 	committed    map[topicPartition]int64 // nil until Run read the checkpoint
 	lastSourceTs time.Time                // source commit time of the last streamed transaction applied
-	caughtUp     time.Time                // last time a refresh found no marker pending
+	caughtUp     time.Time                // last time a refresh found no marker pending (clock.Steady)
 	parts        []connector.PartitionStatus
 	lag          *float64 // replication lag estimate, seconds
 	refreshed    time.Time
@@ -162,10 +163,10 @@ func (s *Sink) refresh(ctx context.Context) {
 		}
 		return parts[i].Partition < parts[j].Partition
 	})
-	now := time.Now()
+	now := clock.Steady() // compared with source commit times: a host clock step must not move the lag
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.refreshed, st.refreshErr = now, err
+	st.refreshed, st.refreshErr = time.Now(), err
 	if err != nil {
 		return
 	}

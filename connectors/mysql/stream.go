@@ -10,6 +10,7 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/value"
@@ -275,8 +276,8 @@ func (st *streamer) commit(h *replication.EventHeader) error {
 	st.txOpen = false
 	st.lastTx = st.position(uint64(h.LogPos))
 	if h.Timestamp > 0 {
-		lag := time.Since(time.Unix(int64(h.Timestamp), 0)).Seconds()
-		st.s.env.Metrics.SourceLag.WithLabelValues(st.s.labels[0], st.s.labels[1]).Set(max(lag, 0))
+		lag := clock.Since(time.Unix(int64(h.Timestamp), 0)).Seconds() // a step of the host clock does not move it
+		st.s.env.Metrics.SourceLag.WithLabelValues(st.s.labels[0], st.s.labels[1]).Set(lag)
 	}
 	if h.LogPos == 0 {
 		return fmt.Errorf("binlog %s: commit event without end position: cannot record a resume point", st.file)

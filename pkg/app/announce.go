@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/admin"
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
@@ -46,7 +47,7 @@ type process struct {
 func newProcess(cfg *config.Config, boundAdmin string, sup *supervisor) *process {
 	host, _ := os.Hostname()
 	return &process{cfg: cfg, sup: sup, pid: os.Getpid(), host: host,
-		admin: advertisedAddr(boundAdmin, host), started: time.Now().UTC()}
+		admin: advertisedAddr(boundAdmin, host), started: clock.Now().UTC()}
 }
 
 // advertisedAddr returns the address others reach a listener bound to
@@ -66,7 +67,7 @@ func advertisedAddr(bound, host string) string {
 func (p *process) status(ctx context.Context) admin.ProcessStatus {
 	return admin.ProcessStatus{
 		PID: p.pid, Host: p.host, Version: Version, Pipeline: p.cfg.Name, Admin: p.admin,
-		Started: p.started, Connectors: p.sup.statuses(ctx), Time: time.Now().UTC(),
+		Started: p.started, Connectors: p.sup.statuses(ctx), Time: clock.Now().UTC(),
 	}
 }
 
@@ -85,6 +86,11 @@ func (p *process) announce(ctx context.Context, client *kafka.Client, log *slog.
 		defer t.Stop()
 		warned := false
 		for {
+			if step, ok := clock.NewStep(); ok {
+				log.Warn("the host's wall clock stepped since sluice started: change order and dedupe do not use it; "+
+					"lag is still measured against the clock as it was at start (restart sluice to measure against the new one)",
+					"step", step.Round(time.Millisecond))
+			}
 			err := a.publish(actx)
 			switch {
 			case err != nil && actx.Err() == nil && !warned:

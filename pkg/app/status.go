@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluice-cdc/sluice/pkg/admin"
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
@@ -113,7 +114,7 @@ func newStatusCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 // gatherStatus builds the report. The error is non-nil only when neither
 // Kafka nor any process could be reached; the report is filled either way.
 func gatherStatus(ctx context.Context, cfg *config.Config, extra []string, timeout time.Duration) (*StatusReport, error) {
-	rep := &StatusReport{Pipeline: cfg.Name, Time: time.Now().UTC()}
+	rep := &StatusReport{Pipeline: cfg.Name, Time: clock.Now().UTC()}
 	anns, kerr := readAnnouncements(ctx, cfg, timeout)
 	if kerr != nil {
 		rep.KafkaError = kerr.Error()

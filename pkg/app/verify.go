@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sluice-cdc/sluice/connectors/mysql"
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
@@ -169,7 +170,7 @@ func periodicVerify(ctx context.Context, env connector.Env, sink *config.Connect
 		err = res.Failed()
 	}
 	m.VerifySeconds.WithLabelValues(pipeline, sink.Name).Observe(time.Since(start).Seconds())
-	m.VerifyLastRun.WithLabelValues(pipeline, sink.Name).Set(float64(time.Now().Unix()))
+	m.VerifyLastRun.WithLabelValues(pipeline, sink.Name).Set(float64(clock.Now().Unix()))
 	result := "equal"
 	if res != nil {
 		differ := 0

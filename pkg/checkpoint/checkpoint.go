@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
@@ -121,7 +122,7 @@ func (s *Store) Claim(ctx context.Context, key, holder string) (int64, error) {
 		return 0, err
 	}
 	s.epoch = top + 1
-	b, _ := json.Marshal(claim{Epoch: s.epoch, Holder: holder, At: time.Now().UTC()})
+	b, _ := json.Marshal(claim{Epoch: s.epoch, Holder: holder, At: clock.Now().UTC()})
 	if _, err := s.client.Produce(ctx, s.topic, 0, []kafka.Record{{Key: []byte(key + "/leader"), Value: b}}); err != nil {
 		return 0, fmt.Errorf("claim leader epoch %d of %s: %w", s.epoch, key, err)
 	}
@@ -230,7 +231,7 @@ func (s *Store) Save(ctx context.Context, key string, st SourceState) error {
 		}
 	}
 	st.Epoch = s.epoch
-	st.SavedAt = time.Now().UTC()
+	st.SavedAt = clock.Now().UTC()
 	b, err := json.Marshal(st)
 	if err != nil {
 		return err

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/sluice-cdc/sluice/pkg/clock"
 )
 
 // Election timings. The session timeout is the smallest a stock Kafka
@@ -127,7 +129,7 @@ type elector struct {
 // (leader_evict.go), so a leader restarted after SIGKILL does not wait.
 func (c *Client) Campaign(ctx context.Context, group string, me Member, log *slog.Logger, standby func(Member)) (*Leadership, error) {
 	own := &kafkago.Client{Addr: kafkago.TCP(c.brokers...), Timeout: 10 * time.Second, Transport: c.sec.transport()}
-	e := &elector{c: own, group: group, me: memberMeta{Member: me, Since: time.Now().UTC(), Machine: machine()}, log: log, standby: standby}
+	e := &elector{c: own, group: group, me: memberMeta{Member: me, Since: clock.Now().UTC(), Machine: machine()}, log: log, standby: standby}
 	loopCtx, quit := context.WithCancel(context.WithoutCancel(ctx))
 	elected := make(chan *Leadership, 1)
 	failed := make(chan error, 1)
