@@ -16,6 +16,25 @@
 // its checkpoint table. Several markers may share one replica commit; one
 // marker is never split.
 //
+// Leaders (leader.go, sink_leader.go): a source or sink run by several
+// processes elects one through a Kafka consumer group
+// (_sluice.<pipeline>.<connector>.leader); the others are standbys. Source
+// transactions are applied atomically in commit order by one writer, so
+// extra sink processes add availability, not throughput. An elected sink
+// raises its epoch in <checkpoint_db>.sluice_leaders before it reads its
+// offsets, and every replica commit locks and checks that row in the same
+// transaction as the rows: a deposed applier's commit is refused. A source
+// leader claims an epoch in its checkpoint topic (pkg/checkpoint).
+//
+// Clocks: ordering and dedupe never read a clock. The sink applies in
+// transaction-topic offset order and passes over what its recorded Seq
+// (binlog file number and position) already covers; the source resumes
+// from the checkpoint of the highest epoch. Wall-clock readings go through
+// pkg/clock: envelope and snapshot ts_ms (clock.Now, informational) and
+// lag (clock.Since: the clock at start advanced by the monotonic clock,
+// never negative), so a step of the host's clock changes neither order,
+// dedupe, leases (monotonic timers) nor lag.
+//
 // Schema history (ddl*.go, history*.go, stream_ddl.go): the source keeps
 // the selected tables' definitions as of the position it reads. At first
 // start they are read from information_schema and published on the schema
