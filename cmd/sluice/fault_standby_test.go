@@ -2,7 +2,6 @@ package main
 
 import (
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -117,23 +116,7 @@ func standbyWorkload(t *testing.T, db *sql.DB, stop chan struct{}) int {
 
 // leaderGauge returns sluice_source_leader of connector src at admin, or
 // -1 when the process does not answer.
-func leaderGauge(admin string) int {
-	resp, err := http.Get("http://" + admin + "/metrics")
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	for _, l := range strings.Split(string(body), "\n") {
-		if strings.HasPrefix(l, "sluice_source_leader{") && strings.Contains(l, `connector="src"`) {
-			if strings.HasSuffix(l, " 1") {
-				return 1
-			}
-			return 0
-		}
-	}
-	return -1
-}
+func leaderGauge(admin string) int { return gaugeOf(admin, "sluice_source_leader", "src") }
 
 // waitLeader waits until the process at admin leads src and returns when.
 func waitLeader(t *testing.T, admin string, timeout time.Duration) time.Time {
@@ -157,18 +140,7 @@ func standbyNow(admin string) (ok bool, ready, state string) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	ready = strings.TrimSpace(string(b))
-	var st struct {
-		Connectors []struct{ Name, State string }
-	}
-	if resp, err := http.Get("http://" + admin + "/status"); err == nil {
-		_ = json.NewDecoder(resp.Body).Decode(&st)
-		resp.Body.Close()
-	}
-	for _, c := range st.Connectors {
-		if c.Name == "src" {
-			state = c.State
-		}
-	}
+	state = connectorState(admin, "src")
 	return strings.Contains(ready, "standby (leader: ") && state == "standby" && leaderGauge(admin) == 0, ready, state
 }
 
