@@ -195,7 +195,7 @@ func connectorReport(c *config.Connector, addrs []string, docs map[string]*admin
 	}
 	if an := anns[c.Name]; an != nil && len(an.Connectors) == 1 {
 		return ConnectorReport{Status: an.Connectors[0], Process: an.Admin, Stale: true,
-			AgeSeconds: now.Sub(an.Time).Round(time.Second).Seconds()}
+			AgeSeconds: max(now.Sub(an.Time), 0).Round(time.Second).Seconds()} // 0, not negative, after the clock stepped back
 	}
 	return ConnectorReport{Status: connector.Status{Name: c.Name, Type: c.Type, State: StateUnknown}}
 }
