@@ -8,6 +8,7 @@ import (
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
 )
 
 // Record is one message to produce or one message read.
@@ -197,10 +198,25 @@ func (c *Client) produce(ctx context.Context, topic string, partition int, recs 
 			krecs[i].Headers = append(krecs[i].Headers, kafkago.Header{Key: h.Key, Value: h.Value})
 		}
 	}
-	resp, err := c.c.Produce(ctx, &kafkago.ProduceRequest{
-		Topic: topic, Partition: partition, RequiredAcks: kafkago.RequireAll,
-		Records: kafkago.NewRecordReader(krecs...),
-	})
+	var resp *kafkago.ProduceResponse
+	var err error
+	for tries := 0; ; tries++ {
+		resp, err = c.c.Produce(ctx, &kafkago.ProduceRequest{
+			Topic: topic, Partition: partition, RequiredAcks: kafkago.RequireAll,
+			Records: kafkago.NewRecordReader(krecs...),
+		})
+		// A topic another client created since kafka-go last read the
+		// metadata is unknown to its cache until the next refresh
+		// (Transport.MetadataTTL, 6 s): the request was not sent; wait.
+		if !errors.Is(err, protocol.ErrNoTopic) || tries == 40 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("produce %d records to %s/%d: %w", len(recs), topic, partition, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 	if err == nil && resp.Error != nil {
 		err = resp.Error
 	}
