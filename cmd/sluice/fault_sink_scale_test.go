@@ -128,8 +128,15 @@ func TestSinkScale(t *testing.T) {
 	if epoch != claims || claims < 3 {
 		t.Errorf("leader epoch %d on the replica after %d claims in the logs, want one epoch per claim, at least 3 (a, then two takeovers)", epoch, claims)
 	}
+	rows := tableCount(t, ddb, "shop.ledger")
 	t.Logf("workload committed %d transactions, %d ledger rows equal; %d leader samples, never two appliers; epoch %d",
-		txs, tableCount(t, ddb, "shop.ledger"), samples, epoch)
+		txs, rows, samples, epoch)
+	result := "pass"
+	if t.Failed() {
+		result = "FAIL"
+	}
+	soakRow(t, "sink scaled 1->3->1 (SIGTERM, then SIGKILL of the applier)", 2, rows,
+		fmt.Sprintf("%s after SIGTERM, %s after SIGKILL", term.Round(10*time.Millisecond), kill.Round(10*time.Millisecond)), result)
 }
 
 // gaugeOf returns the value (0 or 1) of the gauge metric of connector at
