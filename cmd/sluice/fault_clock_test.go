@@ -28,7 +28,7 @@ const clockJumps = "3s:+1h,9s:-2h,15s:+1h"
 // moved back to an older version; the lag gauges and the replication lag
 // histogram's mean stay non-negative and below a minute; `sluice status`
 // reports both connectors running, never stale; the processes' /status
-// time shows that the jumps happened.
+// time shows that the jumps happened, and each logs a WARN naming them.
 func TestClockJumps(t *testing.T) {
 	src := mariadbtest.Start(t, mariadbtest.Options{})
 	dst := mariadbtest.Start(t, mariadbtest.Options{})
@@ -89,6 +89,11 @@ func TestClockJumps(t *testing.T) {
 	}
 	for _, e := range s.bad {
 		t.Error(e)
+	}
+	for _, p := range []*proc{source, sink} {
+		if !strings.Contains(p.logText(), "the host's wall clock stepped since sluice started") {
+			t.Errorf("%v did not log the clock step", p.args)
+		}
 	}
 	result := "pass"
 	if t.Failed() {
