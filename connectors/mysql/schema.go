@@ -41,7 +41,7 @@ func listTables(ctx context.Context, db *sql.DB, f tableFilter) ([][2]string, er
 	ctx, cancel := metaCtx(ctx) // util.go
 	defer cancel()
 	rows, err := db.QueryContext(ctx, `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
-		WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME`)
+		WHERE TABLE_TYPE = 'BASE TABLE'`) // sorted below: no server-side sort of an information_schema table (fk.go)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
@@ -56,6 +56,7 @@ func listTables(ctx context.Context, db *sql.DB, f tableFilter) ([][2]string, er
 			out = append(out, [2]string{d, t})
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] || out[i][0] == out[j][0] && out[i][1] < out[j][1] })
 	return out, rows.Err()
 }
 
