@@ -7,7 +7,11 @@
 // position. Rows of each transaction are produced to their table topics on
 // the partition of their key; after Kafka acknowledged all of them a marker
 // on the transaction topic closes the transaction, and only then may the
-// position after it be saved in the offsets topic.
+// position after it be saved in the offsets topic. The reader does not wait
+// for Kafka (publisher_flight.go): it seals batches of rows and markers and
+// decodes on while a bounded number of them (by count and bytes) are
+// produced in order, rows before the markers that count them; the position
+// follows the acknowledged batches, always at a transaction boundary.
 //
 // Sink data flow: read the transaction topic in order; for each marker take
 // exactly the rows it lists from the table-topic partitions (skipping

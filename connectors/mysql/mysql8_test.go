@@ -69,7 +69,7 @@ func feed(st *streamer, evs []*replication.BinlogEvent) error {
 func queued(t *testing.T, st *streamer, table string) ([]*event.Change, []*event.TxMarker) {
 	t.Helper()
 	var chs []*event.Change
-	for _, r := range st.s.pub.rows[topicPartition{st.s.topics.Table("shop", table), 0}] {
+	for _, r := range st.s.pub.cur.rows[topicPartition{st.s.topics.Table("shop", table), 0}] {
 		ch, err := event.DecodeChange(r.Value)
 		if err != nil {
 			t.Fatal(err)
@@ -77,7 +77,7 @@ func queued(t *testing.T, st *streamer, table string) ([]*event.Change, []*event
 		chs = append(chs, ch)
 	}
 	var ms []*event.TxMarker
-	for _, r := range st.s.pub.markers {
+	for _, r := range st.s.pub.cur.markers {
 		m, err := event.DecodeTxMarker(r.Value)
 		if err != nil {
 			t.Fatal(err)

@@ -6,8 +6,6 @@ import (
 	"sort"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
@@ -21,7 +19,10 @@ type topicPartition struct {
 
 // publisher batches row messages and transaction markers and produces them
 // in the order that keeps the invariant: a marker is sent only after every
-// row it counts was acknowledged. It is not safe for concurrent use.
+// row it counts was acknowledged. Sealed batches are produced in the
+// background (publisher_flight.go) while the reader goes on decoding; the
+// positions move on only as batches are acknowledged, in order. It is not
+// safe for concurrent use: only the reader's goroutine calls it.
 type publisher struct {
 	client     *kafka.Client
 	topics     event.Topics
@@ -31,11 +32,8 @@ type publisher struct {
 
 	known map[string]int // topic -> partition count
 
-	rows      map[topicPartition][]kafka.Record
-	rowCount  int
-	byteCount int
-	markers   []kafka.Record
-	ops       map[[2]string]int // rows per table and op in the pending batch, for metrics
+	cur *pubBatch // queued, not yet handed to the flight
+	fl  flight    // batches being produced
 
 	tx *txBuilder // the open transaction, nil between transactions
 
@@ -46,6 +44,7 @@ type publisher struct {
 	lastFlush              time.Time
 
 	stat *sourceStatus // the source's status; nil-safe
+	hook *exitHook     // fault tests only (testhook.go)
 }
 
 // txBuilder counts the rows of one open transaction.
@@ -65,8 +64,7 @@ type txBuilder struct {
 func newPublisher(c *kafka.Client, topics event.Topics, partitions int, m *metrics.Metrics, labels [2]string) *publisher {
 	return &publisher{
 		client: c, topics: topics, partitions: partitions, m: m, labels: labels,
-		known: map[string]int{}, rows: map[topicPartition][]kafka.Record{},
-		ops: map[[2]string]int{}, lastFlush: time.Now(),
+		known: map[string]int{}, cur: newPubBatch(), lastFlush: time.Now(), hook: newExitHook(),
 	}
 }
 
@@ -140,10 +138,7 @@ func (p *publisher) Add(ctx context.Context, ch *event.Change, key event.Row) er
 	}
 	tp := topicPartition{topic, event.PartitionFor(k, n)}
 	tx.perTP[tp]++
-	p.rows[tp] = append(p.rows[tp], kafka.Record{Key: k, Value: v})
-	p.rowCount++
-	p.byteCount += len(k) + len(v)
-	p.ops[[2]string{table, string(ch.Op)}]++
+	p.cur.add(tp, kafka.Record{Key: k, Value: v}, table, ch.Op)
 	p.m.SourceRowsRead.WithLabelValues(p.labels[0], p.labels[1], table, string(ch.Op)).Inc()
 	return nil
 }
@@ -156,8 +151,8 @@ func (p *publisher) Commit(pos event.Position, tsMs int64) error {
 	p.committed = pos
 	p.stat.setRead(pos)
 	if tx == nil || (tx.total == 0 && len(tx.trunc) == 0 && tx.rng == nil && tx.ddl == nil) {
-		if p.rowCount == 0 && len(p.markers) == 0 {
-			p.acked = pos // nothing in flight: the position may move on
+		if p.Idle() {
+			p.acked = pos // nothing queued or in flight: the position may move on
 		}
 		return nil
 	}
@@ -175,61 +170,38 @@ func (p *publisher) Commit(pos event.Position, tsMs int64) error {
 	if err != nil {
 		return err
 	}
-	p.markers = append(p.markers, kafka.Record{Key: []byte(tx.id), Value: b})
+	p.cur.markers = append(p.cur.markers, kafka.Record{Key: []byte(tx.id), Value: b})
 	return nil
 }
 
-// Pending returns the number of queued rows and markers.
-func (p *publisher) Pending() (rows, markers int) { return p.rowCount, len(p.markers) }
+// Idle reports whether nothing is queued and nothing is in flight.
+func (p *publisher) Idle() bool { return p.cur.empty() && p.fl.n == 0 }
 
-// Due reports whether the queue should be flushed now.
+// Due reports whether the queue should be sent now: it reached maxRows or
+// maxBytes, or its oldest record waited maxDelay while at most one batch
+// is in flight (under load, records wait for the flight to drain and go
+// out in bigger batches).
 func (p *publisher) Due(maxRows, maxBytes int, maxDelay time.Duration) bool {
-	if p.rowCount == 0 && len(p.markers) == 0 {
+	b := p.cur
+	if b.empty() {
 		return false
 	}
-	return p.rowCount >= maxRows || p.byteCount >= maxBytes || time.Since(p.lastFlush) >= maxDelay
+	return b.rowCount >= maxRows || b.byteCount >= maxBytes || (time.Since(p.lastFlush) >= maxDelay && p.fl.n <= 1)
 }
 
-// Flush produces every queued row, then the queued markers, and returns
-// once Kafka acknowledged all of them. After an error nothing queued may be
-// considered published and the caller must restart from its checkpoint.
+// Flush sends the queue and returns once Kafka acknowledged everything
+// sent so far. After an error nothing queued may be considered published
+// and the caller must restart from its checkpoint.
 func (p *publisher) Flush(ctx context.Context) error {
-	p.lastFlush = time.Now()
-	if p.rowCount > 0 {
-		start := time.Now()
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(16)
-		batch := p.m.ProduceBatchMessages.WithLabelValues(p.labels[0], p.labels[1])
-		for tp, recs := range p.rows {
-			batch.Observe(float64(len(recs)))
-			g.Go(func() error {
-				_, err := p.client.Produce(gctx, tp.topic, tp.partition, recs)
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
+	if err := p.Send(ctx); err != nil {
+		return err
+	}
+	for p.fl.n > 0 {
+		if err := p.reap(ctx, true); err != nil {
 			return err
 		}
-		p.stat.published(p.rowCount)
-		p.m.ProduceSeconds.WithLabelValues(p.labels[0], p.labels[1]).Observe(time.Since(start).Seconds())
-		p.m.SourceBytes.WithLabelValues(p.labels[0], p.labels[1]).Add(float64(p.byteCount))
-		for k, n := range p.ops {
-			p.m.SourceRowsPublished.WithLabelValues(p.labels[0], p.labels[1], k[0], k[1]).Add(float64(n))
-		}
-		p.rows = map[topicPartition][]kafka.Record{}
-		p.ops = map[[2]string]int{}
-		p.rowCount, p.byteCount = 0, 0
 	}
-	if len(p.markers) > 0 {
-		if _, err := p.client.Produce(ctx, p.topics.Transaction(), 0, p.markers); err != nil {
-			return err
-		}
-		p.m.ProduceBatchMessages.WithLabelValues(p.labels[0], p.labels[1]).Observe(float64(len(p.markers)))
-		p.m.SourceTransactions.WithLabelValues(p.labels[0], p.labels[1]).Add(float64(len(p.markers)))
-		p.markers = nil
-	}
-	p.acked, p.ackedSeq = p.committed, p.committedSeq
-	return nil
+	return p.reap(ctx, false) // nothing in flight: acked catches up with committed
 }
 
 func sortPartitions(ps []event.PartitionCount) {

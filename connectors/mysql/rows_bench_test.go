@@ -73,7 +73,7 @@ func BenchmarkEmitUpdate(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		if i%flushRows == 0 {
-			s.pub.rows = map[topicPartition][]kafka.Record{}
+			s.pub.cur = newPubBatch()
 			s.pub.Begin(fmt.Sprint(i), event.MakeSeq(1, uint64(i), 0), false)
 		}
 		before, err := decodeRow(def, idx, raw)

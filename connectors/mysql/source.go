@@ -109,6 +109,7 @@ func (s *Source) runLeader(ctx context.Context) error {
 		return err
 	}
 	s.pub = newPublisher(s.env.Kafka, s.topics, s.env.Config.Kafka.Partitions, s.env.Metrics, s.labels)
+	defer s.pub.close() // no produce request outlives the term
 	defer s.startStatus(ctx)()
 	pos, err := s.startPosition(ctx, st)
 	if err != nil {

@@ -27,7 +27,6 @@ type streamer struct {
 	thread  uint32
 	lastCkp time.Time
 	lastTx  event.Position // end of the last transaction read (snapshot_incr.go)
-	hook    *exitHook      // fault tests only (testhook.go)
 }
 
 // stream reads the binlog from pos until ctx is done or an error. It never
@@ -64,7 +63,7 @@ func (s *Source) stream(ctx context.Context, pos event.Position) (err error) {
 	if err != nil {
 		return fmt.Errorf("start binlog stream at %s: %w", pos, err)
 	}
-	st := &streamer{s: s, file: pos.File, lastCkp: time.Now(), lastTx: pos, hook: newExitHook()}
+	st := &streamer{s: s, file: pos.File, lastCkp: time.Now(), lastTx: pos}
 	// The GTID set after each transaction goes with its position, so that
 	// another server can take over from it (failover.go). A MariaDB
 	// position without one has no GTID before it: the set starts empty.
@@ -100,10 +99,10 @@ func (s *Source) stream(ctx context.Context, pos event.Position) (err error) {
 }
 
 // next returns the next event, or nil when none arrived within the flush
-// delay while rows are queued (so queued rows do not wait for more traffic).
+// delay while rows are queued or in flight (so queued rows do not wait for
+// more traffic, and acknowledgements are taken in).
 func (st *streamer) next(ctx context.Context, bs *replication.BinlogStreamer) (*replication.BinlogEvent, error) {
-	rows, markers := st.s.pub.Pending()
-	wait := st.eventWait(rows == 0 && markers == 0 && st.s.pub.acked == st.s.state.Position)
+	wait := st.eventWait(st.s.pub.Idle() && st.s.pub.acked == st.s.state.Position)
 	if wait == 0 {
 		return bs.GetEvent(ctx) // nothing to flush, record or snapshot: wait for the server
 	}
@@ -121,12 +120,13 @@ func (st *streamer) next(ctx context.Context, bs *replication.BinlogStreamer) (*
 
 func (st *streamer) maybeFlush(ctx context.Context) error {
 	pub := st.s.pub
+	if err := pub.reap(ctx, false); err != nil { // publisher_flight.go: take in acknowledgements
+		return err
+	}
 	if pub.Due(flushRows, flushBytes, flushDelay) {
-		_, txs := pub.Pending()
-		if err := pub.Flush(ctx); err != nil {
+		if err := pub.Send(ctx); err != nil { // the reader decodes on while Kafka acknowledges
 			return err
 		}
-		st.hook.acked(txs, st.txOpen) // testhook.go: acknowledged, not yet recorded
 	}
 	if time.Since(st.lastCkp) >= checkpointEvery && pub.acked != st.s.state.Position {
 		st.lastCkp = time.Now()
@@ -143,6 +143,7 @@ func (st *streamer) maybeFlush(ctx context.Context) error {
 // reader is asked to stop, so that a restart does not read again what
 // Kafka already has (that would be harmless, only slower).
 func (st *streamer) stopCleanly() error {
+	_ = st.s.pub.reap(context.Background(), false) // batches acknowledged before the stop count
 	if st.s.pub.acked == st.s.state.Position {
 		return nil
 	}

@@ -17,7 +17,7 @@ import (
 // finished reading (a kill in the middle of a multi-statement
 // transaction). The file is removed before the exit, so a restarted
 // process runs on until the test arms it again. Without the variable the
-// hook costs one string comparison per flush.
+// hook costs one string comparison per batch.
 type exitHook struct {
 	path  string
 	armed bool
@@ -27,8 +27,9 @@ type exitHook struct {
 
 func newExitHook() *exitHook { return &exitHook{path: os.Getenv("SLUICE_TEST_EXIT_AFTER_ACK")} }
 
-// acked is called after each acknowledged flush with the number of
-// transactions it completed and whether a transaction is still open.
+// acked is called for each batch Kafka acknowledged, before the position
+// moves past it, with the number of transactions it completed and whether
+// it holds rows of a transaction the reader has not finished reading.
 func (h *exitHook) acked(txs int, open bool) {
 	if h == nil || h.path == "" {
 		return

@@ -62,8 +62,11 @@ type Change struct {
 // Table returns "db.table", the name of the change's data collection.
 func (c *Change) Table() string { return c.Source.DB + "." + c.Source.Table }
 
-// Encode returns the JSON encoding of c.
-func (c *Change) Encode() ([]byte, error) { return json.Marshal(c) }
+// Encode returns the JSON encoding of c, byte for byte what json.Marshal
+// returns (encode.go).
+func (c *Change) Encode() ([]byte, error) {
+	return encodeExact(func(b []byte) ([]byte, error) { return appendChange(b, c) })
+}
 
 // DecodeChange parses a table-topic message value. Column values in
 // Before and After are left as json.RawMessage: only the column's type says
@@ -91,8 +94,11 @@ func DecodeChange(b []byte) (*Change, error) {
 	return &c, nil
 }
 
-// EncodeKey returns the message key: the primary-key columns as a JSON object.
-func EncodeKey(key Row) ([]byte, error) { return json.Marshal(key) }
+// EncodeKey returns the message key: the primary-key columns as a JSON
+// object, as json.Marshal encodes it.
+func EncodeKey(key Row) ([]byte, error) {
+	return encodeExact(func(b []byte) ([]byte, error) { return appendRow(b, key) })
+}
 
 func rawRow(m map[string]json.RawMessage) Row {
 	if m == nil {
