@@ -6,6 +6,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
@@ -30,7 +32,8 @@ type publisher struct {
 	labels     [2]string
 	m          *metrics.Metrics
 
-	known map[string]int // topic -> partition count
+	known map[string]int          // topic -> partition count
+	outs  map[[2]string]*tableOut // db, table -> names, partitions, counters
 
 	cur *pubBatch // queued, not yet handed to the flight
 	fl  flight    // batches being produced
@@ -109,18 +112,27 @@ func (p *publisher) SetDDL(ddl *event.DDL) { p.tx.ddl = ddl }
 // Add queues one change of the open transaction. It fills in the
 // transaction block.
 func (p *publisher) Add(ctx context.Context, ch *event.Change, key event.Row) error {
+	k, err := event.EncodeKey(key)
+	if err != nil {
+		return fmt.Errorf("encode key of %s: %w", ch.Table(), err)
+	}
+	return p.AddKeyed(ctx, ch, k)
+}
+
+// AddKeyed is Add with the key already encoded (event.EncodeKey).
+func (p *publisher) AddKeyed(ctx context.Context, ch *event.Change, k []byte) error {
 	tx := p.tx
-	table := ch.Table()
+	out, err := p.tableOut(ctx, ch.Source.DB, ch.Source.Table)
+	if err != nil {
+		return err
+	}
+	table := out.name
 	tx.total++
 	if tx.perTab[table] == 0 {
 		tx.tabOrd = append(tx.tabOrd, table)
 	}
 	tx.perTab[table]++
 	ch.Transaction = &event.Transaction{ID: tx.id, TotalOrder: tx.total, DataCollectionOrder: tx.perTab[table], Seq: tx.seq}
-	k, err := event.EncodeKey(key)
-	if err != nil {
-		return fmt.Errorf("encode key of %s: %w", table, err)
-	}
 	v, err := ch.Encode()
 	if err != nil {
 		return fmt.Errorf("encode change of %s key %s at %s:%d: %w", table, k, ch.Source.File, ch.Source.Pos, err)
@@ -131,16 +143,46 @@ func (p *publisher) Add(ctx context.Context, ch *event.Change, key event.Row) er
 			"raise it (and the broker's message.max.bytes); sluice stops here rather than drop the change",
 			table, k, ch.Source.File, ch.Source.Pos, ch.Source.Row, len(v)+len(k), p.client.MaxMessageBytes())}
 	}
-	topic := p.topics.Table(ch.Source.DB, ch.Source.Table)
-	n, err := p.ensureTopic(ctx, topic, kafka.TopicSpec{Partitions: p.partitions})
-	if err != nil {
-		return err
-	}
-	tp := topicPartition{topic, event.PartitionFor(k, n)}
+	tp := topicPartition{out.topic, event.PartitionFor(k, out.partitions)}
 	tx.perTP[tp]++
 	p.cur.add(tp, kafka.Record{Key: k, Value: v}, table, ch.Op)
-	p.m.SourceRowsRead.WithLabelValues(p.labels[0], p.labels[1], table, string(ch.Op)).Inc()
+	out.read(p, ch.Op).Inc()
 	return nil
+}
+
+// tableOut is what the publisher keeps per source table, so that a row
+// costs no name building, topic lookup or metric label hashing.
+type tableOut struct {
+	name, topic string // "db.table" and its topic
+	partitions  int
+	rowsRead    map[event.Op]prometheus.Counter
+}
+
+func (p *publisher) tableOut(ctx context.Context, db, table string) (*tableOut, error) {
+	if out := p.outs[[2]string{db, table}]; out != nil {
+		return out, nil
+	}
+	out := &tableOut{name: db + "." + table, topic: p.topics.Table(db, table), rowsRead: map[event.Op]prometheus.Counter{}}
+	n, err := p.ensureTopic(ctx, out.topic, kafka.TopicSpec{Partitions: p.partitions})
+	if err != nil {
+		return nil, err
+	}
+	out.partitions = n
+	if p.outs == nil {
+		p.outs = map[[2]string]*tableOut{}
+	}
+	p.outs[[2]string{db, table}] = out
+	return out, nil
+}
+
+// read returns the counter of rows read of op.
+func (o *tableOut) read(p *publisher, op event.Op) prometheus.Counter {
+	c := o.rowsRead[op]
+	if c == nil {
+		c = p.m.SourceRowsRead.WithLabelValues(p.labels[0], p.labels[1], o.name, string(op))
+		o.rowsRead[op] = c
+	}
+	return c
 }
 
 // Commit closes the open transaction: its marker is queued behind its rows.

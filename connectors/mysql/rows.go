@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -151,27 +152,50 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 // key's history stays on its own partition.
 func (st *streamer) emit(ctx context.Context, def *event.TableDef, src event.Source, before, after event.Row) error {
 	now := clock.Now().UnixMilli()
-	add := func(op event.Op, b, a event.Row, key event.Row) error {
+	add := func(op event.Op, b, a event.Row, key event.Row, k []byte) error {
 		ch := &event.Change{Before: b, After: a, Op: op, TsMs: now, Source: src}
 		if st.xaHold(ch, key) { // xa.go: a prepared XA transaction waits for its outcome
 			return nil
 		}
-		return st.s.pub.Add(ctx, ch, key)
+		return st.s.pub.AddKeyed(ctx, ch, k)
 	}
-	switch {
-	case before == nil:
-		return add(event.OpCreate, nil, after, keyOf(def, after))
-	case after == nil:
-		return add(event.OpDelete, before, nil, keyOf(def, before))
+	keyOf := func(row event.Row) (event.Row, []byte, error) {
+		key := make(event.Row, len(def.PrimaryKey))
+		for _, c := range def.PrimaryKey {
+			key[c] = row[c]
+		}
+		k, err := event.EncodeKey(key)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode key of %s: %w", def.Name(), err)
+		}
+		return key, k, nil
 	}
-	oldKey, newKey := keyOf(def, before), keyOf(def, after)
-	if sameKey(oldKey, newKey) {
-		return add(event.OpUpdate, before, after, newKey)
+	if before == nil || after == nil {
+		op, row := event.OpCreate, after
+		if after == nil {
+			op, row = event.OpDelete, before
+		}
+		key, k, err := keyOf(row)
+		if err != nil {
+			return err
+		}
+		return add(op, before, after, key, k)
 	}
-	if err := add(event.OpDelete, before, nil, oldKey); err != nil {
+	oldKey, oldK, err := keyOf(before)
+	if err != nil {
 		return err
 	}
-	return add(event.OpCreate, nil, after, newKey)
+	newKey, newK, err := keyOf(after)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(oldK, newK) {
+		return add(event.OpUpdate, before, after, newKey, newK)
+	}
+	if err := add(event.OpDelete, before, nil, oldKey, oldK); err != nil {
+		return err
+	}
+	return add(event.OpCreate, nil, after, newKey, newK)
 }
 
 func decodeRow(def *event.TableDef, idx []int, raw []any) (event.Row, error) {
@@ -188,18 +212,4 @@ func decodeRow(def *event.TableDef, idx []int, raw []any) (event.Row, error) {
 		row[c.Name] = v
 	}
 	return row, nil
-}
-
-func keyOf(def *event.TableDef, row event.Row) event.Row {
-	k := make(event.Row, len(def.PrimaryKey))
-	for _, c := range def.PrimaryKey {
-		k[c] = row[c]
-	}
-	return k
-}
-
-func sameKey(a, b event.Row) bool {
-	ka, err1 := event.EncodeKey(a)
-	kb, err2 := event.EncodeKey(b)
-	return err1 == nil && err2 == nil && string(ka) == string(kb)
 }

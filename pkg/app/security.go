@@ -34,7 +34,7 @@ func kafkaOpts(cfg *config.Config) []kafka.Option {
 			sec.Err = fmt.Errorf("kafka.sasl: %w", err)
 		}
 	}
-	return []kafka.Option{kafka.WithSecurity(sec)}
+	return []kafka.Option{kafka.WithSecurity(sec), kafka.WithCompression(cfg.Kafka.Compression)}
 }
 
 // embeddedSecurity fills in the embedded broker's TLS listener and users.

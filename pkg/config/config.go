@@ -27,9 +27,13 @@ type Kafka struct {
 	Partitions        int      // partitions of each table topic; default 3
 	ReplicationFactor int      // replication factor of new topics; 0 (default) means min(3, brokers)
 	MaxMessageBytes   int      // largest record sluice produces; default 1048576
+	Compression       string   // codec of produced record batches, one of Compressions; default DefaultCompression
 	TLS               *TLS     // TLS to the brokers (kafka.tls); nil: plaintext
 	SASL              *SASL    // SASL credential for the brokers (kafka.sasl); nil: none
 }
+
+// Compressions lists the kafka.compression codecs.
+var Compressions = []string{"none", "snappy", "lz4", "zstd", "gzip"}
 
 // Embedded configures the in-process Kafka-protocol broker.
 type Embedded struct {

@@ -60,6 +60,7 @@ func TestLoadExample(t *testing.T) {
 			Embedded:        Embedded{Listen: "127.0.0.1:9092", DataDir: filepath.Join(dir, "data", "kafka"), SyncWrites: &yes},
 			Partitions:      3,
 			MaxMessageBytes: 1048576,
+			Compression:     DefaultCompression,
 		},
 		Admin: Admin{Listen: "127.0.0.1:9187"},
 		Connectors: []Connector{{

@@ -9,6 +9,7 @@ import (
 const (
 	DefaultPartitions        = 3
 	DefaultMaxMessageBytes   = 1 << 20
+	DefaultCompression       = "lz4"
 	DefaultEmbeddedListen    = "127.0.0.1:9092"
 	DefaultDataDir           = "./data/kafka"
 	DefaultAdminListen       = "127.0.0.1:9187"
@@ -42,6 +43,7 @@ func (c *Config) ApplyDefaults() {
 	k, e := &c.Kafka, &c.Kafka.Embedded
 	defaultInt(&k.Partitions, DefaultPartitions, unset("kafka.partitions", k.Partitions == 0))
 	defaultInt(&k.MaxMessageBytes, DefaultMaxMessageBytes, unset("kafka.max_message_bytes", k.MaxMessageBytes == 0))
+	defaultStr(&k.Compression, DefaultCompression, unset("kafka.compression", k.Compression == ""))
 	defaultStr(&e.Listen, DefaultEmbeddedListen, unset("kafka.embedded.listen", e.Listen == ""))
 	defaultStr(&e.DataDir, DefaultDataDir, unset("kafka.embedded.data_dir", e.DataDir == ""))
 	if e.SyncWrites == nil {

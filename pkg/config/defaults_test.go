@@ -21,6 +21,7 @@ func TestDefaults(t *testing.T) {
 		Embedded:        Embedded{Listen: "127.0.0.1:9092", DataDir: filepath.Join(cwd, "data", "kafka"), SyncWrites: &yes},
 		Partitions:      3,
 		MaxMessageBytes: 1048576,
+		Compression:     DefaultCompression,
 	}); !reflect.DeepEqual(c.Kafka, want) {
 		t.Errorf("Kafka = %+v, want %+v", c.Kafka, want)
 	}
@@ -53,6 +54,7 @@ kafka:
   replication_factor: 0
   partitions: 12
   max_message_bytes: 2048
+  compression: zstd
   embedded:
     sync_writes: false
     listen: ":0"
@@ -78,7 +80,7 @@ connectors:
 		t.Fatal(err)
 	}
 	k := c.Kafka
-	if k.Partitions != 12 || k.ReplicationFactor != 0 || k.MaxMessageBytes != 2048 ||
+	if k.Partitions != 12 || k.ReplicationFactor != 0 || k.MaxMessageBytes != 2048 || k.Compression != "zstd" ||
 		*k.Embedded.SyncWrites || k.Embedded.Listen != ":0" {
 		t.Errorf("Kafka = %+v", k)
 	}

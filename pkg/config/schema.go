@@ -55,6 +55,7 @@ func (d *decoder) kafka(path string, n *yaml.Node, k *Kafka) {
 		"partitions":         d.intInto(&k.Partitions, 1, maxPartitions),
 		"replication_factor": d.intInto(&k.ReplicationFactor, 0, maxReplication),
 		"max_message_bytes":  d.intInto(&k.MaxMessageBytes, minMessageBytes, maxMessageBytes),
+		"compression":        d.strInto(&k.Compression),
 		"tls":                d.clientTLSInto(&k.TLS),
 		"sasl":               d.saslInto(&k.SASL),
 	}, nil)

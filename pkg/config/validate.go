@@ -106,6 +106,7 @@ func (v *validator) kafka(c *Config) {
 			"which holds one copy; use 0 or 1, or list your brokers in kafka.brokers", k.ReplicationFactor)
 	}
 	v.intRange("kafka.max_message_bytes", k.MaxMessageBytes, minMessageBytes, maxMessageBytes)
+	v.oneOf("kafka.compression", k.Compression, Compressions...)
 	v.listen("kafka.embedded.listen", k.Embedded.Listen)
 	if p := "kafka.embedded.data_dir"; k.Embedded.DataDir == "" && !v.skip(p) {
 		v.missing(p, "a directory for the embedded broker's log, or remove the key for "+DefaultDataDir)

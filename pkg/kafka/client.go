@@ -39,7 +39,9 @@ type Client struct {
 	c        *kafkago.Client
 	rf       int // configured replication factor, 0 = min(3, brokers)
 	maxBytes int
-	sec      Security // TLS and SASL of every connection, the readers' too
+	sec      Security            // TLS and SASL of every connection, the readers' too
+	codec    kafkago.Compression // of produced batches (compression.go)
+	codecErr error
 }
 
 // NewClient returns a client for brokers. replicationFactor 0 means
@@ -188,6 +190,9 @@ func (c *Client) fit(recs []Record) int {
 }
 
 func (c *Client) produce(ctx context.Context, topic string, partition int, recs []Record) (int64, error) {
+	if c.codecErr != nil {
+		return 0, c.codecErr
+	}
 	krecs := make([]kafkago.Record, len(recs))
 	for i, r := range recs {
 		krecs[i] = kafkago.Record{Key: kafkago.NewBytes(r.Key), Value: kafkago.NewBytes(r.Value), Time: r.Time}
@@ -203,7 +208,7 @@ func (c *Client) produce(ctx context.Context, topic string, partition int, recs 
 	for tries := 0; ; tries++ {
 		resp, err = c.c.Produce(ctx, &kafkago.ProduceRequest{
 			Topic: topic, Partition: partition, RequiredAcks: kafkago.RequireAll,
-			Records: kafkago.NewRecordReader(krecs...),
+			Records: kafkago.NewRecordReader(krecs...), Compression: c.codec,
 		})
 		// A topic another client created since kafka-go last read the
 		// metadata is unknown to its cache until the next refresh
