@@ -7,8 +7,11 @@ import (
 
 // Defaults of the optional keys.
 const (
-	DefaultPartitions        = 3
-	DefaultMaxMessageBytes   = 1 << 20
+	DefaultPartitions      = 3
+	DefaultMaxMessageBytes = 1 << 20
+	// DefaultCompression: lz4 produced row changes as fast as none or
+	// faster (fewer bytes to write and fsync) and stored 8-11x fewer bytes
+	// (BenchmarkProduceCompression in pkg/kafka, sluice-bench).
 	DefaultCompression       = "lz4"
 	DefaultEmbeddedListen    = "127.0.0.1:9092"
 	DefaultDataDir           = "./data/kafka"
