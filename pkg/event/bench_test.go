@@ -71,3 +71,28 @@ func BenchmarkTxMarkerEncode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeValue reads the raw column values of one 20-column row the
+// way a sink does.
+func BenchmarkDecodeValue(b *testing.B) {
+	var raws []json.RawMessage
+	enc, err := EncodeKey(benchChange().After)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(enc, &m); err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range m {
+		raws = append(raws, r)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, r := range raws {
+			if _, err := DecodeValue(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

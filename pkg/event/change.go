@@ -112,7 +112,13 @@ func rawRow(m map[string]json.RawMessage) Row {
 }
 
 // DecodeValue reads a raw column value with numbers kept as json.Number.
+// Plain scalars (null, booleans, numbers, strings without escapes) are read
+// directly (decode.go); anything else goes through encoding/json, with the
+// same result.
 func DecodeValue(raw json.RawMessage) (any, error) {
+	if v, ok := decodeScalar(raw); ok {
+		return v, nil
+	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var v any

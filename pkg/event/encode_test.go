@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 )
 
@@ -65,6 +66,48 @@ func FuzzEncodeMatchesEncodingJSON(f *testing.F) {
 		got, err := c.Encode()
 		if (err != nil) != (werr != nil) || !bytes.Equal(got, want) {
 			t.Fatalf("\n got %s (%v)\nwant %s (%v)", got, err, want, werr)
+		}
+	})
+}
+
+// decodeWithDecoder is DecodeValue without its fast path.
+func decodeWithDecoder(raw []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	err := d.Decode(&v)
+	return v, err
+}
+
+// TestDecodeValueMatchesDecoder: DecodeValue's direct reading of scalars
+// gives what encoding/json gives, and leaves everything else to it.
+func TestDecodeValueMatchesDecoder(t *testing.T) {
+	for _, raw := range []string{
+		`null`, `true`, `false`, `0`, `-0`, `12`, `-12.50`, `1e5`, `1E+05`, `-0.0e-7`, `18446744073709551615`,
+		`""`, `"plain"`, `"é 🙂"`, `"a\"b"`, `"\u00e9"`, `"tab\tin"`, "\"bad\xff\"", `"<&>"`,
+		`01`, `1.`, `.5`, `-`, `1e`, `+1`, `nul`, `"open`, ` 1`, `1 `, `{"a":1}`, `[1,"x"]`, ``, `"`, `NaN`,
+	} {
+		want, werr := decodeWithDecoder([]byte(raw))
+		got, err := DecodeValue(json.RawMessage(raw))
+		if (err != nil) != (werr != nil) || (err == nil && !reflect.DeepEqual(got, want)) {
+			t.Errorf("%q: got %#v (%v), encoding/json gives %#v (%v)", raw, got, err, want, werr)
+		}
+	}
+}
+
+// FuzzDecodeValueMatchesDecoder compares both readers on arbitrary input.
+func FuzzDecodeValueMatchesDecoder(f *testing.F) {
+	for _, s := range []string{`-12.5e3`, `"x"`, `null`, "\"\xff\"", `0x1`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if _, ok := decodeScalar(raw); !ok {
+			return // encoding/json reads it
+		}
+		want, werr := decodeWithDecoder(raw)
+		got, err := DecodeValue(raw)
+		if werr != nil || err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: got %#v (%v), encoding/json gives %#v (%v)", raw, got, err, want, werr)
 		}
 	})
 }
