@@ -15,7 +15,7 @@ import (
 
 // Bounds of the records in flight: the reader decodes ahead while at most
 // maxInflight sealed batches, of at most maxInflightBytes together, wait
-// for Kafka; then it waits for the oldest. With flushBytes per pubBatch this
+// for Kafka; then it waits for the oldest. With flushBytes per batch this
 // bounds the publisher's memory whatever the size of a transaction.
 const (
 	maxInflight      = 4
@@ -36,7 +36,7 @@ type pubBatch struct {
 	markers   []kafka.Record
 	ops       map[[2]string]int // rows per table and op, for metrics
 
-	// Set when sent: the position once this pubBatch is acknowledged, and
+	// Set when sent: the position once this batch is acknowledged, and
 	// whether it holds rows of a transaction still being read.
 	committed    event.Position
 	committedSeq event.Seq
@@ -59,10 +59,10 @@ func (b *pubBatch) add(tp topicPartition, r kafka.Record, table string, op event
 	b.ops[[2]string{table, string(op)}]++
 }
 
-// flight produces sent batches in two stages, each in pubBatch order: the rows
-// stage produces a pubBatch's rows and passes it to the marker stage, which
+// flight produces sent batches in two stages, each in batch order: the rows
+// stage produces a batch's rows and passes it to the marker stage, which
 // produces its markers and hands it back to the reader (reap) while the
-// rows stage goes on with the next pubBatch. After a failure no later pubBatch
+// rows stage goes on with the next batch. After a failure no later batch
 // is produced: the reader stops and restarts from its recorded position.
 type flight struct {
 	send, mark, done chan *pubBatch
@@ -74,8 +74,8 @@ type flight struct {
 }
 
 // Send hands the queued records to the flight without waiting for Kafka,
-// unless the flight is full: then it waits for the oldest pubBatch. It
-// returns the error of a failed pubBatch (reap).
+// unless the flight is full: then it waits for the oldest batch. It
+// returns the error of a failed batch (reap).
 func (p *publisher) Send(ctx context.Context) error {
 	if err := p.reap(ctx, false); err != nil {
 		return err
@@ -105,7 +105,7 @@ func (p *publisher) Send(ctx context.Context) error {
 // reap takes back the batches Kafka acknowledged, in order, and moves the
 // acknowledged position to the last one's; with wait it first blocks until
 // one is back. When nothing is queued or in flight, every committed
-// transaction is acknowledged. A failed pubBatch's error is returned, now and
+// transaction is acknowledged. A failed batch's error is returned, now and
 // on every later call.
 func (p *publisher) reap(ctx context.Context, wait bool) error {
 	for p.fl.err == nil && p.fl.n > 0 {
@@ -143,7 +143,7 @@ func (p *publisher) reap(ctx context.Context, wait bool) error {
 	return nil
 }
 
-// acknowledged accounts for a pubBatch Kafka acknowledged in full.
+// acknowledged accounts for a batch Kafka acknowledged in full.
 func (p *publisher) acknowledged(b *pubBatch) {
 	p.hook.acked(len(b.markers), b.open) // testhook.go: acknowledged, not yet recorded
 	if b.rowCount > 0 {
