@@ -23,7 +23,7 @@ const (
 )
 
 // errHalted marks batches left unsent because the flight stopped.
-var errHalted = errors.New("publisher stopped before this pubBatch was produced")
+var errHalted = errors.New("publisher stopped before this batch was produced")
 
 // pubBatch is the records queued between two sends. The flight produces its
 // rows (in parallel across partitions), then its markers, so a marker
