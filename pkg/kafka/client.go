@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -42,6 +43,7 @@ type Client struct {
 	sec      Security            // TLS and SASL of every connection, the readers' too
 	codec    kafkago.Compression // of produced batches (compression.go)
 	codecErr error
+	packed   atomic.Int64 // request limit in uncompressed bytes, once lowered (compression.go)
 }
 
 // NewClient returns a client for brokers. replicationFactor 0 means
@@ -145,14 +147,19 @@ func (c *Client) EnsureTopic(ctx context.Context, spec TopicSpec) (int, error) {
 
 // Produce writes records to one partition with acks=all and returns the
 // offset of the first. Records go in order, in requests of at most
-// MaxMessageBytes each (a broker refuses a larger record batch). On error
-// nothing may be assumed about the batch: a prefix of it may be written, and
-// a retry writes it again (sluice's readers skip such duplicates).
+// MaxMessageBytes each (a broker refuses a larger record batch; with
+// compression, see requestLimit). On error nothing may be assumed about the
+// batch: a prefix of it may be written, and a retry writes it again
+// (sluice's readers skip such duplicates).
 func (c *Client) Produce(ctx context.Context, topic string, partition int, recs []Record) (int64, error) {
 	first := int64(-1)
 	for {
-		n := c.fit(recs)
+		limit := c.requestLimit()
+		n := fit(recs, limit)
 		off, err := c.produce(ctx, topic, partition, recs[:n])
+		if err != nil && c.tooLarge(err, limit) {
+			continue // compressed larger than hoped: send again in smaller requests
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -169,13 +176,17 @@ func (c *Client) Produce(ctx context.Context, topic string, partition int, recs 
 // from above, for sizing requests.
 const recordOverhead, batchOverhead = 40, 80
 
-// fit returns how many of recs (at least one) fit in one request of at most
-// MaxMessageBytes.
-func (c *Client) fit(recs []Record) int {
-	limit := c.maxBytes
-	if limit <= 0 {
-		limit = 1 << 20
+// maxMessageBytes is MaxMessageBytes, 1 MiB when unset.
+func (c *Client) maxMessageBytes() int {
+	if c.maxBytes <= 0 {
+		return 1 << 20
 	}
+	return c.maxBytes
+}
+
+// fit returns how many of recs (at least one) fit in limit bytes of
+// uncompressed records.
+func fit(recs []Record, limit int) int {
 	size := batchOverhead
 	for i, r := range recs {
 		size += recordOverhead + len(r.Key) + len(r.Value)

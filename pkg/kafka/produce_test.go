@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,30 @@ func TestProduceSplitsLargeBatches(t *testing.T) {
 	for name := range Compressions {
 		produceAndReadBack(ctx, t, NewClient([]string{b.Addr()}, 0, 1<<20, WithCompression(name)), "big-"+name, n)
 	}
-	c := NewClient([]string{b.Addr()}, 0, 1<<20, WithCompression("brotli"))
+	// Records that do not compress: a request packed for compression is
+	// refused as too large, and Produce sends them again in smaller ones.
+	c := NewClient([]string{b.Addr()}, 0, 1<<20, WithCompression("lz4"))
+	if _, err := c.EnsureTopic(ctx, TopicSpec{Name: "random", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	recs := make([]Record, n)
+	for i := range recs {
+		recs[i].Value = make([]byte, 1000)
+		for j := range recs[i].Value {
+			recs[i].Value[j] = byte(rnd.Uint32())
+		}
+	}
+	if _, err := c.Produce(ctx, "random", 0, recs); err != nil {
+		t.Fatalf("incompressible records with lz4: %v", err)
+	}
+	if _, end, err := c.Offsets(ctx, "random", 0); err != nil || end != n {
+		t.Errorf("incompressible records with lz4: partition ends at %d (%v), want %d", end, err, n)
+	}
+	if got := c.requestLimit(); got != 1<<20 {
+		t.Errorf("request limit after refusals: %d, want MaxMessageBytes", got)
+	}
+	c = NewClient([]string{b.Addr()}, 0, 1<<20, WithCompression("brotli"))
 	if _, err := c.Produce(ctx, "big-none", 0, []Record{{Value: []byte("x")}}); err == nil || !strings.Contains(err.Error(), `"brotli"`) {
 		t.Errorf("unknown codec: got %v, want an error naming it", err)
 	}
