@@ -105,8 +105,9 @@ func (p *publisher) Send(ctx context.Context) error {
 // reap takes back the batches Kafka acknowledged, in order, and moves the
 // acknowledged position to the last one's; with wait it first blocks until
 // one is back. When nothing is queued or in flight, every committed
-// transaction is acknowledged. A failed batch's error is returned, now and
-// on every later call.
+// transaction is acknowledged. A failed batch's error, or ctx's while
+// waiting, is returned now and on every later call, and the flight
+// produces nothing more.
 func (p *publisher) reap(ctx context.Context, wait bool) error {
 	for p.fl.err == nil && p.fl.n > 0 {
 		var b *pubBatch
@@ -114,7 +115,10 @@ func (p *publisher) reap(ctx context.Context, wait bool) error {
 			select {
 			case b = <-p.fl.done:
 			case <-ctx.Done():
-				return context.Cause(ctx)
+				// Whether the oldest batch lands is unknown: nothing later may go.
+				p.fl.err = context.Cause(ctx)
+				p.fl.halt.Store(true)
+				return p.fl.err
 			}
 			wait = false
 		} else {

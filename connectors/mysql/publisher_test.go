@@ -161,10 +161,14 @@ func TestPublisherPipeline(t *testing.T) {
 // later send returns the error, and nothing more is produced.
 func TestPublisherHaltsOnFailure(t *testing.T) {
 	ctx, c, pub := pubFixture(t, false)
-	if err := queueTx(ctx, t, pub, 0, 1000); err != nil {
+	// Produce waits up to 8 s for a topic it does not know; the batch fails
+	// sooner with its context.
+	txCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := queueTx(txCtx, t, pub, 0, 1000); err != nil {
 		t.Fatal(err) // the first 700 rows carry no marker: they are produced
 	}
-	if err := pub.Flush(ctx); err == nil {
+	if err := pub.Flush(txCtx); err == nil {
 		t.Fatal("Flush succeeded with no transaction topic")
 	}
 	if err := queueTx(ctx, t, pub, 1, 1000); err == nil {
