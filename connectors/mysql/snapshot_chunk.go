@@ -158,6 +158,15 @@ func (s *Source) publishChunk(ctx context.Context, def *event.TableDef, c *chunk
 	}
 	s.env.Metrics.SnapshotRows.WithLabelValues(s.labels[0], s.labels[1], def.Name()).Add(float64(len(c.rows)))
 	if s.pub.Due(flushRows, flushBytes, time.Hour) {
+		if rng == nil {
+			// The initial snapshot reads on while Kafka acknowledges; its
+			// progress is saved as chunks are acknowledged (ackedProgress).
+			// Source rate on 300k rows (make bench-snapshot): 90-133k rows/s
+			// with Flush, 178-337k with Send.
+			return s.pub.Send(ctx)
+		}
+		// An incremental chunk waits: measured, Send made it slower
+		// (121-132k rows/s against 193k).
 		return s.pub.Flush(ctx)
 	}
 	return nil
