@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/config"
@@ -38,6 +39,7 @@ type Sink struct {
 	pending  *pendingMarker           // a marker fetched but not yet batched
 	stat     sinkStatus               // what Status reports
 	dlqReady bool                     // the dead-letter topic exists
+	merge    mergeCache               // the replica's unique keys and packet size (sink_sql.go)
 
 	connector.Readiness
 
@@ -118,15 +120,21 @@ func (s *Sink) runLeader(ctx context.Context) error {
 
 // withSinkParams turns off foreign-key checks on the replica session:
 // rows arrive in source commit order, but cascades are not in the binlog
-// and checks would reject orders the source accepted.
+// and checks would reject orders the source accepted (and the sink merges
+// rows per table, sink_merge.go). It also has the driver interpolate
+// arguments into the statement text (one round trip per statement instead
+// of a prepare, an execute and a close), unless the DSN sets
+// interpolateParams itself.
 func withSinkParams(dsn string) string {
 	sep := "?"
-	for i := 0; i < len(dsn); i++ {
-		if dsn[i] == '?' {
-			sep = "&"
-		}
+	if strings.Contains(dsn, "?") {
+		sep = "&"
 	}
-	return dsn + sep + "foreign_key_checks=0"
+	dsn += sep + "foreign_key_checks=0"
+	if !strings.Contains(dsn, "interpolateParams=") {
+		dsn += "&interpolateParams=true"
+	}
+	return dsn
 }
 
 // waitForSource waits until the source created its transaction topic.

@@ -37,6 +37,7 @@ type batch struct {
 	offsets map[topicPartition]int64 // next offsets of data partitions read
 	applied event.Seq
 	rows    int
+	bytes   int // of the row messages collected (batch_bytes)
 	skipped int  // duplicate rows and markers passed over
 	ddl     bool // the batch is one DDL marker (txs[0].marker.DDL)
 
@@ -46,7 +47,9 @@ type batch struct {
 }
 
 // nextBatch blocks for one transaction, then adds the ones already
-// available, up to batch_rows rows. Transactions are never split.
+// available, up to batch_rows rows and batch_bytes of messages (the
+// transaction that reaches batch_bytes is the last). Transactions are
+// never split.
 func (s *Sink) nextBatch(ctx context.Context) (*batch, error) {
 	b := &batch{offsets: map[topicPartition]int64{}, applied: s.applied,
 		txNext: s.offsets[topicPartition{s.topics.Transaction(), 0}]}
@@ -106,6 +109,9 @@ func (s *Sink) nextBatch(ctx context.Context) (*batch, error) {
 		b.rows += len(tx.changes)
 		b.txNext = pm.offset + 1
 		b.applied = pm.m.Seq
+		if s.cfg.BatchBytes > 0 && b.bytes >= s.cfg.BatchBytes {
+			return b, nil
+		}
 	}
 }
 
@@ -149,6 +155,7 @@ func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows
 				return tx, err
 			}
 			s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
+			b.bytes += len(rec.Value)
 			where := fmt.Sprintf("%s/%d offset %d", tp.topic, tp.partition, rec.Offset)
 			ch, err := decodeSinkRow(rec.Value)
 			o := origin{tp: tp, offset: rec.Offset, key: rec.Key, value: rec.Value}

@@ -34,13 +34,14 @@ func (s *Sink) streamable(m *event.TxMarker) bool {
 // applyTx applies one source transaction of a batch inside the replica
 // transaction tx: from memory, or read from Kafka as it goes when it was
 // batched as streamed.
-func (s *Sink) applyTx(ctx context.Context, tx *sql.Tx, t txRows, b *batch, counts map[[2]string]int) error {
+func (s *Sink) applyTx(ctx context.Context, tx *sql.Tx, t txRows, b *batch, a *applier) error {
 	if !t.streamed {
 		if b.careful {
-			return s.applyCareful(ctx, tx, b, t.changes, counts)
+			return s.applyCareful(ctx, tx, b, t.changes, a.counts)
 		}
-		return s.applyChanges(ctx, tx, t.changes, counts)
+		return s.applyChanges(ctx, tx, t.changes, a.counts)
 	}
+	merged := newMerger(a)
 	m := newTxMerge(s, t.marker, b)
 	chunk := make([]*event.Change, 0, streamChunkRows)
 	for {
@@ -52,7 +53,10 @@ func (s *Sink) applyTx(ctx context.Context, tx *sql.Tx, t txRows, b *batch, coun
 			chunk = append(chunk, ch)
 		}
 		if len(chunk) == cap(chunk) || (ch == nil && len(chunk) > 0) {
-			if err := s.applyChanges(ctx, tx, chunk, counts); err != nil {
+			if err := merged.add(ctx, chunk); err != nil {
+				return err
+			}
+			if err := merged.flush(ctx); err != nil {
 				return err
 			}
 			clear(chunk) // let the applied changes go
