@@ -30,11 +30,11 @@ func burstDef() *event.TableDef {
 }
 
 // burstChanges returns n decoded changes of def as the sink reads them
-// from Kafka: op, on ids 1..keys (each key hit n/keys times).
-func burstChanges(tb testing.TB, def *event.TableDef, n, keys int, op event.Op) []*event.Change {
+// from Kafka: op, on ids from+1..from+keys (each key hit n/keys times).
+func burstChanges(tb testing.TB, def *event.TableDef, from, n, keys int, op event.Op) []*event.Change {
 	out := make([]*event.Change, n)
 	for i := range out {
-		id := 1 + i%keys
+		id := from + 1 + i%keys
 		text := map[string]string{"id": fmt.Sprint(id), "k": fmt.Sprint(id % 1000), "label": fmt.Sprint("item ", id),
 			"price": fmt.Sprintf("%d.%02d", i%10000, i%100), "created": "2025-01-02 03:04:05", "note": fmt.Sprintf("%060d", i)}
 		row := event.Row{}
@@ -83,14 +83,14 @@ func benchApplier(def *event.TableDef) (*applier, *int, *int) {
 //	go test ./connectors/mysql/ -run '^$' -bench SinkBuild
 func BenchmarkSinkBuildInsert(b *testing.B) {
 	def := burstDef()
-	benchMerge(b, def, burstChanges(b, def, 1000, 1000, event.OpCreate))
+	benchMerge(b, def, burstChanges(b, def, 0, 1000, 1000, event.OpCreate))
 }
 
 // BenchmarkSinkBuildUpdates measures merging 5,000 updates of 500 keys
 // (each key updated 10 times across transactions) into statements.
 func BenchmarkSinkBuildUpdates(b *testing.B) {
 	def := burstDef()
-	benchMerge(b, def, burstChanges(b, def, 5000, 500, event.OpUpdate))
+	benchMerge(b, def, burstChanges(b, def, 0, 5000, 500, event.OpUpdate))
 }
 
 // benchMerge merges and builds the statements of rows, b.N times.
@@ -126,7 +126,7 @@ func TestDecodeScalar(t *testing.T) {
 // the burst table (what collect does per row).
 func BenchmarkSinkDecodeRow(b *testing.B) {
 	def := burstDef()
-	ch := burstChanges(b, def, 1, 1, event.OpCreate)[0]
+	ch := burstChanges(b, def, 0, 1, 1, event.OpCreate)[0]
 	ch.Source.Version, ch.Source.Connector = "1", "mysql"
 	enc, err := ch.Encode()
 	if err != nil {
