@@ -33,7 +33,7 @@ type Sink struct {
 	ddlReady   bool            // <checkpoint_db>.sluice_ddl exists
 
 	txReader *kafka.PartitionReader
-	readers  map[topicPartition]*kafka.PartitionReader
+	readers  map[topicPartition]*rowReader // table-topic partitions, decoded ahead (sink_prefetch.go)
 	offsets  map[topicPartition]int64 // next offsets as committed on the replica
 	applied  event.Seq                // Seq of the last transaction committed on the replica
 	pending  *pendingMarker           // a marker fetched but not yet batched
@@ -59,7 +59,7 @@ func NewSink(cfg *config.Connector, env connector.Env) (connector.Connector, err
 		key:     env.Config.Name + "/" + cfg.Name,
 		hist:    map[string][]schemaVersion{},
 		created: map[string]bool{},
-		readers: map[topicPartition]*kafka.PartitionReader{},
+		readers: map[topicPartition]*rowReader{},
 		offsets: map[topicPartition]int64{},
 	}
 	return s, nil
@@ -159,7 +159,7 @@ func (s *Sink) waitForSource(ctx context.Context) error {
 	}
 }
 
-func (s *Sink) reader(ctx context.Context, tp topicPartition) (*kafka.PartitionReader, error) {
+func (s *Sink) reader(ctx context.Context, tp topicPartition) (*rowReader, error) {
 	if r := s.readers[tp]; r != nil {
 		return r, nil
 	}
@@ -167,8 +167,8 @@ func (s *Sink) reader(ctx context.Context, tp topicPartition) (*kafka.PartitionR
 	if err != nil {
 		return nil, s.offsetGone(err, tp, s.offsets[tp])
 	}
-	s.readers[tp] = r
-	return r, nil
+	s.readers[tp] = newRowReader(r)
+	return s.readers[tp], nil
 }
 
 func (s *Sink) closeReaders() {

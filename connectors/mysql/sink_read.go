@@ -149,17 +149,16 @@ func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows
 			return tx, err
 		}
 		var taken, lastOrder uint64
+		consumed := 0
 		for taken < pc.Count {
-			rec, err := r.Fetch(ctx)
+			f, err := r.Fetch(ctx)
 			if err != nil {
 				return tx, err
 			}
-			s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
-			b.bytes += len(rec.Value)
-			where := fmt.Sprintf("%s/%d offset %d", tp.topic, tp.partition, rec.Offset)
-			ch, err := decodeSinkRow(rec.Value)
+			rec, ch := f.rec, f.ch
+			consumed += len(rec.Value)
 			o := origin{tp: tp, offset: rec.Offset, key: rec.Key, value: rec.Value}
-			if err != nil {
+			if err := f.badRow; err != nil {
 				// Taken as one of the rows the marker lists: the rest of
 				// the transaction is applied without it.
 				if err := s.poison(ctx, b, o, reasonDecode, err); err != nil {
@@ -177,8 +176,8 @@ func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows
 				s.env.Metrics.SinkDuplicates.WithLabelValues(s.labels[0], s.labels[1]).Inc()
 				continue
 			case m.Seq.Less(seq):
-				return tx, fmt.Errorf("%s: found a row of transaction %s before the %d rows this marker lists (%d found): rows are missing from the topic",
-					where, seq, pc.Count, taken)
+				return tx, fmt.Errorf("%s/%d offset %d: found a row of transaction %s before the %d rows this marker lists (%d found): rows are missing from the topic",
+					tp.topic, tp.partition, rec.Offset, seq, pc.Count, taken)
 			}
 			lastOrder = ch.Transaction.TotalOrder
 			taken++
@@ -188,6 +187,8 @@ func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows
 			}
 			b.origin[ch] = o
 		}
+		s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(consumed))
+		b.bytes += consumed
 	}
 	sort.Slice(tx.changes, func(i, j int) bool {
 		return tx.changes[i].Transaction.TotalOrder < tx.changes[j].Transaction.TotalOrder

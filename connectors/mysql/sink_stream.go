@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/sluice-cdc/sluice/pkg/event"
-	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
 
 // Large transactions are applied while they are read. A source
@@ -80,7 +79,7 @@ type txMerge struct {
 // txCursor is one partition's share of the transaction.
 type txCursor struct {
 	tp          topicPartition
-	r           *kafka.PartitionReader
+	r           *rowReader
 	want, taken uint64
 	lastOrder   uint64
 	head        *event.Change
@@ -125,14 +124,13 @@ func (x *txMerge) fill(ctx context.Context, c *txCursor) error {
 		c.r = r
 	}
 	for c.head == nil && c.taken < c.want {
-		rec, err := c.r.Fetch(ctx)
+		f, err := c.r.Fetch(ctx)
 		if err != nil {
 			return err
 		}
+		rec, ch := f.rec, f.ch
 		s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
-		where := fmt.Sprintf("%s/%d offset %d", c.tp.topic, c.tp.partition, rec.Offset)
-		ch, err := decodeSinkRow(rec.Value)
-		if err != nil { // one of the listed rows, skipped as in collect
+		if err := f.badRow; err != nil { // one of the listed rows, skipped as in collect
 			o := origin{tp: c.tp, offset: rec.Offset, key: rec.Key, value: rec.Value}
 			if err := s.poison(ctx, x.b, o, reasonDecode, err); err != nil {
 				return err
@@ -149,8 +147,8 @@ func (x *txMerge) fill(ctx context.Context, c *txCursor) error {
 			s.env.Metrics.SinkDuplicates.WithLabelValues(s.labels[0], s.labels[1]).Inc()
 			continue
 		case x.m.Seq.Less(seq):
-			return fmt.Errorf("%s: found a row of transaction %s before the %d rows this marker lists (%d found): rows are missing from the topic",
-				where, seq, c.want, c.taken)
+			return fmt.Errorf("%s/%d offset %d: found a row of transaction %s before the %d rows this marker lists (%d found): rows are missing from the topic",
+				c.tp.topic, c.tp.partition, rec.Offset, seq, c.want, c.taken)
 		}
 		c.lastOrder = ch.Transaction.TotalOrder
 		c.taken++

@@ -1,0 +1,107 @@
+package mysql
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
+)
+
+// Decoding ahead. Decoding a row message (JSON) costs the sink about as
+// much CPU as building and sending its statement, and the server's work
+// on a statement leaves the sink idle. Each table-topic partition the
+// sink reads therefore has a goroutine that fetches and decodes its
+// messages ahead, in order, while the sink applies: rowReader. It holds
+// at most prefetchRows decoded rows and about prefetchBytes of messages
+// per partition (always at least one row), so memory stays bounded
+// whatever the rows' size; each partition has its own bound, so a
+// partition whose rows belong to later transactions cannot hold up
+// another. Offsets and checkpoints are unaffected: the sink still takes
+// rows in partition order and records the offset after the last one it
+// applied.
+const (
+	prefetchRows  = 512
+	prefetchBytes = 1 << 20
+)
+
+// rowReader fetches and decodes one partition's messages ahead of the sink.
+type rowReader struct {
+	r      *kafka.PartitionReader
+	out    chan fetched
+	held   atomic.Int64  // bytes of the messages in out
+	freed  chan struct{} // signalled when Fetch takes a message
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error // the fetch error that ended the goroutine, once out is closed
+}
+
+// fetched is one message and its decoding.
+type fetched struct {
+	rec    kafka.Record
+	ch     *event.Change
+	badRow error // why the message does not decode (a poison message)
+}
+
+func newRowReader(r *kafka.PartitionReader) *rowReader {
+	ctx, cancel := context.WithCancel(context.Background())
+	x := &rowReader{r: r, out: make(chan fetched, prefetchRows), freed: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+	go x.run(ctx)
+	return x
+}
+
+func (x *rowReader) run(ctx context.Context) {
+	defer close(x.done)
+	defer close(x.out)
+	for {
+		rec, err := x.r.Fetch(ctx)
+		if err != nil {
+			x.err = err
+			return
+		}
+		f := fetched{rec: rec}
+		f.ch, f.badRow = decodeSinkRow(rec.Value)
+		n := int64(len(rec.Value))
+		for h := x.held.Load(); h > 0 && h+n > prefetchBytes; h = x.held.Load() {
+			select {
+			case <-x.freed:
+			case <-ctx.Done():
+				x.err = ctx.Err()
+				return
+			}
+		}
+		x.held.Add(n)
+		select {
+		case x.out <- f:
+		case <-ctx.Done():
+			x.err = ctx.Err()
+			return
+		}
+	}
+}
+
+// Fetch returns the partition's next message, decoded (or with the reason
+// it does not decode), blocking until one is ready or ctx is done.
+func (x *rowReader) Fetch(ctx context.Context) (fetched, error) {
+	select {
+	case f, ok := <-x.out:
+		if !ok {
+			return fetched{}, x.err // set before out was closed
+		}
+		x.held.Add(-int64(len(f.rec.Value)))
+		select {
+		case x.freed <- struct{}{}:
+		default: // already signalled
+		}
+		return f, nil
+	case <-ctx.Done():
+		return fetched{}, ctx.Err()
+	}
+}
+
+// Close stops the goroutine and releases the partition reader.
+func (x *rowReader) Close() error {
+	x.cancel()
+	<-x.done
+	return x.r.Close()
+}
