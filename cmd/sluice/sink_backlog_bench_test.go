@@ -114,6 +114,11 @@ func sinkBacklog(b *testing.B, gen func(b *testing.B, exec func(q string)) int) 
 	commits, txs := metricValue(m, "sluice_sink_commits_total"), metricValue(m, "sluice_sink_transactions_total")
 	b.ReportMetric(float64(changes)/el.Seconds(), "rows/s")
 	b.ReportMetric(txs/el.Seconds(), "txs/s")
+	for _, l := range strings.Split(sink.logText(), "\n") {
+		if strings.Contains(l, "msg=") && os.Getenv("BACKLOG_SINK_LOG") != "" || strings.Contains(l, "msg=applying") {
+			b.Logf("sink process started at %s; %s", start.UTC().Format("15:04:05.000"), l)
+		}
+	}
 	b.Logf("MEASURE sink caught up %d row changes (%.0f source transactions, %.0f replica commits) in %s from process start: %.0f rows/s, %.0f transactions/s",
 		changes, txs, commits, el.Round(time.Millisecond), float64(changes)/el.Seconds(), txs/el.Seconds())
 	for _, p := range []*proc{broker, source, sink} {
