@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/config"
@@ -171,11 +172,16 @@ func (s *Sink) reader(ctx context.Context, tp topicPartition) (*rowReader, error
 	return s.readers[tp], nil
 }
 
+// closeReaders closes the readers at once: each Close waits for its
+// pending fetch (about a second), which one after the other would delay
+// the sink's stop by a second per partition.
 func (s *Sink) closeReaders() {
+	var wg sync.WaitGroup
 	for _, r := range s.readers {
-		r.Close()
+		wg.Go(func() { r.Close() })
 	}
 	if s.txReader != nil {
-		s.txReader.Close()
+		wg.Go(func() { s.txReader.Close() })
 	}
+	wg.Wait()
 }
