@@ -77,6 +77,15 @@ func sinkBacklog(b *testing.B, gen func(b *testing.B, exec func(q string)) int) 
 	srcAdmin, sinkAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(b)), fmt.Sprintf("127.0.0.1:%d", freePort(b))
 	broker := startProc(b, "broker.log", "broker", "--config", cfg)
 	source := startProc(b, "src.log", "run", "--config", cfg, "--connector", "src", "--admin", srcAdmin)
+	var sink *proc
+	b.Cleanup(func() {
+		if b.Failed() {
+			b.Logf("source log:\n%s", tail(source.logText(), 20))
+			if sink != nil {
+				b.Logf("sink log:\n%s", tail(sink.logText(), 20))
+			}
+		}
+	})
 	waitFor(b, time.Minute, "the source to stream", func() bool { return strings.Contains(source.logText(), "streaming binlog") })
 	conn, err := sdb.Conn(b.Context())
 	if err != nil {
@@ -102,7 +111,7 @@ func sinkBacklog(b *testing.B, gen func(b *testing.B, exec func(q string)) int) 
 	})
 	b.ResetTimer()
 	start := time.Now()
-	sink := startProc(b, "sink.log", "run", "--config", cfg, "--connector", "replica-1", "--admin", sinkAdmin)
+	sink = startProc(b, "sink.log", "run", "--config", cfg, "--connector", "replica-1", "--admin", sinkAdmin)
 	waitFor(b, 20*time.Minute, "the sink to apply the backlog", func() bool {
 		time.Sleep(100 * time.Millisecond)
 		return metricValue(httpGet(b, "http://"+sinkAdmin+"/metrics"), "sluice_sink_rows_applied_total") >= float64(changes)
