@@ -34,6 +34,7 @@ type Sink struct {
 	ddlReady   bool            // <checkpoint_db>.sluice_ddl exists
 
 	txReader *kafka.PartitionReader
+	markers  *markerReader // txReader's markers, decoded ahead (sink_prefetch.go)
 	readers  map[topicPartition]*rowReader // table-topic partitions, decoded ahead (sink_prefetch.go)
 	offsets  map[topicPartition]int64 // next offsets as committed on the replica
 	applied  event.Seq                // Seq of the last transaction committed on the replica
@@ -180,7 +181,10 @@ func (s *Sink) closeReaders() {
 	for _, r := range s.readers {
 		wg.Go(func() { r.Close() })
 	}
-	if s.txReader != nil {
+	switch {
+	case s.markers != nil: // closes txReader
+		wg.Go(func() { s.markers.Close() })
+	case s.txReader != nil:
 		wg.Go(func() { s.txReader.Close() })
 	}
 	wg.Wait()

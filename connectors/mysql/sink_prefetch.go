@@ -12,7 +12,9 @@ import (
 // much CPU as building and sending its statement, and the server's work
 // on a statement leaves the sink idle. Each table-topic partition the
 // sink reads therefore has a goroutine that fetches and decodes its
-// messages ahead, in order, while the sink applies: rowReader. It holds
+// messages ahead, in order, while the sink applies: rowReader; the
+// transaction topic's markers are decoded ahead the same way
+// (markerReader). Each holds
 // at most prefetchRows decoded rows and about prefetchBytes of messages
 // per partition (always at least one row), so memory stays bounded
 // whatever the rows' size; each partition has its own bound, so a
@@ -25,10 +27,12 @@ const (
 	prefetchBytes = 1 << 20
 )
 
-// rowReader fetches and decodes one partition's messages ahead of the sink.
-type rowReader struct {
+// prefetcher fetches and decodes one partition's messages ahead of the
+// sink: rowReader for table topics, markerReader for the transaction topic.
+type prefetcher[T any] struct {
 	r      *kafka.PartitionReader
-	out    chan fetched
+	decode func([]byte) (T, error)
+	out    chan fetched[T]
 	held   atomic.Int64  // bytes of the messages in out
 	freed  chan struct{} // signalled when Fetch takes a message
 	cancel context.CancelFunc
@@ -36,21 +40,33 @@ type rowReader struct {
 	err    error // the fetch error that ended the goroutine, once out is closed
 }
 
+type (
+	rowReader    = prefetcher[*event.Change]
+	markerReader = prefetcher[*event.TxMarker]
+)
+
 // fetched is one message and its decoding.
-type fetched struct {
-	rec    kafka.Record
-	ch     *event.Change
-	badRow error // why the message does not decode (a poison message)
+type fetched[T any] struct {
+	rec kafka.Record
+	v   T
+	bad error // why the message does not decode (a poison message)
 }
 
-func newRowReader(r *kafka.PartitionReader) *rowReader {
+func newRowReader(r *kafka.PartitionReader) *rowReader { return newPrefetcher(r, decodeSinkRow) }
+
+func newMarkerReader(r *kafka.PartitionReader) *markerReader {
+	return newPrefetcher(r, event.DecodeTxMarker)
+}
+
+func newPrefetcher[T any](r *kafka.PartitionReader, decode func([]byte) (T, error)) *prefetcher[T] {
 	ctx, cancel := context.WithCancel(context.Background())
-	x := &rowReader{r: r, out: make(chan fetched, prefetchRows), freed: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+	x := &prefetcher[T]{r: r, decode: decode, out: make(chan fetched[T], prefetchRows), freed: make(chan struct{}, 1),
+		cancel: cancel, done: make(chan struct{})}
 	go x.run(ctx)
 	return x
 }
 
-func (x *rowReader) run(ctx context.Context) {
+func (x *prefetcher[T]) run(ctx context.Context) {
 	defer close(x.done)
 	defer close(x.out)
 	for {
@@ -59,8 +75,8 @@ func (x *rowReader) run(ctx context.Context) {
 			x.err = err
 			return
 		}
-		f := fetched{rec: rec}
-		f.ch, f.badRow = decodeSinkRow(rec.Value)
+		f := fetched[T]{rec: rec}
+		f.v, f.bad = x.decode(rec.Value)
 		n := int64(len(rec.Value))
 		for h := x.held.Load(); h > 0 && h+n > prefetchBytes; h = x.held.Load() {
 			select {
@@ -82,11 +98,11 @@ func (x *rowReader) run(ctx context.Context) {
 
 // Fetch returns the partition's next message, decoded (or with the reason
 // it does not decode), blocking until one is ready or ctx is done.
-func (x *rowReader) Fetch(ctx context.Context) (fetched, error) {
+func (x *prefetcher[T]) Fetch(ctx context.Context) (fetched[T], error) {
 	select {
 	case f, ok := <-x.out:
 		if !ok {
-			return fetched{}, x.err // set before out was closed
+			return fetched[T]{}, x.err // set before out was closed
 		}
 		x.held.Add(-int64(len(f.rec.Value)))
 		select {
@@ -95,12 +111,12 @@ func (x *rowReader) Fetch(ctx context.Context) (fetched, error) {
 		}
 		return f, nil
 	case <-ctx.Done():
-		return fetched{}, ctx.Err()
+		return fetched[T]{}, ctx.Err()
 	}
 }
 
 // Close stops the goroutine and releases the partition reader.
-func (x *rowReader) Close() error {
+func (x *prefetcher[T]) Close() error {
 	x.cancel()
 	<-x.done
 	return x.r.Close()

@@ -121,16 +121,19 @@ func (s *Sink) nextMarker(ctx context.Context) (*pendingMarker, error) {
 		s.pending = nil
 		return pm, nil
 	}
-	rec, err := s.txReader.Fetch(ctx)
+	if s.markers == nil {
+		s.markers = newMarkerReader(s.txReader)
+	}
+	f, err := s.markers.Fetch(ctx)
 	if err != nil {
 		return nil, err
 	}
+	rec := f.rec
 	s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
-	m, err := event.DecodeTxMarker(rec.Value)
-	if err != nil {
-		return &pendingMarker{offset: rec.Offset, cause: err, rec: rec}, nil
+	if f.bad != nil {
+		return &pendingMarker{offset: rec.Offset, cause: f.bad, rec: rec}, nil
 	}
-	return &pendingMarker{m: m, offset: rec.Offset}, nil
+	return &pendingMarker{m: f.v, offset: rec.Offset}, nil
 }
 
 // collect reads exactly the rows m lists from each partition, skipping
@@ -155,10 +158,10 @@ func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows
 			if err != nil {
 				return tx, err
 			}
-			rec, ch := f.rec, f.ch
+			rec, ch := f.rec, f.v
 			consumed += len(rec.Value)
 			o := origin{tp: tp, offset: rec.Offset, key: rec.Key, value: rec.Value}
-			if err := f.badRow; err != nil {
+			if err := f.bad; err != nil {
 				// Taken as one of the rows the marker lists: the rest of
 				// the transaction is applied without it.
 				if err := s.poison(ctx, b, o, reasonDecode, err); err != nil {

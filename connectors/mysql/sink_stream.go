@@ -128,9 +128,9 @@ func (x *txMerge) fill(ctx context.Context, c *txCursor) error {
 		if err != nil {
 			return err
 		}
-		rec, ch := f.rec, f.ch
+		rec, ch := f.rec, f.v
 		s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
-		if err := f.badRow; err != nil { // one of the listed rows, skipped as in collect
+		if err := f.bad; err != nil { // one of the listed rows, skipped as in collect
 			o := origin{tp: c.tp, offset: rec.Offset, key: rec.Key, value: rec.Value}
 			if err := s.poison(ctx, x.b, o, reasonDecode, err); err != nil {
 				return err
