@@ -231,6 +231,8 @@ func (s *Sink) uniqueKeys(ctx context.Context, def *event.TableDef) (*uniqueInfo
 	if u := s.merge.uniq[name]; u != nil {
 		return u, nil
 	}
+	ctx, cancel := metaCtx(ctx) // util.go
+	defer cancel()
 	rows, err := s.db.QueryContext(ctx, `SELECT s.INDEX_NAME, s.COLUMN_NAME, s.SUB_PART IS NOT NULL, c.DATA_TYPE
 		FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c
 		  ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
