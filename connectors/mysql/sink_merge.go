@@ -38,7 +38,9 @@ import (
 // only when no unique value in the batch is held by two different keys
 // (in any before or after image). When those indexes hold columns whose
 // values equal without being byte-equal (text under a collation, floats,
-// prefixes), it cannot tell, and the table is always applied ordered.
+// prefixes), it cannot tell, and the table is always applied ordered; so
+// is a table with triggers on the replica, which then fire for every row
+// as the source wrote them.
 // A TRUNCATE row splits its table's rows. The poison path (applyCareful)
 // and every transaction that truncates or re-syncs a key range apply
 // ordered, one source transaction at a time.
@@ -223,7 +225,7 @@ func (a *applier) compactable(ctx context.Context, def *event.TableDef, changes 
 		return nil, false, nil
 	}
 	u, err := a.s.uniqueKeys(ctx, def)
-	if err != nil || !u.exact {
+	if err != nil || !u.compact {
 		return nil, false, err
 	}
 	keys := make([]string, len(changes))

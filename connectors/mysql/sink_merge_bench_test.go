@@ -66,7 +66,7 @@ func burstChanges(tb testing.TB, def *event.TableDef, from, n, keys int, op even
 // nowhere; it counts them and their bytes.
 func benchApplier(def *event.TableDef) (*applier, *int, *int) {
 	s := &Sink{cfg: &config.Connector{Name: "bench"}, hist: map[string][]schemaVersion{def.Name(): {{def: def}}}}
-	s.merge = mergeCache{uniq: map[string]*uniqueInfo{def.Name(): {exact: true}}, uniqAt: time.Now(), stmtBytes: maxStatementBytes}
+	s.merge = mergeCache{uniq: map[string]*uniqueInfo{def.Name(): {compact: true}}, uniqAt: time.Now(), stmtBytes: maxStatementBytes}
 	var stmts, bytes int
 	a := s.newApplier(nil, map[[2]string]int{})
 	a.exec = func(_ context.Context, q string, _ ...any) error {

@@ -87,7 +87,7 @@ func applyMerged(t *testing.T, a *applier, changes []*event.Change) {
 // unique keys become one DELETE of the keys deleted last and one upsert
 // of every other key's last image.
 func TestMergeCompacts(t *testing.T) {
-	a, got := recordingApplier(kvDef(), &uniqueInfo{exact: true}, maxStatementBytes)
+	a, got := recordingApplier(kvDef(), &uniqueInfo{compact: true}, maxStatementBytes)
 	applyMerged(t, a, []*event.Change{
 		kvChange(1, event.OpCreate, 1, 1, "a"),
 		kvChange(2, event.OpUpdate, 1, 1, "a2"),
@@ -118,7 +118,7 @@ func TestMergeCompacts(t *testing.T) {
 // (consecutive ones of a kind still sharing a statement); a value that
 // stays with its row, or NULLs, do not stop compaction.
 func TestMergeKeepsOrderOnUniqueMove(t *testing.T) {
-	unique := &uniqueInfo{keys: [][]string{{"k"}}, exact: true}
+	unique := &uniqueInfo{keys: [][]string{{"k"}}, compact: true}
 	moves := []*event.Change{
 		before(kvChange(1, event.OpUpdate, 1, -1, "a"), 1), // frees k=1
 		before(kvChange(2, event.OpUpdate, 2, 1, "b"), 2),  // takes it
@@ -152,7 +152,7 @@ func TestMergeKeepsOrderOnUniqueMove(t *testing.T) {
 // TestMergeStatementBounds: a statement holds at most maxRowsPerStatement
 // rows and about the byte limit of values; a larger row is alone.
 func TestMergeStatementBounds(t *testing.T) {
-	a, got := recordingApplier(kvDef(), &uniqueInfo{exact: true}, 1000)
+	a, got := recordingApplier(kvDef(), &uniqueInfo{compact: true}, 1000)
 	var rows []*event.Change
 	for i := 1; i <= 3; i++ {
 		rows = append(rows, kvChange(i, event.OpCreate, i, i, strings.Repeat("x", 600)))
@@ -161,7 +161,7 @@ func TestMergeStatementBounds(t *testing.T) {
 	if len(*got) != 3 {
 		t.Errorf("rows of ~1200 bytes under a 1000-byte limit: want 3 statements, got %d", len(*got))
 	}
-	a, got = recordingApplier(kvDef(), &uniqueInfo{exact: true}, maxStatementBytes)
+	a, got = recordingApplier(kvDef(), &uniqueInfo{compact: true}, maxStatementBytes)
 	rows = rows[:0]
 	for i := 1; i <= 2*maxRowsPerStatement+1; i++ {
 		rows = append(rows, kvChange(i, event.OpCreate, i, i, "v"))

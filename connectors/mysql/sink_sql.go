@@ -203,11 +203,12 @@ type mergeCache struct {
 	stmtBytes int                    // stmtLimit
 }
 
-// uniqueInfo is what the sink knows of a replica table's unique keys
-// besides the one on the definition's key.
+// uniqueInfo is what the sink knows of a replica table: its unique keys
+// besides the one on the definition's key, and whether its rows may be
+// compacted at all.
 type uniqueInfo struct {
-	keys  [][]string // columns of each unique key
-	exact bool       // all their values compare byte for byte: no text under a collation, no floats, no prefix
+	keys    [][]string // columns of each unique key
+	compact bool       // no triggers, and the keys' values compare byte for byte: no text under a collation, no floats, no prefix
 }
 
 // uniqueCacheTTL is how long the sink trusts what it read of the replica's
@@ -221,7 +222,7 @@ var exactTypes = map[string]bool{"tinyint": true, "smallint": true, "mediumint":
 	"binary": true, "varbinary": true, "bit": true}
 
 // uniqueKeys reads (and caches) the replica's unique keys on def's table
-// other than the one on def's key.
+// other than the one on def's key, and whether the table has triggers.
 func (s *Sink) uniqueKeys(ctx context.Context, def *event.TableDef) (*uniqueInfo, error) {
 	if s.merge.uniq == nil || time.Since(s.merge.uniqAt) > uniqueCacheTTL {
 		s.merge.uniq, s.merge.uniqAt = map[string]*uniqueInfo{}, time.Now()
@@ -242,7 +243,7 @@ func (s *Sink) uniqueKeys(ctx context.Context, def *event.TableDef) (*uniqueInfo
 		return nil, fmt.Errorf("sink %s: read the unique keys of %s on the replica: %w", s.cfg.Name, name, err)
 	}
 	defer rows.Close()
-	u := &uniqueInfo{exact: true}
+	u := &uniqueInfo{compact: true}
 	idx, inexact := map[string][]string{}, map[string]bool{}
 	var order []string
 	for rows.Next() {
@@ -267,8 +268,16 @@ func (s *Sink) uniqueKeys(ctx context.Context, def *event.TableDef) (*uniqueInfo
 			continue
 		}
 		u.keys = append(u.keys, idx[index])
-		u.exact = u.exact && !inexact[index]
+		u.compact = u.compact && !inexact[index]
 	}
+	// Triggers fire per row written: a replica table with triggers gets
+	// every row, in order, as before merging.
+	var triggers int
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ?",
+		db, table).Scan(&triggers); err != nil {
+		return nil, fmt.Errorf("sink %s: read the triggers of %s on the replica: %w", s.cfg.Name, name, err)
+	}
+	u.compact = u.compact && triggers == 0
 	s.merge.uniq[name] = u
 	return u, nil
 }
