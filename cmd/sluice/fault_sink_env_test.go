@@ -177,19 +177,11 @@ func (e *faultEnv) lastMarker() map[string]any {
 
 func (e *faultEnv) produce(topic string, partition int, key, value string) int64 {
 	e.t.Helper()
-	// The client's metadata, cached since its last request, may predate the
-	// topic: kafka-go says "topic not found" until it refreshes it.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		off, err := e.kc.Produce(ctxTimeout(e.t, 10*time.Second), topic, partition, []kafka.Record{{Key: []byte(key), Value: []byte(value)}})
-		switch {
-		case err == nil:
-			return off
-		case !strings.Contains(err.Error(), "topic not found") || time.Now().After(deadline):
-			e.t.Fatal(err)
-		}
-		time.Sleep(500 * time.Millisecond)
+	off, err := e.kc.Produce(ctxTimeout(e.t, 10*time.Second), topic, partition, []kafka.Record{{Key: []byte(key), Value: []byte(value)}})
+	if err != nil {
+		e.t.Fatal(err)
 	}
+	return off
 }
 
 func mustContain(t *testing.T, what, text string, wants ...string) {

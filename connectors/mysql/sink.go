@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/config"
@@ -34,14 +33,14 @@ type Sink struct {
 	ddlReady   bool            // <checkpoint_db>.sluice_ddl exists
 
 	txReader *kafka.PartitionReader
-	markers  *markerReader // txReader's markers, decoded ahead (sink_prefetch.go)
+	markers  *markerReader                 // txReader's markers, decoded ahead (sink_prefetch.go)
 	readers  map[topicPartition]*rowReader // table-topic partitions, decoded ahead (sink_prefetch.go)
-	offsets  map[topicPartition]int64 // next offsets as committed on the replica
-	applied  event.Seq                // Seq of the last transaction committed on the replica
-	pending  *pendingMarker           // a marker fetched but not yet batched
-	stat     sinkStatus               // what Status reports
-	dlqReady bool                     // the dead-letter topic exists
-	merge    mergeCache               // the replica's unique keys and packet size (sink_sql.go)
+	offsets  map[topicPartition]int64      // next offsets as committed on the replica
+	applied  event.Seq                     // Seq of the last transaction committed on the replica
+	pending  *pendingMarker                // a marker fetched but not yet batched
+	stat     sinkStatus                    // what Status reports
+	dlqReady bool                          // the dead-letter topic exists
+	merge    mergeCache                    // the replica's unique keys and packet size (sink_sql.go)
 
 	connector.Readiness
 
@@ -173,19 +172,16 @@ func (s *Sink) reader(ctx context.Context, tp topicPartition) (*rowReader, error
 	return s.readers[tp], nil
 }
 
-// closeReaders closes the readers at once: each Close waits for its
-// pending fetch (about a second), which one after the other would delay
-// the sink's stop by a second per partition.
 func (s *Sink) closeReaders() {
-	var wg sync.WaitGroup
 	for _, r := range s.readers {
-		wg.Go(func() { r.Close() })
+		r.Close()
 	}
 	switch {
 	case s.markers != nil: // closes txReader
-		wg.Go(func() { s.markers.Close() })
+		s.markers.Close()
 	case s.txReader != nil:
-		wg.Go(func() { s.txReader.Close() })
+		s.txReader.Close()
 	}
-	wg.Wait()
+	clear(s.readers)
+	s.markers, s.txReader = nil, nil
 }

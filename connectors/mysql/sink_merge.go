@@ -59,7 +59,7 @@ const (
 type applier struct {
 	s      *Sink
 	exec   func(ctx context.Context, q string, args ...any) error // runs a statement in the replica transaction
-	counts map[[2]string]int                                     // rows applied by table and op, for the metrics
+	counts map[[2]string]int                                      // rows applied by table and op, for the metrics
 	sqls   map[*event.TableDef]*tableSQL
 }
 

@@ -37,7 +37,7 @@ type batch struct {
 	offsets map[topicPartition]int64 // next offsets of data partitions read
 	applied event.Seq
 	rows    int
-	bytes   int // of the row messages collected (batch_bytes)
+	bytes   int  // of the row messages collected (batch_bytes)
 	skipped int  // duplicate rows and markers passed over
 	ddl     bool // the batch is one DDL marker (txs[0].marker.DDL)
 

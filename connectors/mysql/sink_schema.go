@@ -71,10 +71,7 @@ func (s *Sink) refreshSchemas(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Closing a reader waits for its pending fetch (up to the reader's
-	// MaxWait, about a second after the last record): done aside, so the
-	// sink's start and each refresh after a DDL do not wait for it.
-	defer func() { go r.Close() }()
+	defer r.Close()
 	for r.Next() < end {
 		rec, err := r.Fetch(ctx)
 		if err != nil {

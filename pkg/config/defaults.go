@@ -29,8 +29,8 @@ const (
 	DefaultBatchRows       = 5000
 	// DefaultBatchBytes bounds a replica commit by the size of the messages
 	// it applies (16 MiB): wide rows reach it long before batch_rows.
-	DefaultBatchBytes = 16 << 20
-	DefaultCheckpointDB    = "sluice"
+	DefaultBatchBytes   = 16 << 20
+	DefaultCheckpointDB = "sluice"
 )
 
 // ApplyDefaults fills in the keys that are not set, and makes
