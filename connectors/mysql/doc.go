@@ -17,8 +17,14 @@
 // exactly the rows it lists from the table-topic partitions (skipping
 // copies left by a restarted source), and apply them in one replica
 // transaction together with the sink's offsets and the last applied Seq in
-// its checkpoint table. Several markers may share one replica commit; one
-// marker is never split.
+// its checkpoint table. Several markers may share one replica commit (up
+// to batch_rows rows and batch_bytes of messages; a DDL marker is alone);
+// one marker is never split. Within a commit the rows of its markers are
+// merged per table (sink_merge.go): the last image of each key is written
+// in multi-row upserts and deleted keys in batched DELETEs, or, where the
+// replica's unique keys could make the order matter, the rows keep their
+// statement order, consecutive ones still sharing a statement
+// (sink_sql.go builds the statements).
 //
 // Leaders (leader.go, sink_leader.go): a source or sink run by several
 // processes elects one through a Kafka consumer group

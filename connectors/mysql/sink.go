@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/config"
@@ -32,12 +33,14 @@ type Sink struct {
 	ddlReady   bool            // <checkpoint_db>.sluice_ddl exists
 
 	txReader *kafka.PartitionReader
-	readers  map[topicPartition]*kafka.PartitionReader
-	offsets  map[topicPartition]int64 // next offsets as committed on the replica
-	applied  event.Seq                // Seq of the last transaction committed on the replica
-	pending  *pendingMarker           // a marker fetched but not yet batched
-	stat     sinkStatus               // what Status reports
-	dlqReady bool                     // the dead-letter topic exists
+	markers  *markerReader                 // txReader's markers, decoded ahead (sink_prefetch.go)
+	readers  map[topicPartition]*rowReader // table-topic partitions, decoded ahead (sink_prefetch.go)
+	offsets  map[topicPartition]int64      // next offsets as committed on the replica
+	applied  event.Seq                     // Seq of the last transaction committed on the replica
+	pending  *pendingMarker                // a marker fetched but not yet batched
+	stat     sinkStatus                    // what Status reports
+	dlqReady bool                          // the dead-letter topic exists
+	merge    mergeCache                    // the replica's unique keys and packet size (sink_sql.go)
 
 	connector.Readiness
 
@@ -57,7 +60,7 @@ func NewSink(cfg *config.Connector, env connector.Env) (connector.Connector, err
 		key:     env.Config.Name + "/" + cfg.Name,
 		hist:    map[string][]schemaVersion{},
 		created: map[string]bool{},
-		readers: map[topicPartition]*kafka.PartitionReader{},
+		readers: map[topicPartition]*rowReader{},
 		offsets: map[topicPartition]int64{},
 	}
 	return s, nil
@@ -118,15 +121,21 @@ func (s *Sink) runLeader(ctx context.Context) error {
 
 // withSinkParams turns off foreign-key checks on the replica session:
 // rows arrive in source commit order, but cascades are not in the binlog
-// and checks would reject orders the source accepted.
+// and checks would reject orders the source accepted (and the sink merges
+// rows per table, sink_merge.go). It also has the driver interpolate
+// arguments into the statement text (one round trip per statement instead
+// of a prepare, an execute and a close), unless the DSN sets
+// interpolateParams itself.
 func withSinkParams(dsn string) string {
 	sep := "?"
-	for i := 0; i < len(dsn); i++ {
-		if dsn[i] == '?' {
-			sep = "&"
-		}
+	if strings.Contains(dsn, "?") {
+		sep = "&"
 	}
-	return dsn + sep + "foreign_key_checks=0"
+	dsn += sep + "foreign_key_checks=0"
+	if !strings.Contains(dsn, "interpolateParams=") {
+		dsn += "&interpolateParams=true"
+	}
+	return dsn
 }
 
 // waitForSource waits until the source created its transaction topic.
@@ -151,7 +160,7 @@ func (s *Sink) waitForSource(ctx context.Context) error {
 	}
 }
 
-func (s *Sink) reader(ctx context.Context, tp topicPartition) (*kafka.PartitionReader, error) {
+func (s *Sink) reader(ctx context.Context, tp topicPartition) (*rowReader, error) {
 	if r := s.readers[tp]; r != nil {
 		return r, nil
 	}
@@ -159,15 +168,20 @@ func (s *Sink) reader(ctx context.Context, tp topicPartition) (*kafka.PartitionR
 	if err != nil {
 		return nil, s.offsetGone(err, tp, s.offsets[tp])
 	}
-	s.readers[tp] = r
-	return r, nil
+	s.readers[tp] = newRowReader(r)
+	return s.readers[tp], nil
 }
 
 func (s *Sink) closeReaders() {
 	for _, r := range s.readers {
 		r.Close()
 	}
-	if s.txReader != nil {
+	switch {
+	case s.markers != nil: // closes txReader
+		s.markers.Close()
+	case s.txReader != nil:
 		s.txReader.Close()
 	}
+	clear(s.readers)
+	s.markers, s.txReader = nil, nil
 }

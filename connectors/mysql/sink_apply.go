@@ -1,21 +1,19 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/value"
 )
-
-// maxRowsPerStatement bounds multi-row statements (placeholders < 65535).
-const maxRowsPerStatement = 256
 
 // loadCheckpoint creates the checkpoint table when missing and reads this
 // sink's offsets and last applied Seq.
@@ -72,6 +70,7 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 		}
 	}
 	if b.ddl {
+		s.merge.uniq = nil // the replica's unique keys may have changed
 		return s.applyDDL(ctx, b)
 	}
 	if err := s.ensureTables(ctx, b); err != nil {
@@ -83,7 +82,18 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	}
 	defer tx.Rollback()
 	counts := map[[2]string]int{}
-	for _, t := range b.txs {
+	a := s.newApplier(tx, counts)
+	m := newMerger(a)
+	for i, t := range b.txs {
+		if !b.careful && !t.streamed && t.marker.Range == nil && len(t.marker.Truncate) == 0 {
+			if err := m.add(ctx, t.changes); err != nil {
+				return fmt.Errorf("sink %s: transaction %s (seq %s): %w", s.cfg.Name, t.marker.ID, t.marker.Seq, err)
+			}
+			continue
+		}
+		if err := m.flush(ctx); err != nil {
+			return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.txs[max(i-1, 0)].marker.Seq, err)
+		}
 		for _, name := range t.marker.Truncate {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+s.target(name)); err != nil {
 				return fmt.Errorf("sink %s: empty %s before restarted snapshot: %w", s.cfg.Name, name, err)
@@ -94,9 +104,12 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 				return err
 			}
 		}
-		if err := s.applyTx(ctx, tx, t, b, counts); err != nil {
+		if err := s.applyTx(ctx, tx, t, b, a); err != nil {
 			return fmt.Errorf("sink %s: transaction %s (seq %s): %w", s.cfg.Name, t.marker.ID, t.marker.Seq, err)
 		}
+	}
+	if err := m.flush(ctx); err != nil {
+		return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.applied, err)
 	}
 	if err := s.saveOffsets(ctx, tx, b); err != nil {
 		return err
@@ -153,107 +166,12 @@ func (s *Sink) saveOffsets(ctx context.Context, tx *sql.Tx, b *batch) error {
 	return nil
 }
 
-// applyChanges runs changes in order, merging runs of upserts into one
-// table into multi-row statements.
+// applyChanges applies changes in their order (applier.ordered).
 func (s *Sink) applyChanges(ctx context.Context, tx *sql.Tx, changes []*event.Change, counts map[[2]string]int) error {
-	for i := 0; i < len(changes); {
-		ch := changes[i]
-		def := s.defAt(ch.Table(), ch.Transaction.Seq)
-		if def == nil {
-			return fmt.Errorf("no definition of %s at seq %s in the schema history", ch.Table(), ch.Transaction.Seq)
-		}
+	for _, ch := range changes {
 		counts[[2]string{ch.Table(), string(ch.Op)}]++
-		switch ch.Op {
-		case event.OpDelete:
-			if err := s.delete(ctx, tx, def, ch); err != nil {
-				return err
-			}
-			i++
-		case event.OpCreate, event.OpUpdate, event.OpRead:
-			j := i + 1
-			for j < len(changes) && j-i < maxRowsPerStatement && changes[j].Op != event.OpDelete &&
-				changes[j].Op != event.OpTruncate && changes[j].Table() == ch.Table() {
-				counts[[2]string{ch.Table(), string(changes[j].Op)}]++
-				j++
-			}
-			if err := s.upsert(ctx, tx, def, changes[i:j]); err != nil {
-				return err
-			}
-			i = j
-		case event.OpTruncate:
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+s.target(def.Name())); err != nil {
-				return fmt.Errorf("truncate %s: %w", def.Name(), err)
-			}
-			i++
-		}
 	}
-	return nil
-}
-
-// upsert writes the after images of rows of one table.
-func (s *Sink) upsert(ctx context.Context, tx *sql.Tx, def *event.TableDef, rows []*event.Change) error {
-	var cols []*event.Column
-	for i := range def.Columns {
-		if def.Columns[i].Generated == "" {
-			cols = append(cols, &def.Columns[i])
-		}
-	}
-	names := make([]string, len(cols))
-	updates := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = quoteIdent(c.Name)
-		updates[i] = names[i] + " = VALUES(" + names[i] + ")"
-	}
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	args := make([]any, 0, len(cols)*len(rows))
-	for _, ch := range rows {
-		if len(ch.After) == 0 {
-			return rowError{fmt.Errorf("%s %s change without after image at %s:%d", def.Name(), ch.Op, ch.Source.File, ch.Source.Pos)}
-		}
-		for _, c := range cols {
-			v, ok := ch.After[c.Name]
-			if !ok {
-				return rowError{fmt.Errorf("%s: change at %s:%d has no column %s: the replica's definition differs from the stream's", def.Name(), ch.Source.File, ch.Source.Pos, c.Name)}
-			}
-			a, err := sqlArg(c, v)
-			if err != nil {
-				return rowError{fmt.Errorf("%s column %s at %s:%d: %w", def.Name(), c.Name, ch.Source.File, ch.Source.Pos, err)}
-			}
-			args = append(args, a)
-		}
-	}
-	q := "INSERT INTO " + s.target(def.Name()) + " (" + strings.Join(names, ", ") + ") VALUES " +
-		strings.TrimSuffix(strings.Repeat(one+", ", len(rows)), ", ") +
-		" ON DUPLICATE KEY UPDATE " + strings.Join(updates, ", ")
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("upsert %d rows into %s (first at %s:%d): %w", len(rows), def.Name(), rows[0].Source.File, rows[0].Source.Pos, err)
-	}
-	return nil
-}
-
-func (s *Sink) delete(ctx context.Context, tx *sql.Tx, def *event.TableDef, ch *event.Change) error {
-	if len(def.PrimaryKey) == 0 { // a keyed definition (unique_key_tables) not read yet: retried after a restart
-		return fmt.Errorf("%s delete at %s:%d: the definition in the schema history has no key", def.Name(), ch.Source.File, ch.Source.Pos)
-	}
-	conds := make([]string, len(def.PrimaryKey))
-	args := make([]any, len(def.PrimaryKey))
-	for i, k := range def.PrimaryKey {
-		conds[i] = quoteIdent(k) + " = ?"
-		v, ok := ch.Before[k]
-		if !ok {
-			return rowError{fmt.Errorf("%s delete at %s:%d lacks key column %s", def.Name(), ch.Source.File, ch.Source.Pos, k)}
-		}
-		a, err := sqlArg(def.Column(k), v)
-		if err != nil {
-			return rowError{fmt.Errorf("%s key %s at %s:%d: %w", def.Name(), k, ch.Source.File, ch.Source.Pos, err)}
-		}
-		args[i] = a
-	}
-	q := "DELETE FROM " + s.target(def.Name()) + " WHERE " + strings.Join(conds, " AND ")
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("delete from %s at %s:%d: %w", def.Name(), ch.Source.File, ch.Source.Pos, err)
-	}
-	return nil
+	return s.newApplier(tx, counts).ordered(ctx, changes)
 }
 
 // ensureTables creates the replica tables a batch touches when missing.
@@ -319,9 +237,34 @@ func sqlArg(c *event.Column, v any) (any, error) {
 		}
 		return string(raw), nil
 	}
-	d, err := event.DecodeValue(raw)
+	d, err := decodeScalar(raw)
 	if err != nil {
 		return nil, err
 	}
 	return value.ToSQL(c, d)
+}
+
+// decodeScalar is event.DecodeValue (numbers as json.Number) without a
+// json.Decoder for the common values: null, true, false, numbers and
+// strings without escapes, which are most of a row's columns. Others
+// go through event.DecodeValue.
+func decodeScalar(raw json.RawMessage) (any, error) {
+	if len(raw) == 0 {
+		return event.DecodeValue(raw)
+	}
+	switch c := raw[0]; {
+	case c == '"' && len(raw) >= 2 && raw[len(raw)-1] == '"':
+		if in := raw[1 : len(raw)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+			return string(in), nil
+		}
+	case c == '-' || (c >= '0' && c <= '9'):
+		return json.Number(raw), nil
+	case string(raw) == "null":
+		return nil, nil
+	case string(raw) == "true":
+		return true, nil
+	case string(raw) == "false":
+		return false, nil
+	}
+	return event.DecodeValue(raw)
 }

@@ -37,6 +37,7 @@ type batch struct {
 	offsets map[topicPartition]int64 // next offsets of data partitions read
 	applied event.Seq
 	rows    int
+	bytes   int  // of the row messages collected (batch_bytes)
 	skipped int  // duplicate rows and markers passed over
 	ddl     bool // the batch is one DDL marker (txs[0].marker.DDL)
 
@@ -46,7 +47,9 @@ type batch struct {
 }
 
 // nextBatch blocks for one transaction, then adds the ones already
-// available, up to batch_rows rows. Transactions are never split.
+// available, up to batch_rows rows and batch_bytes of messages (the
+// transaction that reaches batch_bytes is the last). Transactions are
+// never split.
 func (s *Sink) nextBatch(ctx context.Context) (*batch, error) {
 	b := &batch{offsets: map[topicPartition]int64{}, applied: s.applied,
 		txNext: s.offsets[topicPartition{s.topics.Transaction(), 0}]}
@@ -106,6 +109,9 @@ func (s *Sink) nextBatch(ctx context.Context) (*batch, error) {
 		b.rows += len(tx.changes)
 		b.txNext = pm.offset + 1
 		b.applied = pm.m.Seq
+		if s.cfg.BatchBytes > 0 && b.bytes >= s.cfg.BatchBytes {
+			return b, nil
+		}
 	}
 }
 
@@ -115,16 +121,19 @@ func (s *Sink) nextMarker(ctx context.Context) (*pendingMarker, error) {
 		s.pending = nil
 		return pm, nil
 	}
-	rec, err := s.txReader.Fetch(ctx)
+	if s.markers == nil {
+		s.markers = newMarkerReader(s.txReader)
+	}
+	f, err := s.markers.Fetch(ctx)
 	if err != nil {
 		return nil, err
 	}
+	rec := f.rec
 	s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
-	m, err := event.DecodeTxMarker(rec.Value)
-	if err != nil {
-		return &pendingMarker{offset: rec.Offset, cause: err, rec: rec}, nil
+	if f.bad != nil {
+		return &pendingMarker{offset: rec.Offset, cause: f.bad, rec: rec}, nil
 	}
-	return &pendingMarker{m: m, offset: rec.Offset}, nil
+	return &pendingMarker{m: f.v, offset: rec.Offset}, nil
 }
 
 // collect reads exactly the rows m lists from each partition, skipping
@@ -143,16 +152,16 @@ func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows
 			return tx, err
 		}
 		var taken, lastOrder uint64
+		consumed := 0
 		for taken < pc.Count {
-			rec, err := r.Fetch(ctx)
+			f, err := r.Fetch(ctx)
 			if err != nil {
 				return tx, err
 			}
-			s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
-			where := fmt.Sprintf("%s/%d offset %d", tp.topic, tp.partition, rec.Offset)
-			ch, err := decodeSinkRow(rec.Value)
+			rec, ch := f.rec, f.v
+			consumed += len(rec.Value)
 			o := origin{tp: tp, offset: rec.Offset, key: rec.Key, value: rec.Value}
-			if err != nil {
+			if err := f.bad; err != nil {
 				// Taken as one of the rows the marker lists: the rest of
 				// the transaction is applied without it.
 				if err := s.poison(ctx, b, o, reasonDecode, err); err != nil {
@@ -170,8 +179,8 @@ func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows
 				s.env.Metrics.SinkDuplicates.WithLabelValues(s.labels[0], s.labels[1]).Inc()
 				continue
 			case m.Seq.Less(seq):
-				return tx, fmt.Errorf("%s: found a row of transaction %s before the %d rows this marker lists (%d found): rows are missing from the topic",
-					where, seq, pc.Count, taken)
+				return tx, fmt.Errorf("%s/%d offset %d: found a row of transaction %s before the %d rows this marker lists (%d found): rows are missing from the topic",
+					tp.topic, tp.partition, rec.Offset, seq, pc.Count, taken)
 			}
 			lastOrder = ch.Transaction.TotalOrder
 			taken++
@@ -181,6 +190,8 @@ func (s *Sink) collect(ctx context.Context, m *event.TxMarker, b *batch) (txRows
 			}
 			b.origin[ch] = o
 		}
+		s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(consumed))
+		b.bytes += consumed
 	}
 	sort.Slice(tx.changes, func(i, j int) bool {
 		return tx.changes[i].Transaction.TotalOrder < tx.changes[j].Transaction.TotalOrder

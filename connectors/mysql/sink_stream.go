@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/sluice-cdc/sluice/pkg/event"
-	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
 
 // Large transactions are applied while they are read. A source
@@ -34,13 +33,14 @@ func (s *Sink) streamable(m *event.TxMarker) bool {
 // applyTx applies one source transaction of a batch inside the replica
 // transaction tx: from memory, or read from Kafka as it goes when it was
 // batched as streamed.
-func (s *Sink) applyTx(ctx context.Context, tx *sql.Tx, t txRows, b *batch, counts map[[2]string]int) error {
+func (s *Sink) applyTx(ctx context.Context, tx *sql.Tx, t txRows, b *batch, a *applier) error {
 	if !t.streamed {
 		if b.careful {
-			return s.applyCareful(ctx, tx, b, t.changes, counts)
+			return s.applyCareful(ctx, tx, b, t.changes, a.counts)
 		}
-		return s.applyChanges(ctx, tx, t.changes, counts)
+		return s.applyChanges(ctx, tx, t.changes, a.counts)
 	}
+	merged := newMerger(a)
 	m := newTxMerge(s, t.marker, b)
 	chunk := make([]*event.Change, 0, streamChunkRows)
 	for {
@@ -52,7 +52,10 @@ func (s *Sink) applyTx(ctx context.Context, tx *sql.Tx, t txRows, b *batch, coun
 			chunk = append(chunk, ch)
 		}
 		if len(chunk) == cap(chunk) || (ch == nil && len(chunk) > 0) {
-			if err := s.applyChanges(ctx, tx, chunk, counts); err != nil {
+			if err := merged.add(ctx, chunk); err != nil {
+				return err
+			}
+			if err := merged.flush(ctx); err != nil {
 				return err
 			}
 			clear(chunk) // let the applied changes go
@@ -76,7 +79,7 @@ type txMerge struct {
 // txCursor is one partition's share of the transaction.
 type txCursor struct {
 	tp          topicPartition
-	r           *kafka.PartitionReader
+	r           *rowReader
 	want, taken uint64
 	lastOrder   uint64
 	head        *event.Change
@@ -121,14 +124,13 @@ func (x *txMerge) fill(ctx context.Context, c *txCursor) error {
 		c.r = r
 	}
 	for c.head == nil && c.taken < c.want {
-		rec, err := c.r.Fetch(ctx)
+		f, err := c.r.Fetch(ctx)
 		if err != nil {
 			return err
 		}
+		rec, ch := f.rec, f.v
 		s.env.Metrics.SinkBytes.WithLabelValues(s.labels[0], s.labels[1]).Add(float64(len(rec.Value)))
-		where := fmt.Sprintf("%s/%d offset %d", c.tp.topic, c.tp.partition, rec.Offset)
-		ch, err := decodeSinkRow(rec.Value)
-		if err != nil { // one of the listed rows, skipped as in collect
+		if err := f.bad; err != nil { // one of the listed rows, skipped as in collect
 			o := origin{tp: c.tp, offset: rec.Offset, key: rec.Key, value: rec.Value}
 			if err := s.poison(ctx, x.b, o, reasonDecode, err); err != nil {
 				return err
@@ -145,8 +147,8 @@ func (x *txMerge) fill(ctx context.Context, c *txCursor) error {
 			s.env.Metrics.SinkDuplicates.WithLabelValues(s.labels[0], s.labels[1]).Inc()
 			continue
 		case x.m.Seq.Less(seq):
-			return fmt.Errorf("%s: found a row of transaction %s before the %d rows this marker lists (%d found): rows are missing from the topic",
-				where, seq, c.want, c.taken)
+			return fmt.Errorf("%s/%d offset %d: found a row of transaction %s before the %d rows this marker lists (%d found): rows are missing from the topic",
+				c.tp.topic, c.tp.partition, rec.Offset, seq, c.want, c.taken)
 		}
 		c.lastOrder = ch.Transaction.TotalOrder
 		c.taken++

@@ -127,6 +127,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"chunk and batch zero", head + srcConn + "    snapshot_chunk_size: 0\n" + sinkConn + "    batch_rows: 0\n",
 			[]string{`8 connectors[0].snapshot_chunk_size: |must be at least 1, got 0`,
 				`13 connectors[1].batch_rows: |must be at least 1, got 0`}},
+		{"batch bytes too small", head + srcConn + sinkConn + "    batch_bytes: 100\n",
+			[]string{`12 connectors[1].batch_bytes: |must be at least 1024, got 100`}},
 		{"bad merge", head + "  - <<: 3\n    name: x\n",
 			[]string{`3 connectors[0]: |<< merges a mapping (<<: *anchor) or a list of them, not the number 3`,
 				`3 connectors[0].type: |required`, `3 connectors[0].dsn: |required`}},

@@ -27,7 +27,10 @@ const (
 	MaxSnapshotParallelism = 32
 	DefaultFlavor          = "auto"
 	DefaultBatchRows       = 5000
-	DefaultCheckpointDB    = "sluice"
+	// DefaultBatchBytes bounds a replica commit by the size of the messages
+	// it applies (16 MiB): wide rows reach it long before batch_rows.
+	DefaultBatchBytes   = 16 << 20
+	DefaultCheckpointDB = "sluice"
 )
 
 // ApplyDefaults fills in the keys that are not set, and makes
@@ -69,6 +72,7 @@ func (c *Config) ApplyDefaults() {
 			defaultStr(&cn.Flavor, DefaultFlavor, unset(p+"flavor", cn.Flavor == ""))
 		case TypeMySQLSink:
 			defaultInt(&cn.BatchRows, DefaultBatchRows, unset(p+"batch_rows", cn.BatchRows == 0))
+			defaultInt(&cn.BatchBytes, DefaultBatchBytes, unset(p+"batch_bytes", cn.BatchBytes == 0))
 			defaultStr(&cn.CheckpointDB, DefaultCheckpointDB, unset(p+"checkpoint_db", cn.CheckpointDB == ""))
 			if cn.CreateTables == nil {
 				cn.CreateTables = ptr(true)

@@ -35,10 +35,10 @@ func TestDefaults(t *testing.T) {
 	if src.Snapshot != "initial" || src.SnapshotChunkSize != 5000 || src.Flavor != "auto" {
 		t.Errorf("source defaults: %+v", src)
 	}
-	if src.BatchRows != 0 || src.CheckpointDB != "" || src.CreateTables != nil {
+	if src.BatchRows != 0 || src.BatchBytes != 0 || src.CheckpointDB != "" || src.CreateTables != nil {
 		t.Errorf("sink defaults applied to a source: %+v", src)
 	}
-	if sink.BatchRows != 5000 || sink.CheckpointDB != "sluice" || sink.CreateTables == nil || !*sink.CreateTables {
+	if sink.BatchRows != 5000 || sink.BatchBytes != 16<<20 || sink.CheckpointDB != "sluice" || sink.CreateTables == nil || !*sink.CreateTables {
 		t.Errorf("sink defaults: %+v", sink)
 	}
 	if sink.Snapshot != "" || sink.SnapshotChunkSize != 0 || sink.Flavor != "" {

@@ -17,6 +17,7 @@ const (
 	minMessageBytes   = 1024
 	maxMessageBytes   = math.MaxInt32
 	maxChunkOrBatch   = math.MaxInt32
+	minBatchBytes     = 1024
 	maxServerID       = math.MaxUint32
 	maxIdentifierLen  = 64 // MySQL database names
 	connectorsExample = "a mysql-source, and mysql-sink connectors that replicate it"
@@ -117,6 +118,7 @@ func (d *decoder) connector(path string, n *yaml.Node, c *Connector) {
 	sink := keys{
 		"source":        d.strInto(&c.Source),
 		"batch_rows":    d.intInto(&c.BatchRows, 1, maxChunkOrBatch),
+		"batch_bytes":   d.intInto(&c.BatchBytes, minBatchBytes, maxChunkOrBatch),
 		"checkpoint_db": d.strInto(&c.CheckpointDB),
 		"create_tables": d.boolInto(&c.CreateTables),
 		"verify":        func(p string, v *yaml.Node) { d.verify(p, v, &c.Verify) },
