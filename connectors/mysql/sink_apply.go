@@ -1,14 +1,12 @@
 package mysql
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/event"
@@ -237,34 +235,10 @@ func sqlArg(c *event.Column, v any) (any, error) {
 		}
 		return string(raw), nil
 	}
-	d, err := decodeScalar(raw)
+	d, err := event.DecodeValue(raw) // plain scalars without a json.Decoder (pkg/event decode.go)
 	if err != nil {
 		return nil, err
 	}
 	return value.ToSQL(c, d)
 }
 
-// decodeScalar is event.DecodeValue (numbers as json.Number) without a
-// json.Decoder for the common values: null, true, false, numbers and
-// strings without escapes, which are most of a row's columns. Others
-// go through event.DecodeValue.
-func decodeScalar(raw json.RawMessage) (any, error) {
-	if len(raw) == 0 {
-		return event.DecodeValue(raw)
-	}
-	switch c := raw[0]; {
-	case c == '"' && len(raw) >= 2 && raw[len(raw)-1] == '"':
-		if in := raw[1 : len(raw)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
-			return string(in), nil
-		}
-	case c == '-' || (c >= '0' && c <= '9'):
-		return json.Number(raw), nil
-	case string(raw) == "null":
-		return nil, nil
-	case string(raw) == "true":
-		return true, nil
-	case string(raw) == "false":
-		return false, nil
-	}
-	return event.DecodeValue(raw)
-}

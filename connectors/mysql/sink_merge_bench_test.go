@@ -2,9 +2,7 @@ package mysql
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
@@ -108,18 +106,6 @@ func benchMerge(b *testing.B, def *event.TableDef, rows []*event.Change) {
 	}
 	b.ReportMetric(float64(b.N*len(rows))/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(*stmts)/float64(b.N), "stmts/op")
-}
-
-// TestDecodeScalar: the fast path decodes every value as event.DecodeValue does.
-func TestDecodeScalar(t *testing.T) {
-	for _, raw := range []string{`null`, `true`, `false`, `0`, `-12.50`, `1e3`, `18446744073709551615`, `""`, `"abc"`,
-		`"caf\u00e9"`, `"a\"b"`, `"line\nbreak"`, `"é漢字"`, `{"a":1}`, `[1,"x"]`, `"\ud83d\ude00"`} {
-		want, werr := event.DecodeValue(json.RawMessage(raw))
-		got, gerr := decodeScalar(json.RawMessage(raw))
-		if (werr != nil) != (gerr != nil) || !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: got %#v, %v; DecodeValue gives %#v, %v", raw, got, gerr, want, werr)
-		}
-	}
 }
 
 // BenchmarkSinkDecodeRow measures decoding one table-topic message of
