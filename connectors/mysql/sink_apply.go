@@ -241,4 +241,3 @@ func sqlArg(c *event.Column, v any) (any, error) {
 	}
 	return value.ToSQL(c, d)
 }
-
