@@ -79,6 +79,9 @@ func TestSnapshotResume(t *testing.T) {
 	fillTable(t, sdb, "shop.parts", 0, total)
 	cfg, _ := writeConfig(t, t.TempDir(), src, dst, false)
 	editConfig(t, cfg, "snapshot_chunk_size: 100\n", "snapshot_chunk_size: 100\n    snapshot_parallelism: 2\n")
+	// 20 ms after each 100-row chunk: the snapshot takes at least 4 s, so
+	// the kill below lands in its middle however fast it reads.
+	t.Setenv("SLUICE_TEST_SNAPSHOT_CHUNK_DELAY", "20ms")
 	p := startProc(t, "sluice.log", "run", "--config", cfg)
 
 	// Kill once the replica holds part of the snapshot and a checkpoint
@@ -110,6 +113,10 @@ func TestSnapshotResume(t *testing.T) {
 	// snapshot's position carries that.
 	mustExec(t, sdb, "DELETE FROM shop.items WHERE id < 50")
 	mustExec(t, sdb, "UPDATE shop.parts SET qty = qty + 1000 WHERE id < 100")
+	// The resumed snapshot at full speed, in bigger chunks (it goes on
+	// from the recorded key, whatever the chunk size).
+	os.Unsetenv("SLUICE_TEST_SNAPSHOT_CHUNK_DELAY")
+	editConfig(t, cfg, "snapshot_chunk_size: 100\n", "snapshot_chunk_size: 2000\n")
 	p.start()
 	waitEqual(t, sdb, ddb, 120*time.Second, []*proc{p}, "shop.items", "shop.parts")
 	log := p.logText()[len(first):]

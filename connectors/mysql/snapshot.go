@@ -294,6 +294,9 @@ func (sc *snapshotter) publish(ctx context.Context, tc tableChunk, lastTable str
 		if err := s.publishChunk(ctx, tc.def, tc.c, fmt.Sprintf("snapshot:%s", seq), seq, sc.pos, snap, nil); err != nil {
 			return err
 		}
+		if snapshotChunkDelay > 0 { // testhook.go
+			time.Sleep(snapshotChunkDelay)
+		}
 	}
 	s.noteChunk(snapAck{seq: s.pub.committedSeq, table: name, lastKey: tc.c.lastKey, rows: sc.tableRows[name], done: tc.c.last})
 	sc.progress(name, int64(len(tc.c.rows)), sc.tableRows[name])
@@ -301,6 +304,9 @@ func (sc *snapshotter) publish(ctx context.Context, tc tableChunk, lastTable str
 		el := time.Since(sc.prog.start).Seconds()
 		s.log.Info("snapshot table done", "table", name, "rows", sc.tableRows[name], "seconds", el,
 			"rows_per_s", int(float64(sc.tableRows[name])/max(el, 1e-3)))
+	}
+	if err := s.pub.reap(ctx, false); err != nil { // take back what Kafka acknowledged meanwhile (publisher_flight.go)
+		return err
 	}
 	if s.ackedProgress() && time.Since(sc.lastSave) >= checkpointEvery/2 {
 		sc.lastSave = time.Now()

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // exitHook lets the fault tests end the source process in the window
@@ -60,3 +61,12 @@ func (h *exitHook) acked(txs int, open bool) {
 	_ = os.Remove(h.path)
 	os.Exit(3)
 }
+
+// snapshotChunkDelay slows the initial snapshot by a pause after each chunk
+// it publishes, so that a test can kill the process in the middle of a
+// snapshot that would otherwise end before the kill lands. It is
+// SLUICE_TEST_SNAPSHOT_CHUNK_DELAY (a Go duration); zero without it.
+var snapshotChunkDelay = func() time.Duration {
+	d, _ := time.ParseDuration(os.Getenv("SLUICE_TEST_SNAPSHOT_CHUNK_DELAY"))
+	return d
+}()
