@@ -23,8 +23,9 @@ var Version = mysql.Version
 func newRunCmd(g *globalFlags, stderr io.Writer) *cobra.Command {
 	var file, adminAddr string
 	var names []string
+	var pprof bool
 	cmd := &cobra.Command{
-		Use:   "run --config FILE [--connector NAME]... [--admin ADDR]",
+		Use:   "run --config FILE [--connector NAME]... [--admin ADDR] [--pprof]",
 		Short: "Run the connectors of a config file (all, or the named ones)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -35,12 +36,15 @@ func newRunCmd(g *globalFlags, stderr io.Writer) *cobra.Command {
 			if adminAddr != "" {
 				cfg.Admin.Listen = adminAddr
 			}
-			return run(cmd.Context(), cfg, names, log)
+			// No check that an admin listener exists: admin.listen defaults
+			// to 127.0.0.1:9187 and Load refuses an empty one.
+			return run(cmd.Context(), cfg, names, pprof, log)
 		},
 	}
 	cmd.Flags().StringVar(&file, "config", "", "config file (YAML)")
 	cmd.Flags().StringArrayVar(&names, "connector", nil, "run only this connector (repeatable)")
 	cmd.Flags().StringVar(&adminAddr, "admin", "", "admin HTTP address, overrides admin.listen")
+	cmd.Flags().BoolVar(&pprof, "pprof", false, "serve Go profiles at /debug/pprof/ on the admin server (needing admin.token as a bearer token when one is set)")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
@@ -74,7 +78,9 @@ func selectConnectors(cfg *config.Config, names []string) ([]*config.Connector, 
 	return out, nil
 }
 
-func run(ctx context.Context, cfg *config.Config, names []string, log *slog.Logger) error {
+// run runs the selected connectors; pprof adds /debug/pprof/ to the admin
+// server, behind admin.token when the config has one.
+func run(ctx context.Context, cfg *config.Config, names []string, pprof bool, log *slog.Logger) error {
 	selected, err := selectConnectors(cfg, names)
 	if err != nil {
 		return err
@@ -103,6 +109,14 @@ func run(ctx context.Context, cfg *config.Config, names []string, log *slog.Logg
 	srv.HandleStatus(self.status)
 	// POST /snapshot, allowed only with admin.token as a bearer token.
 	srv.HandleSnapshot(snapshotHandler(cfg, client), admin.BearerToken(cfg.Admin.Token))
+	if pprof {
+		var auth admin.AuthFunc // none: like the other read endpoints
+		if cfg.Admin.Token != "" {
+			auth = admin.BearerToken(cfg.Admin.Token)
+		}
+		srv.HandlePprof(auth)
+		log.Info("profiles served", "path", "/debug/pprof/", "token_required", auth != nil)
+	}
 	defer self.announce(ctx, client, log)() // the last announcement, after the connectors stopped
 	log.Info("sluice running", "config", cfg.Path, "brokers", brokers, "admin", srv.Addr(), "connectors", len(selected))
 	gctx, cancel := context.WithCancel(ctx)
