@@ -6,9 +6,18 @@
 // write, generates the workload, and then replays the recorded binlog three
 // times into fresh replicas with identical settings: MariaDB replication with
 // one SQL thread, MariaDB replication with slave_parallel_threads=2 in
-// optimistic mode, and sluice (embedded broker, one process). Each replay is
-// timed until the replica is fully caught up, and every replica is compared
-// with the source, table by table, as ordered row dumps.
+// optimistic mode, and sluice (broker, source and sink as three processes).
+// Each replay is timed until the replica is fully caught up, and every
+// replica is compared with the source, table by table, by a checksum of
+// the ordered rows. go-mysql's BinlogParser alone parses the same binlog
+// files, the ceiling of sluice's reader (parse.go).
+//
+// The "lag" workload (lag.go) instead runs a steady load at a fixed rate
+// against a source with a sluice replica and a native replica following
+// live, and measures the end-to-end lag of each from a heartbeat row; then
+// it stops the sink for a while under the same load and measures how fast
+// it catches up. -profile DIR takes CPU and heap profiles of the sluice
+// processes through /debug/pprof (profile.go).
 package main
 
 import (
@@ -30,10 +39,18 @@ type config struct {
 	singleTxs     int
 	updateRows    int
 	updateTxs     int
+	wideRows      int
+	wideUpdates   int
 	clients       int
 	sysbenchTime  time.Duration
 	sysbenchSize  int
 	sysbenchTabs  int
+	lagRate       int
+	lagDuration   time.Duration
+	outage        time.Duration
+	profileDir    string
+	profileSecs   time.Duration
+	profileWl     string
 	bufferPool    string
 	keep          bool
 	dir           string
@@ -43,15 +60,23 @@ type config struct {
 func main() {
 	var c config
 	flag.StringVar(&c.sluiceBin, "sluice", "bin/sluice", "sluice binary to run (a plain, non-race build)")
-	flag.StringVar(&c.workloads, "workloads", "insert,single,update,sysbench", "comma-separated workloads to run: insert, single, update, sysbench")
+	flag.StringVar(&c.workloads, "workloads", "insert,single,update,wide,sysbench,lag", "comma-separated workloads to run: insert, single, update, wide, sysbench, lag")
 	flag.IntVar(&c.insertRows, "insert-rows", 200_000, "rows of the insert burst, in 1,000-row transactions (1000000 for the issue's size)")
 	flag.IntVar(&c.singleTxs, "single-txs", 20_000, "single-row INSERT transactions")
 	flag.IntVar(&c.updateRows, "update-rows", 20_000, "rows of the 20-column table before the update mix")
 	flag.IntVar(&c.updateTxs, "update-txs", 20_000, "transactions of the update-heavy mix")
-	flag.IntVar(&c.clients, "clients", 2, "concurrent client connections of the single-row and update workloads")
+	flag.IntVar(&c.wideRows, "wide-rows", 2_000, "rows of 4-64 KiB (JSON + TEXT) of the wide workload, in 10-row transactions")
+	flag.IntVar(&c.wideUpdates, "wide-updates", 1_000, "one-row UPDATEs of the wide rows after they are loaded")
+	flag.IntVar(&c.clients, "clients", 2, "concurrent client connections of the single-row, update and wide workloads")
 	flag.DurationVar(&c.sysbenchTime, "sysbench-time", 30*time.Second, "duration of sysbench oltp_write_only run")
 	flag.IntVar(&c.sysbenchSize, "sysbench-table-size", 10_000, "rows per sysbench table (prepare)")
 	flag.IntVar(&c.sysbenchTabs, "sysbench-tables", 4, "sysbench tables")
+	flag.IntVar(&c.lagRate, "lag-rate", 1000, "lag workload: source transactions per second of the steady load")
+	flag.DurationVar(&c.lagDuration, "lag-duration", 30*time.Second, "lag workload: how long lag is measured")
+	flag.DurationVar(&c.outage, "outage", 30*time.Second, "lag workload: how long the sink is stopped under the steady load afterwards (0: no outage; 5m for the issue's size)")
+	flag.StringVar(&c.profileDir, "profile", "", "directory for CPU and heap profiles of the sluice source and sink (sluice run --pprof), taken while the workloads of -profile-workloads replay; prints the top 15 functions of each")
+	flag.DurationVar(&c.profileSecs, "profile-seconds", 20*time.Second, "length of each CPU profile")
+	flag.StringVar(&c.profileWl, "profile-workloads", "insert", "comma-separated workloads profiled with -profile")
 	flag.StringVar(&c.bufferPool, "buffer-pool", "256M", "innodb_buffer_pool_size of every server")
 	flag.BoolVar(&c.keep, "keep", false, "keep the servers' and sluice's directories")
 	flag.StringVar(&c.dir, "dir", "", "working directory (default: a new temporary directory)")
@@ -63,28 +88,6 @@ func main() {
 	}
 }
 
-// result is the measurement of one workload.
-type result struct {
-	name          string
-	rows          int64
-	txs           int64
-	binlogBytes   int64
-	native        time.Duration
-	nativePar     time.Duration
-	sluice        time.Duration
-	readerRate    float64
-	sinkRate      float64
-	peakRSS       string
-	equal         []string // "native: ok" etc.
-	note          string
-	generateTime  time.Duration
-	sluiceReadEnd time.Duration
-	sluiceFirst   time.Duration
-	sinkCommits   float64
-	flushes       float64
-	flushSecs     float64
-}
-
 func run(c config) error {
 	bin, err := filepath.Abs(c.sluiceBin)
 	if err != nil {
@@ -94,6 +97,14 @@ func run(c config) error {
 		return fmt.Errorf("sluice binary: %w (run `make build` first)", err)
 	}
 	c.sluiceBin = bin
+	if c.profileDir != "" {
+		if c.profileDir, err = filepath.Abs(c.profileDir); err != nil {
+			return err
+		}
+	}
+	if c.lagRate <= 0 {
+		return fmt.Errorf("-lag-rate %d: want transactions per second > 0", c.lagRate)
+	}
 	if c.dir == "" {
 		if c.dir, err = os.MkdirTemp("", "sluice-bench-"); err != nil {
 			return err
@@ -104,14 +115,26 @@ func run(c config) error {
 	}
 	fmt.Printf("sluice-bench: %d CPUs (GOMAXPROCS %d), %s, work dir %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), c.dir)
 	var results []*result
+	var lags []*lagResult
 	for _, w := range strings.Split(c.workloads, ",") {
 		w = strings.TrimSpace(w)
 		if w == "" {
 			continue
 		}
+		if w == "lag" {
+			fmt.Printf("\n=== workload lag: %d transactions/s for %s (a heartbeat row updated with NOW(6) every 100 ms), then the sink stopped for %s under the same load\n",
+				c.lagRate, c.lagDuration, c.outage)
+			l, err := runLag(c)
+			if err != nil {
+				return fmt.Errorf("workload lag: %w", err)
+			}
+			printLag(l)
+			lags = append(lags, l)
+			continue
+		}
 		wl, ok := workloads(c)[w]
 		if !ok {
-			return fmt.Errorf("unknown workload %q", w)
+			return fmt.Errorf("unknown workload %q (want insert, single, update, wide, sysbench or lag)", w)
 		}
 		if w == "sysbench" {
 			if _, err := exec.LookPath("sysbench"); err != nil {
@@ -129,6 +152,9 @@ func run(c config) error {
 	}
 	fmt.Println("\n=== summary")
 	printSummary(results)
+	for _, l := range lags {
+		printLagSummary(l)
+	}
 	return nil
 }
 
@@ -146,53 +172,15 @@ func memTotal() string {
 	return "memory unknown"
 }
 
-// printResult prints the table of one workload.
-func printResult(r *result) {
-	ratio := func(d time.Duration) string {
-		if d <= 0 {
-			return "-"
+// profiled reports whether workload name is one of -profile-workloads.
+func (c config) profiled(name string) bool {
+	if c.profileDir == "" {
+		return false
+	}
+	for _, w := range strings.Split(c.profileWl, ",") {
+		if strings.TrimSpace(w) == name {
+			return true
 		}
-		return fmt.Sprintf("%.2fx", r.sluice.Seconds()/d.Seconds())
 	}
-	fmt.Printf("workload %s: %d row changes in %d transactions, %s of binlog (generated in %s)\n",
-		r.name, r.rows, r.txs, mib(r.binlogBytes), r.generateTime.Round(time.Millisecond))
-	fmt.Printf("  %-36s %s\n", "native, 1 SQL thread", rate(r.native, r.rows))
-	fmt.Printf("  %-36s %s\n", "native, 2 threads optimistic", rate(r.nativePar, r.rows))
-	fmt.Printf("  %-36s %s\n", "sluice (embedded broker)", rate(r.sluice, r.rows))
-	fmt.Printf("  %-36s %s\n", "ratio sluice/native", ratio(r.native))
-	fmt.Printf("  %-36s %s\n", "ratio sluice/native parallel", ratio(r.nativePar))
-	fmt.Printf("  %-36s %.0f rows/s (first row published after %s, all after %s)\n", "sluice reader rate (published)",
-		r.readerRate, r.sluiceFirst.Round(time.Millisecond), r.sluiceReadEnd.Round(time.Millisecond))
-	fmt.Printf("  %-36s %.0f rows/s (from the first row published)\n", "sluice sink rate (applied)", r.sinkRate)
-	if r.sinkCommits > 0 && r.flushes > 0 {
-		fmt.Printf("  %-36s %.0f (%.0f rows each)\n", "sluice sink replica commits", r.sinkCommits, float64(r.rows)/r.sinkCommits)
-		fmt.Printf("  %-36s %.0f, %.2fs in total (%.1f ms each)\n", "sluice source produce rounds", r.flushes, r.flushSecs, 1000*r.flushSecs/r.flushes)
-	}
-	fmt.Printf("  %-36s %s\n", "sluice peak RSS (VmHWM)", r.peakRSS)
-	fmt.Printf("  %-36s %s\n", "replicas equal to the source", strings.Join(r.equal, ", "))
-	if r.note != "" {
-		fmt.Printf("  note: %s\n", r.note)
-	}
+	return false
 }
-
-// printSummary prints one line per workload.
-func printSummary(rs []*result) {
-	fmt.Println("(sluice: process start to last row applied; startup: to its first row published;")
-	fmt.Println(" reader and sink rates: rows/s from the first row published; peak RSS: VmHWM)")
-	fmt.Printf("%-9s %9s %7s %10s %10s %10s %8s %8s %8s %11s %11s %10s %s\n",
-		"workload", "rows", "txs", "native", "native-par", "sluice", "startup", "s/nat", "s/par", "reader r/s", "sink r/s", "peak RSS", "equal")
-	for _, r := range rs {
-		fmt.Printf("%-9s %9d %7d %10s %10s %10s %8s %7.2fx %7.2fx %11.0f %11.0f %10s %s\n",
-			r.name, r.rows, r.txs, secs(r.native), secs(r.nativePar), secs(r.sluice), secs(r.sluiceFirst),
-			r.sluice.Seconds()/r.native.Seconds(), r.sluice.Seconds()/r.nativePar.Seconds(),
-			r.readerRate, r.sinkRate, r.peakRSS, strings.Join(r.equal, ","))
-	}
-}
-
-func secs(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
-
-func rate(d time.Duration, rows int64) string {
-	return fmt.Sprintf("%8.2fs  %8.0f rows/s", d.Seconds(), float64(rows)/d.Seconds())
-}
-
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

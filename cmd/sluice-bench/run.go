@@ -39,7 +39,7 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 	if _, err := src.db.Exec(schema + ";\n" + wl.ddl); err != nil {
 		return nil, err
 	}
-	p, err := newPipeline(c.sluiceBin, subdir(dir, "sluice"), src, dst, wl.dbs)
+	p, err := newPipeline(c.sluiceBin, subdir(dir, "sluice"), src, dst, wl.dbs, c.profiled(name))
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 		return nil, fmt.Errorf("pinning sluice at the source's start: %w", err)
 	}
 	if err := p.stop(); err != nil {
-		return nil, fmt.Errorf("stopping the pinning sluice run: %w\n%s", err, p.logTail())
+		return nil, fmt.Errorf("stopping the pinning sluice run: %w", err)
 	}
 
 	r := &result{name: name}
@@ -67,10 +67,14 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, r.binlogBytes, err = binlogInfo(src.db); err != nil {
+	if _, r.binlogBytes, err = binlogFiles(src.db); err != nil {
 		return nil, err
 	}
 	fmt.Printf("  generated in %s; source binlog ends at %s:%d\n", r.generateTime.Round(time.Millisecond), endFile, endPos)
+	if r.parseRows, r.parseRate, err = parseBaseline(src); err != nil {
+		return nil, fmt.Errorf("go-mysql parse baseline: %w", err)
+	}
+	fmt.Printf("  go-mysql BinlogParser alone: %d row changes, %.0f rows/s\n", r.parseRows, r.parseRate)
 
 	var eq string
 	if r.native, eq, err = replayNative(c, src, subdir(dir, "replica-native"), 0, endFile, endPos, wl.dbs); err != nil {
@@ -84,7 +88,11 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 	r.equal = append(r.equal, "parallel "+eq)
 	fmt.Printf("  native, 2 threads optimistic: %s (%s)\n", r.nativePar.Round(time.Millisecond), eq)
 
-	cu, err := p.replaySluice(dst.db, c.replayTimeout)
+	var prof *profiler
+	if c.profiled(name) {
+		prof = &profiler{dir: c.profileDir, seconds: c.profileSecs, bin: c.sluiceBin, name: name}
+	}
+	cu, err := p.replaySluice(dst.db, c.replayTimeout, prof)
 	if err != nil {
 		_ = p.stop()
 		return nil, fmt.Errorf("sluice replay: %w", err)
@@ -93,7 +101,8 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 		fmt.Fprintln(os.Stderr, "sluice-bench: stopping sluice:", err)
 	}
 	r.sinkCommits, r.flushes, r.flushSecs = cu.commits, cu.flushes, cu.flushSecs
-	r.sluice, r.sluiceReadEnd, r.sluiceFirst, r.peakRSS = cu.total, cu.readEnd, cu.firstPub, cu.rss
+	r.sluice, r.sluiceReadEnd, r.sluiceFirst = cu.total, cu.readEnd, cu.firstPub
+	r.rssSrc, r.rssSink, r.profiles = cu.rssSrc, cu.rssSink, cu.profiles
 	r.rows = int64(cu.published) - 1 // less the marker row
 	// Rates run from the first row published, leaving out startup.
 	r.readerRate = cu.published / (cu.readEnd - cu.firstPub).Seconds()
@@ -103,6 +112,5 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 	}
 	r.equal = append(r.equal, "sluice "+eq)
 	fmt.Printf("  sluice: %s (%s)\n", r.sluice.Round(time.Millisecond), eq)
-	r.note = "sluice times run from process start (embedded broker and connections included) to the last row applied"
 	return r, nil
 }

@@ -70,29 +70,6 @@ func binlogEnd(db *sql.DB) (string, int64, error) {
 	return m["File"], pos, nil
 }
 
-// binlogInfo returns the first binlog file and the total size of all.
-func binlogInfo(db *sql.DB) (string, int64, error) {
-	rows, err := db.Query("SHOW BINARY LOGS")
-	if err != nil {
-		return "", 0, err
-	}
-	defer rows.Close()
-	var first string
-	var total int64
-	for rows.Next() {
-		var name string
-		var size int64
-		if err := rows.Scan(&name, &size); err != nil {
-			return "", 0, err
-		}
-		if first == "" {
-			first = name
-		}
-		total += size
-	}
-	return first, total, rows.Err()
-}
-
 // oneRow reads the first row of rows into a map of column name to text.
 func oneRow(rows *sql.Rows) (map[string]string, error) {
 	defer rows.Close()
@@ -119,9 +96,9 @@ func oneRow(rows *sql.Rows) (map[string]string, error) {
 }
 
 // replayNative starts a fresh replica, replicates the source's binlog into
-// it from the first file's position 4 with MariaDB's replication, and
-// returns the time from START SLAVE until the SQL thread has executed up to
-// (endFile, endPos). parallel > 0 sets slave_parallel_threads with
+// it from the start with MariaDB's replication, and returns the time from
+// START SLAVE until the SQL thread has executed up to (endFile, endPos).
+// parallel > 0 sets slave_parallel_threads with
 // slave_parallel_mode=optimistic. The replica is compared with the source.
 func replayNative(c config, src *server, dir string, parallel int, endFile string, endPos int64, dbs []string) (time.Duration, string, error) {
 	r, err := startServer(c, dir)
@@ -129,49 +106,12 @@ func replayNative(c config, src *server, dir string, parallel int, endFile strin
 		return 0, "", err
 	}
 	defer r.stop(c.keep)
-	first, _, err := binlogInfo(src.db)
-	if err != nil {
-		return 0, "", err
-	}
-	if parallel > 0 {
-		if _, err := r.db.Exec(fmt.Sprintf("SET GLOBAL slave_parallel_threads = %d; SET GLOBAL slave_parallel_mode = 'optimistic'", parallel)); err != nil {
-			return 0, "", err
-		}
-	}
-	change := fmt.Sprintf("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, MASTER_USER='root', MASTER_PASSWORD='', "+
-		"MASTER_LOG_FILE='%s', MASTER_LOG_POS=4, MASTER_USE_GTID=no", src.Port, first)
-	if _, err := r.db.Exec(change); err != nil {
-		return 0, "", err
-	}
 	start := time.Now()
-	if _, err := r.db.Exec("START SLAVE"); err != nil {
+	if err := startNative(r, src, parallel); err != nil {
 		return 0, "", err
 	}
-	for {
-		rows, err := r.db.Query("SHOW SLAVE STATUS")
-		if err != nil {
-			return 0, "", err
-		}
-		m, err := oneRow(rows)
-		if err != nil {
-			return 0, "", err
-		}
-		var pos int64
-		fmt.Sscan(m["Exec_Master_Log_Pos"], &pos)
-		if m["Relay_Master_Log_File"] == endFile && pos >= endPos {
-			break
-		}
-		if m["Slave_SQL_Running"] == "No" && m["Last_SQL_Error"] != "" {
-			return 0, "", fmt.Errorf("replica SQL thread stopped: %s", m["Last_SQL_Error"])
-		}
-		if m["Slave_IO_Running"] == "No" && m["Last_IO_Error"] != "" {
-			return 0, "", fmt.Errorf("replica IO thread stopped: %s", m["Last_IO_Error"])
-		}
-		if time.Since(start) > c.replayTimeout {
-			return 0, "", fmt.Errorf("native replica not caught up after %s (at %s:%d of %s:%d)",
-				c.replayTimeout, m["Relay_Master_Log_File"], pos, endFile, endPos)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := waitNative(r, endFile, endPos, c.replayTimeout); err != nil {
+		return 0, "", err
 	}
 	el := time.Since(start)
 	if _, err := r.db.Exec("STOP SLAVE"); err != nil {
@@ -179,6 +119,60 @@ func replayNative(c config, src *server, dir string, parallel int, endFile strin
 	}
 	eq, err := compare(src.db, r.db, dbs)
 	return el, eq, err
+}
+
+// startNative points replica r at the source's first binlog file,
+// position 4, and starts replicating (parallel > 0: that many optimistic
+// parallel SQL threads).
+func startNative(r, src *server, parallel int) error {
+	files, _, err := binlogFiles(src.db)
+	if err != nil {
+		return err
+	}
+	if parallel > 0 {
+		if _, err := r.db.Exec(fmt.Sprintf("SET GLOBAL slave_parallel_threads = %d; SET GLOBAL slave_parallel_mode = 'optimistic'", parallel)); err != nil {
+			return err
+		}
+	}
+	change := fmt.Sprintf("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, MASTER_USER='root', MASTER_PASSWORD='', "+
+		"MASTER_LOG_FILE='%s', MASTER_LOG_POS=4, MASTER_USE_GTID=no", src.Port, files[0])
+	if _, err := r.db.Exec(change); err != nil {
+		return err
+	}
+	_, err = r.db.Exec("START SLAVE")
+	return err
+}
+
+// waitNative waits until replica r's SQL thread has executed up to
+// (endFile, endPos), failing when a replication thread stops with an error.
+func waitNative(r *server, endFile string, endPos int64, timeout time.Duration) error {
+	start := time.Now()
+	for {
+		rows, err := r.db.Query("SHOW SLAVE STATUS")
+		if err != nil {
+			return err
+		}
+		m, err := oneRow(rows)
+		if err != nil {
+			return err
+		}
+		var pos int64
+		fmt.Sscan(m["Exec_Master_Log_Pos"], &pos)
+		if m["Relay_Master_Log_File"] == endFile && pos >= endPos {
+			return nil
+		}
+		if m["Slave_SQL_Running"] == "No" && m["Last_SQL_Error"] != "" {
+			return fmt.Errorf("replica SQL thread stopped: %s", m["Last_SQL_Error"])
+		}
+		if m["Slave_IO_Running"] == "No" && m["Last_IO_Error"] != "" {
+			return fmt.Errorf("replica IO thread stopped: %s", m["Last_IO_Error"])
+		}
+		if time.Since(start) > timeout {
+			return fmt.Errorf("native replica not caught up after %s (at %s:%d of %s:%d)",
+				timeout, m["Relay_Master_Log_File"], pos, endFile, endPos)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // compare dumps every table of dbs on both servers, ordered by the first

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"database/sql"
 	"fmt"
 	"io"
 	"net"
@@ -16,30 +15,41 @@ import (
 	"time"
 )
 
-// pipeline is a sluice config for one source and one replica, run as one
-// `sluice run` process with the embedded broker.
+// pipeline is a sluice config for one source and one replica, run as three
+// processes as in production: `sluice broker` (the embedded broker),
+// `sluice run --connector src` and `sluice run --connector replica`, so
+// that each has its own peak RSS and profiles and the sink can be stopped
+// alone.
 type pipeline struct {
-	bin   string
-	dir   string
-	cfg   string
-	admin string
+	bin, dir, cfg string
+	pprof         bool
+	brokerAddr    string
+	broker        *proc
+	src, sink     *proc
+}
+
+// proc is one sluice process of a pipeline.
+type proc struct {
+	name  string
+	admin string // admin address ("" for the broker)
 	cmd   *exec.Cmd
 	done  chan error
 }
 
 // newPipeline writes the config: snapshot: never, so a first start records
 // the source's current position and streams from there; defaults elsewhere.
-func newPipeline(bin, dir string, src, dst *server, dbs []string) (*pipeline, error) {
+// pprof starts the source and the sink with --pprof.
+func newPipeline(bin, dir string, src, dst *server, dbs []string, pprof bool) (*pipeline, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	admin, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	broker, err := freeAddr()
-	if err != nil {
-		return nil, err
+	var addrs [4]string
+	for i := range addrs {
+		a, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		addrs[i] = a
 	}
 	var pats []string
 	for _, d := range dbs {
@@ -47,6 +57,7 @@ func newPipeline(bin, dir string, src, dst *server, dbs []string) (*pipeline, er
 	}
 	cfg := fmt.Sprintf(`name: bench
 kafka:
+  brokers: [%q]
   embedded:
     listen: %s
     data_dir: %s
@@ -63,8 +74,9 @@ connectors:
     type: mysql-sink
     source: src
     dsn: "root@tcp(%s)/"
-`, broker, filepath.Join(dir, "kafka"), admin, src.Addr(), strings.Join(pats, ", "), dst.Addr())
-	p := &pipeline{bin: bin, dir: dir, cfg: filepath.Join(dir, "sluice.yaml"), admin: admin}
+`, addrs[0], addrs[0], filepath.Join(dir, "kafka"), addrs[1], src.Addr(), strings.Join(pats, ", "), dst.Addr())
+	p := &pipeline{bin: bin, dir: dir, cfg: filepath.Join(dir, "sluice.yaml"), pprof: pprof, brokerAddr: addrs[0],
+		broker: &proc{name: "broker"}, src: &proc{name: "source", admin: addrs[2]}, sink: &proc{name: "sink", admin: addrs[3]}}
 	return p, os.WriteFile(p.cfg, []byte(cfg), 0o644)
 }
 
@@ -77,137 +89,191 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// start runs `sluice run`, its output appended to dir/sluice.log.
+// start runs the broker, the source and the sink, and waits until the
+// broker accepts connections.
 func (p *pipeline) start() error {
-	f, err := os.OpenFile(filepath.Join(p.dir, "sluice.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err := p.startProc(p.broker); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if c, err := net.Dial("tcp", p.brokerAddr); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("embedded broker not listening after 30s\n%s", p.logTail(p.broker))
+		}
+	}
+	if err := p.startProc(p.src); err != nil {
+		return err
+	}
+	return p.startProc(p.sink)
+}
+
+// startProc starts one process, its output appended to dir/NAME.log.
+func (p *pipeline) startProc(x *proc) error {
+	f, err := os.OpenFile(filepath.Join(p.dir, x.name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
-	p.cmd = exec.Command(p.bin, "run", "--config", p.cfg)
-	p.cmd.Stdout, p.cmd.Stderr = f, f
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
+	args := []string{"broker", "--config", p.cfg}
+	if x.admin != "" {
+		conn := "src"
+		if x == p.sink {
+			conn = "replica"
+		}
+		args = []string{"run", "--config", p.cfg, "--connector", conn, "--admin", x.admin}
+		if p.pprof {
+			args = append(args, "--pprof")
+		}
+	}
+	x.cmd = exec.Command(p.bin, args...)
+	x.cmd.Stdout, x.cmd.Stderr = f, f
+	x.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := x.cmd.Start(); err != nil {
 		f.Close()
 		return err
 	}
-	p.done = make(chan error, 1)
-	go func() { p.done <- p.cmd.Wait(); f.Close() }()
+	x.done = make(chan error, 1)
+	go func() { x.done <- x.cmd.Wait(); f.Close() }()
 	return nil
 }
 
-// exited returns the exit error if the process has ended.
-func (p *pipeline) exited() (bool, error) {
-	select {
-	case err := <-p.done:
-		p.done <- err
-		return true, err
-	default:
-		return false, nil
+// exited returns the first process that has ended, with its exit error.
+func (p *pipeline) exited() (*proc, error) {
+	for _, x := range []*proc{p.broker, p.src, p.sink} {
+		if x.cmd == nil {
+			continue
+		}
+		select {
+		case err := <-x.done:
+			x.done <- err
+			return x, err
+		default:
+		}
 	}
+	return nil, nil
 }
 
-// stop sends SIGTERM and waits for the exit (SIGKILL after 30s).
+// stop stops the sink, the source and the broker, in that order.
 func (p *pipeline) stop() error {
-	if p.cmd == nil {
+	var first error
+	for _, x := range []*proc{p.sink, p.src, p.broker} {
+		if err := stopProc(x); err != nil && first == nil {
+			first = fmt.Errorf("%s: %w\n%s", x.name, err, p.logTail(x))
+		}
+	}
+	return first
+}
+
+// stopProc sends SIGTERM and waits for the exit (SIGKILL after 30s).
+func stopProc(x *proc) error {
+	if x.cmd == nil {
 		return nil
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	defer func() { p.cmd = nil }()
+	_ = x.cmd.Process.Signal(syscall.SIGTERM)
+	defer func() { x.cmd = nil }()
 	select {
-	case err := <-p.done:
+	case err := <-x.done:
 		return err
 	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		return fmt.Errorf("sluice did not stop within 30s of SIGTERM; killed")
+		_ = x.cmd.Process.Kill()
+		<-x.done
+		return fmt.Errorf("did not stop within 30s of SIGTERM; killed")
 	}
 }
 
-// logTail returns the last lines of the process's log.
-func (p *pipeline) logTail() string {
-	b, _ := os.ReadFile(filepath.Join(p.dir, "sluice.log"))
+// logTail returns the last lines of a process's log.
+func (p *pipeline) logTail(x *proc) string {
+	b, _ := os.ReadFile(filepath.Join(p.dir, x.name+".log"))
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) > 20 {
 		lines = lines[len(lines)-20:]
 	}
-	return strings.Join(lines, "\n")
+	return x.name + " log:\n" + strings.Join(lines, "\n")
 }
 
-// waitReady polls /readyz until it answers 200.
+// failed describes the process that exited, with its log.
+func (p *pipeline) failed() error {
+	if x, err := p.exited(); x != nil {
+		return fmt.Errorf("sluice %s exited: %v\n%s", x.name, err, p.logTail(x))
+	}
+	return nil
+}
+
+// waitReady polls the source's and the sink's /readyz until both answer 200.
 func (p *pipeline) waitReady(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if ok, err := p.exited(); ok {
-			return fmt.Errorf("sluice exited: %v\n%s", err, p.logTail())
-		}
-		resp, err := http.Get("http://" + p.admin + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
+	for _, x := range []*proc{p.src, p.sink} {
+		for {
+			if err := p.failed(); err != nil {
+				return err
 			}
+			resp, err := http.Get("http://" + x.admin + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("sluice %s not ready after %s\n%s", x.name, timeout, p.logTail(x))
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("sluice not ready after %s\n%s", timeout, p.logTail())
+	return nil
 }
 
-// counters returns the sums of rows published by the source and rows
-// applied by the sink, from /metrics.
+// metrics sums the samples of the named metrics (their names up to the
+// labels) of a process's /metrics.
+func metrics(x *proc, names ...string) (map[string]float64, error) {
+	resp, err := http.Get("http://" + x.admin + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := make(map[string]float64, len(names))
+	sc := bufio.NewScanner(io.LimitReader(resp.Body, 64<<20))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		l := sc.Text()
+		for _, n := range names {
+			if strings.HasPrefix(l, n+"{") || strings.HasPrefix(l, n+" ") {
+				if v, err := strconv.ParseFloat(l[strings.LastIndexByte(l, ' ')+1:], 64); err == nil {
+					out[n] += v
+				}
+			}
+		}
+	}
+	return out, sc.Err()
+}
+
+const (
+	mPublished = "sluice_source_rows_published_total"
+	mApplied   = "sluice_sink_rows_applied_total"
+	mCommits   = "sluice_sink_commits_total"
+	mProduces  = "sluice_kafka_produce_seconds_count"
+	mProduceS  = "sluice_kafka_produce_seconds_sum"
+)
+
+// counters returns the rows published by the source and applied by the
+// sink.
 func (p *pipeline) counters() (pub, applied float64, err error) {
-	resp, err := http.Get("http://" + p.admin + "/metrics")
+	s, err := metrics(p.src, mPublished)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(io.LimitReader(resp.Body, 64<<20))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		var dst *float64
-		switch {
-		case strings.HasPrefix(l, "sluice_source_rows_published_total{"):
-			dst = &pub
-		case strings.HasPrefix(l, "sluice_sink_rows_applied_total{"):
-			dst = &applied
-		default:
-			continue
-		}
-		if v, err := strconv.ParseFloat(l[strings.LastIndexByte(l, ' ')+1:], 64); err == nil {
-			*dst += v
-		}
-	}
-	return pub, applied, sc.Err()
+	k, err := metrics(p.sink, mApplied)
+	return s[mPublished], k[mApplied], err
 }
 
-// sinkCommits returns the sink's replica commits and the source's produce
-// requests and their total seconds, from /metrics.
-func (p *pipeline) sinkCommits() (commits, produces, produceSecs float64) {
-	resp, err := http.Get("http://" + p.admin + "/metrics")
-	if err != nil {
-		return 0, 0, 0
+// vmHWM returns the peak resident set size of a running process.
+func vmHWM(x *proc) string {
+	if x.cmd == nil {
+		return "-"
 	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(io.LimitReader(resp.Body, 64<<20))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		v, _ := strconv.ParseFloat(l[strings.LastIndexByte(l, ' ')+1:], 64)
-		switch {
-		case strings.HasPrefix(l, "sluice_sink_commits_total{"):
-			commits += v
-		case strings.HasPrefix(l, "sluice_kafka_produce_seconds_count{"):
-			produces += v
-		case strings.HasPrefix(l, "sluice_kafka_produce_seconds_sum{"):
-			produceSecs += v
-		}
-	}
-	return commits, produces, produceSecs
-}
-
-// vmHWM returns the peak resident set size of the running process.
-func (p *pipeline) vmHWM() string {
-	s, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	s, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", x.cmd.Process.Pid))
 	if err != nil {
 		return "unknown"
 	}
@@ -215,75 +281,8 @@ func (p *pipeline) vmHWM() string {
 		if strings.HasPrefix(l, "VmHWM:") {
 			var kb int64
 			fmt.Sscan(strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:")), &kb)
-			return fmt.Sprintf("%d MiB", kb>>10)
+			return fmt.Sprintf("%dM", kb>>10)
 		}
 	}
 	return "unknown"
-}
-
-// catchUp is the outcome of one sluice replay.
-type catchUp struct {
-	total, readEnd time.Duration // start to last row applied; start to last row published
-	firstPub       time.Duration // start to the first row published (startup)
-	published      float64
-	applied        float64
-	commits        float64 // replica transactions the sink committed
-	flushes        float64 // produce rounds of the source (each waits for its acks)
-	flushSecs      float64 // time the source spent in them
-	rss            string
-}
-
-// replaySluice starts the pinned pipeline again and waits until it has
-// published and applied everything: the marker row (the source's last
-// transaction) is on the replica and the sink's applied count equals the
-// source's published count. Times are taken at the last poll (every 50ms)
-// at which each counter moved.
-func (p *pipeline) replaySluice(dst *sql.DB, timeout time.Duration) (catchUp, error) {
-	start := time.Now()
-	if err := p.start(); err != nil {
-		return catchUp{}, err
-	}
-	var r catchUp
-	var lastPub, lastApp float64
-	for {
-		if ok, err := p.exited(); ok {
-			return r, fmt.Errorf("sluice exited: %v\n%s", err, p.logTail())
-		}
-		if time.Since(start) > timeout {
-			return r, fmt.Errorf("sluice not caught up after %s (published %.0f, applied %.0f)\n%s", timeout, lastPub, lastApp, p.logTail())
-		}
-		pub, app, err := p.counters()
-		now := time.Since(start)
-		if err == nil {
-			if pub > 0 && r.firstPub == 0 {
-				r.firstPub = now
-			}
-			if pub != lastPub {
-				lastPub, r.readEnd = pub, now
-			}
-			if app != lastApp {
-				lastApp, r.total = app, now
-			}
-			if pub > 0 && app == pub && markerArrived(dst) {
-				// Counters can trail the commit by a moment: re-read once.
-				time.Sleep(100 * time.Millisecond)
-				if pub2, app2, err := p.counters(); err == nil && pub2 == pub && app2 == app {
-					break
-				}
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	r.published, r.applied = lastPub, lastApp
-	r.rss = p.vmHWM()
-	r.commits, r.flushes, r.flushSecs = p.sinkCommits()
-	return r, nil
-}
-
-// markerArrived reports whether the marker row, written last on the
-// source, is on the replica.
-func markerArrived(db *sql.DB) bool {
-	var n int
-	err := db.QueryRow("SELECT COUNT(*) FROM bench.marker").Scan(&n)
-	return err == nil && n == 1
 }

@@ -44,6 +44,12 @@ func workloads(c config) map[string]workload {
 			ddl:      "CREATE TABLE bench.wide (id BIGINT PRIMARY KEY, " + wideCols + ")",
 			gen:      func(src *server) (int64, error) { return updateMix(src.db, c.updateRows, c.updateTxs, c.clients) },
 		},
+		"wide": {
+			describe: fmt.Sprintf("wide rows: %d rows of 4-64 KiB (JSON + MEDIUMTEXT) in 10-row transactions, then %d one-row UPDATEs of them from %d clients", c.wideRows, c.wideUpdates, c.clients),
+			dbs:      []string{"bench"},
+			ddl:      docsDDL,
+			gen:      func(src *server) (int64, error) { return wideRows(src.db, c.wideRows, c.wideUpdates, c.clients) },
+		},
 		"sysbench": {
 			describe: fmt.Sprintf("sysbench oltp_write_only, %d tables of %d rows (loaded like its prepare, 1,000-row transactions, replayed too), 2 threads for %s", c.sysbenchTabs, c.sysbenchSize, c.sysbenchTime),
 			dbs:      []string{"bench", "sbtest"},
@@ -254,4 +260,56 @@ func sbString(groups int) string {
 		}
 	}
 	return b.String()
+}
+
+const docsDDL = `CREATE TABLE bench.docs (id BIGINT PRIMARY KEY, kind VARCHAR(16) NOT NULL, doc JSON NOT NULL,
+	body MEDIUMTEXT NOT NULL, updated DATETIME(6) NOT NULL)`
+
+// wideDoc returns a JSON document and a text of about size bytes together.
+func wideDoc(rng *rand.Rand, id, size int) (string, string) {
+	chunk := make([]byte, 64)
+	for i := range chunk {
+		chunk[i] = byte('a' + rng.IntN(26))
+	}
+	n := size / 2
+	doc := fmt.Sprintf(`{"id": %d, "tags": ["t%d", "t%d"], "score": %d.5, "payload": "%s"}`,
+		id, id%7, id%13, id%1000, strings.Repeat(string(chunk), n/64))
+	return doc, strings.Repeat(string(chunk[:32]), (size-n)/32)
+}
+
+// wideRows inserts rows of 4-64 KiB (a JSON document and a MEDIUMTEXT,
+// sizes uniform) in transactions of 10 rows, then updates updates of them
+// one by one (a new text of a new size and one JSON field: both images of
+// the row are in the binlog).
+func wideRows(db *sql.DB, rows, updates, clients int) (int64, error) {
+	rng := rand.New(rand.NewPCG(7, 42))
+	size := func() int { return 4<<10 + rng.IntN(60<<10) }
+	var txs int64
+	for id := 1; id <= rows; txs++ {
+		q := "INSERT INTO bench.docs VALUES "
+		var args []any
+		for n := 0; n < 10 && id <= rows; n, id = n+1, id+1 {
+			if n > 0 {
+				q += ","
+			}
+			q += "(?, ?, ?, ?, NOW(6))"
+			doc, body := wideDoc(rng, id, size())
+			args = append(args, id, fmt.Sprintf("kind%d", id%5), doc, body)
+		}
+		if _, err := db.Exec(q, args...); err != nil {
+			return txs, err
+		}
+	}
+	rngs := make([]*rand.Rand, clients)
+	for i := range rngs {
+		rngs[i] = rand.New(rand.NewPCG(uint64(i), 43))
+	}
+	err := parallel(updates, clients, func(c, i int) error {
+		r := rngs[c]
+		_, body := wideDoc(r, i, 4<<10+r.IntN(60<<10))
+		_, err := db.Exec("UPDATE bench.docs SET body = ?, doc = JSON_SET(doc, '$.score', ?), updated = NOW(6) WHERE id = ?",
+			body, i, 1+r.IntN(rows))
+		return err
+	})
+	return txs + int64(updates), err
 }

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// result is the measurement of one workload.
+type result struct {
+	name          string
+	rows          int64
+	txs           int64
+	binlogBytes   int64
+	native        time.Duration
+	nativePar     time.Duration
+	sluice        time.Duration
+	readerRate    float64
+	sinkRate      float64
+	parseRows     int64   // row changes go-mysql parsed in the binlog files
+	parseRate     float64 // and its rows/s
+	rssSrc        string
+	rssSink       string
+	equal         []string // "native ok" etc.
+	generateTime  time.Duration
+	sluiceReadEnd time.Duration
+	sluiceFirst   time.Duration
+	sinkCommits   float64
+	flushes       float64
+	flushSecs     float64
+	profiles      string
+}
+
+// allEqual is "yes" when every replica compared equal to the source, else
+// "no" with the differences.
+func allEqual(eq []string) string {
+	var bad []string
+	for _, e := range eq {
+		if !strings.HasSuffix(e, " ok") {
+			bad = append(bad, e)
+		}
+	}
+	if len(bad) == 0 {
+		return "yes"
+	}
+	return "no: " + strings.Join(bad, ", ")
+}
+
+// printResult prints the table of one workload.
+func printResult(r *result) {
+	ratio := func(d time.Duration) string {
+		if d <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2fx", r.sluice.Seconds()/d.Seconds())
+	}
+	fmt.Printf("workload %s: %d row changes in %d transactions, %s of binlog (generated in %s)\n",
+		r.name, r.rows, r.txs, mib(r.binlogBytes), r.generateTime.Round(time.Millisecond))
+	fmt.Printf("  %-36s %s\n", "native, 1 SQL thread", rate(r.native, r.rows))
+	fmt.Printf("  %-36s %s\n", "native, 2 threads optimistic", rate(r.nativePar, r.rows))
+	fmt.Printf("  %-36s %s\n", "sluice (broker, source, sink)", rate(r.sluice, r.rows))
+	fmt.Printf("  %-36s %s\n", "ratio sluice/native", ratio(r.native))
+	fmt.Printf("  %-36s %s\n", "ratio sluice/native parallel", ratio(r.nativePar))
+	fmt.Printf("  %-36s %.0f rows/s (first row published after %s, all after %s)\n", "sluice reader rate (published)",
+		r.readerRate, r.sluiceFirst.Round(time.Millisecond), r.sluiceReadEnd.Round(time.Millisecond))
+	fmt.Printf("  %-36s %.0f rows/s (%d row changes in the binlog files); sluice's reader at %.0f%% of it\n",
+		"go-mysql BinlogParser alone", r.parseRate, r.parseRows, 100*r.readerRate/r.parseRate)
+	fmt.Printf("  %-36s %.0f rows/s (from the first row published)\n", "sluice sink rate (applied)", r.sinkRate)
+	if r.sinkCommits > 0 && r.flushes > 0 {
+		fmt.Printf("  %-36s %.0f (%.0f rows each)\n", "sluice sink replica commits", r.sinkCommits, float64(r.rows)/r.sinkCommits)
+		fmt.Printf("  %-36s %.0f, %.2fs in total (%.1f ms each)\n", "sluice source produce rounds", r.flushes, r.flushSecs, 1000*r.flushSecs/r.flushes)
+	}
+	fmt.Printf("  %-36s source %s, sink %s\n", "sluice peak RSS (VmHWM)", r.rssSrc, r.rssSink)
+	fmt.Printf("  %-36s %s (%s)\n", "replicas equal to the source", allEqual(r.equal), strings.Join(r.equal, ", "))
+	if r.profiles != "" {
+		fmt.Printf("  profiles, taken from the first row published on:%s", r.profiles)
+	}
+}
+
+// printSummary prints one line per workload.
+func printSummary(rs []*result) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Println("(times: until the replica holds the source's last transaction; sluice: process start to last row applied,")
+	fmt.Println(" broker and connections included; reader and sink rates: row changes/s from the first row published;")
+	fmt.Println(" parse: go-mysql's BinlogParser alone on the same binlog files; rd%: reader rate / parse rate;")
+	fmt.Println(" RSS: peak (VmHWM) of the sluice source / sink process; equal: checksums of every table, all replicas)")
+	fmt.Printf("%-9s %9s %8s %9s %9s %9s %7s %7s %10s %10s %5s %10s %11s %s\n",
+		"workload", "rows", "txs", "native", "nat-par", "sluice", "s/nat", "s/par", "reader r/s", "parse r/s", "rd%", "sink r/s", "RSS src/snk", "equal")
+	for _, r := range rs {
+		fmt.Printf("%-9s %9d %8d %9s %9s %9s %6.2fx %6.2fx %10.0f %10.0f %4.0f%% %10.0f %11s %s\n",
+			r.name, r.rows, r.txs, secs(r.native), secs(r.nativePar), secs(r.sluice),
+			r.sluice.Seconds()/r.native.Seconds(), r.sluice.Seconds()/r.nativePar.Seconds(),
+			r.readerRate, r.parseRate, 100*r.readerRate/r.parseRate, r.sinkRate, r.rssSrc+"/"+r.rssSink, allEqual(r.equal))
+	}
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
+
+func rate(d time.Duration, rows int64) string {
+	return fmt.Sprintf("%8.2fs  %8.0f rows/s", d.Seconds(), float64(rows)/d.Seconds())
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
