@@ -14,12 +14,25 @@ import (
 // the row changes found (an UPDATE's before and after images count as one)
 // and the rows per second of the parse. It is the ceiling of sluice's
 // reader, which parses the same stream and also converts, encodes and
-// publishes each row.
+// publishes each row. The best of three parses counts (the machine is
+// shared; the files are in the page cache after the first).
 func parseBaseline(src *server) (rows int64, rate float64, err error) {
 	files, _, err := binlogFiles(src.db)
 	if err != nil {
 		return 0, 0, err
 	}
+	for range 3 {
+		n, r, err := parseFiles(src, files)
+		if err != nil {
+			return 0, 0, err
+		}
+		rows, rate = n, max(rate, r)
+	}
+	return rows, rate, nil
+}
+
+// parseFiles parses files once and returns the row changes and rows/s.
+func parseFiles(src *server, files []string) (rows int64, rate float64, err error) {
 	p := replication.NewBinlogParser()
 	p.SetFlavor("mariadb")
 	p.SetUseDecimal(false)

@@ -83,14 +83,14 @@ func printSummary(rs []*result) {
 		return
 	}
 	fmt.Println("(times: until the replica holds the source's last transaction; sluice: process start to last row applied,")
-	fmt.Println(" broker and connections included; reader and sink rates: row changes/s from the first row published;")
+	fmt.Println(" broker and connections included, startup: to the first row published; reader and sink rates: row changes/s from the first row published;")
 	fmt.Println(" parse: go-mysql's BinlogParser alone on the same binlog files; rd%: reader rate / parse rate;")
 	fmt.Println(" RSS: peak (VmHWM) of the sluice source / sink process; equal: checksums of every table, all replicas)")
-	fmt.Printf("%-9s %9s %8s %9s %9s %9s %7s %7s %10s %10s %5s %10s %11s %s\n",
-		"workload", "rows", "txs", "native", "nat-par", "sluice", "s/nat", "s/par", "reader r/s", "parse r/s", "rd%", "sink r/s", "RSS src/snk", "equal")
+	fmt.Printf("%-9s %9s %8s %9s %9s %9s %8s %7s %7s %10s %10s %5s %10s %11s %s\n",
+		"workload", "rows", "txs", "native", "nat-par", "sluice", "startup", "s/nat", "s/par", "reader r/s", "parse r/s", "rd%", "sink r/s", "RSS src/snk", "equal")
 	for _, r := range rs {
-		fmt.Printf("%-9s %9d %8d %9s %9s %9s %6.2fx %6.2fx %10.0f %10.0f %4.0f%% %10.0f %11s %s\n",
-			r.name, r.rows, r.txs, secs(r.native), secs(r.nativePar), secs(r.sluice),
+		fmt.Printf("%-9s %9d %8d %9s %9s %9s %8s %6.2fx %6.2fx %10.0f %10.0f %4.0f%% %10.0f %11s %s\n",
+			r.name, r.rows, r.txs, secs(r.native), secs(r.nativePar), secs(r.sluice), secs(r.sluiceFirst),
 			r.sluice.Seconds()/r.native.Seconds(), r.sluice.Seconds()/r.nativePar.Seconds(),
 			r.readerRate, r.parseRate, 100*r.readerRate/r.parseRate, r.sinkRate, r.rssSrc+"/"+r.rssSink, allEqual(r.equal))
 	}

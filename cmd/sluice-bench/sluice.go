@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ import (
 // alone.
 type pipeline struct {
 	bin, dir, cfg string
+	cfgText       string // the config, %[1]s for the broker's address
 	pprof         bool
 	brokerAddr    string
 	broker        *proc
@@ -31,25 +33,17 @@ type pipeline struct {
 // proc is one sluice process of a pipeline.
 type proc struct {
 	name  string
-	admin string // admin address ("" for the broker)
+	admin string // admin address, new at each start ("" for the broker)
 	cmd   *exec.Cmd
 	done  chan error
 }
 
-// newPipeline writes the config: snapshot: never, so a first start records
-// the source's current position and streams from there; defaults elsewhere.
-// pprof starts the source and the sink with --pprof.
+// newPipeline prepares the config: snapshot: never, so a first start
+// records the source's current position and streams from there; defaults
+// elsewhere. pprof starts the source and the sink with --pprof.
 func newPipeline(bin, dir string, src, dst *server, dbs []string, pprof bool) (*pipeline, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
-	}
-	var addrs [4]string
-	for i := range addrs {
-		a, err := freeAddr()
-		if err != nil {
-			return nil, err
-		}
-		addrs[i] = a
 	}
 	var pats []string
 	for _, d := range dbs {
@@ -57,12 +51,10 @@ func newPipeline(bin, dir string, src, dst *server, dbs []string, pprof bool) (*
 	}
 	cfg := fmt.Sprintf(`name: bench
 kafka:
-  brokers: [%q]
+  brokers: ["%%[1]s"]
   embedded:
-    listen: %s
+    listen: %%[1]s
     data_dir: %s
-admin:
-  listen: %s
 connectors:
   - name: src
     type: mysql-source
@@ -74,24 +66,37 @@ connectors:
     type: mysql-sink
     source: src
     dsn: "root@tcp(%s)/"
-`, addrs[0], addrs[0], filepath.Join(dir, "kafka"), addrs[1], src.Addr(), strings.Join(pats, ", "), dst.Addr())
-	p := &pipeline{bin: bin, dir: dir, cfg: filepath.Join(dir, "sluice.yaml"), pprof: pprof, brokerAddr: addrs[0],
-		broker: &proc{name: "broker"}, src: &proc{name: "source", admin: addrs[2]}, sink: &proc{name: "sink", admin: addrs[3]}}
-	return p, os.WriteFile(p.cfg, []byte(cfg), 0o644)
+`, filepath.Join(dir, "kafka"), src.Addr(), strings.Join(pats, ", "), dst.Addr())
+	return &pipeline{bin: bin, dir: dir, cfg: filepath.Join(dir, "sluice.yaml"), cfgText: cfg, pprof: pprof,
+		broker: &proc{name: "broker"}, src: &proc{name: "source"}, sink: &proc{name: "sink"}}, nil
 }
 
+// freeAddr returns a free 127.0.0.1 address with a port below Linux's
+// ephemeral range (32768 up), so that no outgoing connection (a native
+// replica's, a client's) takes it between now and the listen.
 func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+	for range 1000 {
+		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
+		if l, err := net.Listen("tcp", addr); err == nil {
+			l.Close()
+			return addr, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	return "", fmt.Errorf("no free port in 20000-31999")
 }
 
 // start runs the broker, the source and the sink, and waits until the
-// broker accepts connections.
+// broker accepts connections. Each start listens on new addresses (the
+// broker's is written into the config).
 func (p *pipeline) start() error {
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(p.cfg, []byte(fmt.Sprintf(p.cfgText, addr)), 0o644); err != nil {
+		return err
+	}
+	p.brokerAddr = addr
 	if err := p.startProc(p.broker); err != nil {
 		return err
 	}
@@ -99,6 +104,9 @@ func (p *pipeline) start() error {
 		if c, err := net.Dial("tcp", p.brokerAddr); err == nil {
 			c.Close()
 			break
+		}
+		if err := p.failed(); err != nil {
+			return err
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("embedded broker not listening after 30s\n%s", p.logTail(p.broker))
@@ -117,7 +125,11 @@ func (p *pipeline) startProc(x *proc) error {
 		return err
 	}
 	args := []string{"broker", "--config", p.cfg}
-	if x.admin != "" {
+	if x != p.broker {
+		if x.admin, err = freeAddr(); err != nil {
+			f.Close()
+			return err
+		}
 		conn := "src"
 		if x == p.sink {
 			conn = "replica"
