@@ -55,16 +55,21 @@ func runLag(c config) (*lagResult, error) {
 	if !c.keep {
 		defer os.RemoveAll(dir)
 	}
-	var srvs [3]*server
-	for i, n := range []string{"source", "replica-sluice", "replica-native"} {
+	names := []string{"source", "replica-sluice", "replica-native"}
+	if !c.lagNative {
+		names = names[:2]
+	}
+	var srvs []*server
+	for _, n := range names {
 		s, err := startServer(c, subdir(dir, n))
 		if err != nil {
 			return nil, err
 		}
 		defer s.stop(c.keep)
-		srvs[i] = s
+		srvs = append(srvs, s)
 	}
-	src, dst, nat := srvs[0], srvs[1], srvs[2]
+	src, followers := srvs[0], srvs[1:] // followers[0] is sluice's replica
+	dst := followers[0]
 	if _, err := src.db.Exec(schema + ";\n" + lagDDL); err != nil {
 		return nil, err
 	}
@@ -79,13 +84,15 @@ func runLag(c config) (*lagResult, error) {
 	if err := p.waitReady(60 * time.Second); err != nil {
 		return nil, err
 	}
-	if err := startNative(nat, src, 0); err != nil {
-		return nil, err
+	if c.lagNative {
+		if err := startNative(followers[1], src, 0); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := src.db.Exec("INSERT INTO bench.heartbeat VALUES (1, NOW(6))"); err != nil {
 		return nil, err
 	}
-	for _, r := range []*server{dst, nat} {
+	for _, r := range followers {
 		if _, err := waitHeartbeat(r.db, time.Minute, nil); err != nil {
 			return nil, err
 		}
@@ -98,9 +105,9 @@ func runLag(c config) (*lagResult, error) {
 	pctx, stopPoll := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	var lags [2][]time.Duration
-	for i, db := range []*sql.DB{dst.db, nat.db} {
+	for i, f := range followers {
 		wg.Add(1)
-		go func() { defer wg.Done(); lags[i] = pollLag(pctx, db) }()
+		go func() { defer wg.Done(); lags[i] = pollLag(pctx, f.db) }()
 	}
 	t0, n0 := time.Now(), ld.done.Load()
 	time.Sleep(c.lagDuration)
@@ -108,8 +115,7 @@ func runLag(c config) (*lagResult, error) {
 	stopPoll()
 	wg.Wait()
 	r.sluice, r.native = stats(lags[0]), stats(lags[1])
-	fmt.Printf("  lag at %.0f transactions/s: sluice p50 %s p99 %s max %s; native p50 %s p99 %s max %s\n",
-		r.rate, ms(r.sluice.p50), ms(r.sluice.p99), ms(r.sluice.max), ms(r.native.p50), ms(r.native.p99), ms(r.native.max))
+	fmt.Printf("  lag at %.0f transactions/s: sluice %s; native %s\n", r.rate, r.sluice, r.native)
 	if err := ld.failed(); err != nil {
 		return nil, err
 	}
@@ -127,7 +133,7 @@ func runLag(c config) (*lagResult, error) {
 	if err := ld.failed(); err != nil {
 		return nil, err
 	}
-	return r, finishLag(c, p, src, dst, nat, r)
+	return r, finishLag(c, p, src, followers, r)
 }
 
 // outage stops the sink for c.outage under the running load, starts it
@@ -167,7 +173,8 @@ func outage(c config, p *pipeline, dst *sql.DB, r *lagResult) error {
 
 // finishLag writes the marker row, waits for both replicas to hold all of
 // the source and compares them with it.
-func finishLag(c config, p *pipeline, src, dst, nat *server, r *lagResult) error {
+func finishLag(c config, p *pipeline, src *server, followers []*server, r *lagResult) error {
+	dst := followers[0]
 	if _, err := src.db.Exec("INSERT INTO bench.marker VALUES (1, NOW(6))"); err != nil {
 		return err
 	}
@@ -175,8 +182,10 @@ func finishLag(c config, p *pipeline, src, dst, nat *server, r *lagResult) error
 	if err != nil {
 		return err
 	}
-	if err := waitNative(nat, endFile, endPos, c.replayTimeout); err != nil {
-		return err
+	if c.lagNative {
+		if err := waitNative(followers[1], endFile, endPos, c.replayTimeout); err != nil {
+			return err
+		}
 	}
 	for deadline := time.Now().Add(c.replayTimeout); !markerArrived(dst.db); time.Sleep(50 * time.Millisecond) {
 		if err := p.failed(); err != nil {
@@ -190,15 +199,12 @@ func finishLag(c config, p *pipeline, src, dst, nat *server, r *lagResult) error
 	if h := vmHWM(p.sink); c.outage > 0 {
 		r.rssSink += "," + h // before and after the outage
 	}
-	for _, x := range []struct {
-		name string
-		db   *sql.DB
-	}{{"sluice", dst.db}, {"native", nat.db}} {
-		eq, err := compare(src.db, x.db, []string{"bench"})
+	for i, f := range followers {
+		eq, err := compare(src.db, f.db, []string{"bench"})
 		if err != nil {
 			return err
 		}
-		r.equal = append(r.equal, x.name+" "+eq)
+		r.equal = append(r.equal, []string{"sluice", "native"}[i]+" "+eq)
 	}
 	return nil
 }
@@ -341,13 +347,21 @@ func stats(lags []time.Duration) lagStats {
 	return lagStats{n: len(s), p50: q(0.50), p99: q(0.99), max: s[len(s)-1]}
 }
 
+// String is "p50 X p99 Y max Z (N heartbeats)", or "not measured".
+func (s lagStats) String() string {
+	if s.n == 0 {
+		return "not measured"
+	}
+	return fmt.Sprintf("p50 %s  p99 %s  max %s  (%d heartbeats)", ms(s.p50), ms(s.p99), ms(s.max), s.n)
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
 
 // printLag prints the lag workload's results.
 func printLag(r *lagResult) {
 	fmt.Printf("workload lag: %.0f transactions/s achieved (single-row, 8 clients) plus the heartbeat every 100 ms\n", r.rate)
-	fmt.Printf("  %-36s p50 %s  p99 %s  max %s  (%d heartbeats)\n", "end-to-end lag, sluice", ms(r.sluice.p50), ms(r.sluice.p99), ms(r.sluice.max), r.sluice.n)
-	fmt.Printf("  %-36s p50 %s  p99 %s  max %s  (%d heartbeats)\n", "end-to-end lag, native 1 thread", ms(r.native.p50), ms(r.native.p99), ms(r.native.max), r.native.n)
+	fmt.Printf("  %-36s %s\n", "end-to-end lag, sluice", r.sluice)
+	fmt.Printf("  %-36s %s\n", "end-to-end lag, native 1 thread", r.native)
 	if r.outage > 0 {
 		cr := r.catchRows / r.catchUp.Seconds()
 		fmt.Printf("  %-36s %s; source at %.0f rows/s; catch-up %s (sink start included) at %.0f rows/s = %.2fx the source's rate\n",
@@ -359,8 +373,7 @@ func printLag(r *lagResult) {
 
 // printLagSummary prints the lag workload's summary lines.
 func printLagSummary(r *lagResult) {
-	fmt.Printf("\nlag at %.0f tx/s:  sluice p50/p99/max %s/%s/%s   native %s/%s/%s   equal %s\n", r.rate,
-		ms(r.sluice.p50), ms(r.sluice.p99), ms(r.sluice.max), ms(r.native.p50), ms(r.native.p99), ms(r.native.max), allEqual(r.equal))
+	fmt.Printf("\nlag at %.0f tx/s:  sluice %s;  native 1 thread %s;  equal %s\n", r.rate, r.sluice, r.native, allEqual(r.equal))
 	if r.outage > 0 {
 		cr := r.catchRows / r.catchUp.Seconds()
 		fmt.Printf("sink outage %s:   catch-up %s at %.0f rows/s = %.2fx the source's %.0f rows/s\n",
