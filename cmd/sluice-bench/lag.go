@@ -17,6 +17,7 @@ import (
 type lagResult struct {
 	rate           float64 // source transactions/s achieved while lag was measured
 	sluice, native lagStats
+	hbCommit       lagStats // the source's commit time of the heartbeat UPDATEs
 	outage         time.Duration
 	srcRowRate     float64       // row changes/s the source published during the outage
 	catchUp        time.Duration // sink restart to lag under 1 s
@@ -104,7 +105,7 @@ func runLag(c config) (*lagResult, error) {
 	ld := startLoad(ctx, src.db, c.lagRate)
 	pctx, stopPoll := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	var lags [2][]time.Duration
+	var lags [2][]lagSample
 	for i, f := range followers {
 		wg.Add(1)
 		go func() { defer wg.Done(); lags[i] = pollLag(pctx, f.db) }()
@@ -115,6 +116,12 @@ func runLag(c config) (*lagResult, error) {
 	stopPoll()
 	wg.Wait()
 	r.sluice, r.native = stats(lags[0]), stats(lags[1])
+	r.hbCommit = stats(ld.heartbeatCommits(t0, time.Now()))
+	if c.lagSamples != "" {
+		if err := writeSamples(c.lagSamples, lags); err != nil {
+			return nil, err
+		}
+	}
 	fmt.Printf("  lag at %.0f transactions/s: sluice %s; native %s\n", r.rate, r.sluice, r.native)
 	if err := ld.failed(); err != nil {
 		return nil, err
@@ -214,6 +221,23 @@ type load struct {
 	wg   sync.WaitGroup
 	done atomic.Int64 // transactions committed
 	err  atomic.Pointer[error]
+	mu   sync.Mutex
+	hb   []lagSample // each heartbeat UPDATE: its NOW(6) and how long the source took to commit it
+}
+
+// heartbeatCommits returns the source's commit times of the heartbeats
+// written in [from, to): part of every lag measured, as NOW(6) is taken
+// when the UPDATE starts.
+func (l *load) heartbeatCommits(from, to time.Time) []lagSample {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []lagSample
+	for _, x := range l.hb {
+		if !x.at.Before(from) && x.at.Before(to) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func (l *load) failed() error {
@@ -259,9 +283,14 @@ func startLoad(ctx context.Context, db *sql.DB, rate int) *load {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				start := time.Now()
 				if _, err := db.Exec("UPDATE bench.heartbeat SET ts = NOW(6) WHERE id = 1"); err != nil {
 					fail(err)
+					continue
 				}
+				l.mu.Lock()
+				l.hb = append(l.hb, lagSample{start, time.Since(start)})
+				l.mu.Unlock()
 			}
 		}
 	}()
@@ -319,15 +348,21 @@ func waitHeartbeat(db *sql.DB, timeout time.Duration, ok func(time.Duration) boo
 	return 0, fmt.Errorf("replica heartbeat not there or not recent after %s (last error: %v)", timeout, lastErr)
 }
 
+// lagSample is one heartbeat seen on a replica: its source time and lag.
+type lagSample struct {
+	at  time.Time
+	lag time.Duration
+}
+
 // pollLag reads db's heartbeat every 5 ms until ctx is done and returns
 // the lag of each new value, when first seen.
-func pollLag(ctx context.Context, db *sql.DB) []time.Duration {
-	var out []time.Duration
+func pollLag(ctx context.Context, db *sql.DB) []lagSample {
+	var out []lagSample
 	var last time.Time
 	for ctx.Err() == nil {
 		if ts, err := heartbeat(db); err == nil && ts.After(last) {
 			if !last.IsZero() {
-				out = append(out, time.Since(ts))
+				out = append(out, lagSample{ts, time.Since(ts)})
 			}
 			last = ts
 		}
@@ -336,47 +371,16 @@ func pollLag(ctx context.Context, db *sql.DB) []time.Duration {
 	return out
 }
 
-// stats returns the median, 99th percentile and maximum of lags.
-func stats(lags []time.Duration) lagStats {
-	if len(lags) == 0 {
+// stats returns the median, 99th percentile and maximum of the lags.
+func stats(samples []lagSample) lagStats {
+	if len(samples) == 0 {
 		return lagStats{}
 	}
-	s := slices.Clone(lags)
+	s := make([]time.Duration, len(samples))
+	for i, x := range samples {
+		s[i] = x.lag
+	}
 	slices.Sort(s)
 	q := func(p float64) time.Duration { return s[min(len(s)-1, int(p*float64(len(s))))] }
 	return lagStats{n: len(s), p50: q(0.50), p99: q(0.99), max: s[len(s)-1]}
-}
-
-// String is "p50 X p99 Y max Z (N heartbeats)", or "not measured".
-func (s lagStats) String() string {
-	if s.n == 0 {
-		return "not measured"
-	}
-	return fmt.Sprintf("p50 %s  p99 %s  max %s  (%d heartbeats)", ms(s.p50), ms(s.p99), ms(s.max), s.n)
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
-
-// printLag prints the lag workload's results.
-func printLag(r *lagResult) {
-	fmt.Printf("workload lag: %.0f transactions/s achieved (single-row, 8 clients) plus the heartbeat every 100 ms\n", r.rate)
-	fmt.Printf("  %-36s %s\n", "end-to-end lag, sluice", r.sluice)
-	fmt.Printf("  %-36s %s\n", "end-to-end lag, native 1 thread", r.native)
-	if r.outage > 0 {
-		cr := r.catchRows / r.catchUp.Seconds()
-		fmt.Printf("  %-36s %s; source at %.0f rows/s; catch-up %s (sink start included) at %.0f rows/s = %.2fx the source's rate\n",
-			"sink outage", r.outage, r.srcRowRate, r.catchUp.Round(time.Millisecond), cr, cr/r.srcRowRate)
-	}
-	fmt.Printf("  %-36s source %s, sink %s\n", "sluice peak RSS (VmHWM)", r.rssSrc, r.rssSink)
-	fmt.Printf("  %-36s %s (%v)\n", "replicas equal to the source", allEqual(r.equal), r.equal)
-}
-
-// printLagSummary prints the lag workload's summary lines.
-func printLagSummary(r *lagResult) {
-	fmt.Printf("\nlag at %.0f tx/s:  sluice %s;  native 1 thread %s;  equal %s\n", r.rate, r.sluice, r.native, allEqual(r.equal))
-	if r.outage > 0 {
-		cr := r.catchRows / r.catchUp.Seconds()
-		fmt.Printf("sink outage %s:   catch-up %s at %.0f rows/s = %.2fx the source's %.0f rows/s\n",
-			r.outage, r.catchUp.Round(time.Millisecond), cr, cr/r.srcRowRate, r.srcRowRate)
-	}
 }

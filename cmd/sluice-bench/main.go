@@ -48,6 +48,7 @@ type config struct {
 	lagRate       int
 	lagDuration   time.Duration
 	lagNative     bool
+	lagSamples    string
 	outage        time.Duration
 	profileDir    string
 	profileSecs   time.Duration
@@ -75,6 +76,7 @@ func main() {
 	flag.IntVar(&c.lagRate, "lag-rate", 1000, "lag workload: source transactions per second of the steady load")
 	flag.DurationVar(&c.lagDuration, "lag-duration", 30*time.Second, "lag workload: how long lag is measured")
 	flag.BoolVar(&c.lagNative, "lag-native", true, "lag workload: also measure a native replica (1 SQL thread) following live, at the same time")
+	flag.StringVar(&c.lagSamples, "lag-samples", "", "lag workload: write every heartbeat's lag to this file (TSV: replica, heartbeat time, lag ms)")
 	flag.DurationVar(&c.outage, "outage", 30*time.Second, "lag workload: how long the sink is stopped under the steady load afterwards (0: no outage; 5m for the issue's size)")
 	flag.StringVar(&c.profileDir, "profile", "", "directory for CPU and heap profiles of the sluice source and sink (sluice run --pprof), taken while the workloads of -profile-workloads replay; prints the top 15 functions of each")
 	flag.DurationVar(&c.profileSecs, "profile-seconds", 20*time.Second, "length of each CPU profile")

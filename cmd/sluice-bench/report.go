@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 )
@@ -103,3 +104,52 @@ func rate(d time.Duration, rows int64) string {
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// String is "p50 X p99 Y max Z (N heartbeats)", or "not measured".
+func (s lagStats) String() string {
+	if s.n == 0 {
+		return "not measured"
+	}
+	return fmt.Sprintf("p50 %s  p99 %s  max %s  (%d heartbeats)", ms(s.p50), ms(s.p99), ms(s.max), s.n)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
+
+// printLag prints the lag workload's results.
+func printLag(r *lagResult) {
+	fmt.Printf("workload lag: %.0f transactions/s achieved (single-row, 8 clients) plus the heartbeat every 100 ms\n", r.rate)
+	fmt.Printf("  %-36s %s\n", "end-to-end lag, sluice", r.sluice)
+	fmt.Printf("  %-36s %s\n", "end-to-end lag, native 1 thread", r.native)
+	fmt.Printf("  %-36s %s\n", "source commit of the heartbeat", r.hbCommit)
+	if r.outage > 0 {
+		cr := r.catchRows / r.catchUp.Seconds()
+		fmt.Printf("  %-36s %s; source at %.0f rows/s; catch-up %s (sink start included) at %.0f rows/s = %.2fx the source's rate\n",
+			"sink outage", r.outage, r.srcRowRate, r.catchUp.Round(time.Millisecond), cr, cr/r.srcRowRate)
+	}
+	fmt.Printf("  %-36s source %s, sink %s\n", "sluice peak RSS (VmHWM)", r.rssSrc, r.rssSink)
+	fmt.Printf("  %-36s %s (%v)\n", "replicas equal to the source", allEqual(r.equal), r.equal)
+}
+
+// printLagSummary prints the lag workload's summary lines.
+func printLagSummary(r *lagResult) {
+	fmt.Printf("\nlag at %.0f tx/s:  sluice %s;  native 1 thread %s;  equal %s\n", r.rate, r.sluice, r.native, allEqual(r.equal))
+	fmt.Printf("(of which the source's commit of the heartbeat: %s)\n", r.hbCommit)
+	if r.outage > 0 {
+		cr := r.catchRows / r.catchUp.Seconds()
+		fmt.Printf("sink outage %s:   catch-up %s at %.0f rows/s = %.2fx the source's %.0f rows/s\n",
+			r.outage, r.catchUp.Round(time.Millisecond), cr, cr/r.srcRowRate, r.srcRowRate)
+	}
+}
+
+// writeSamples writes every heartbeat sample as TSV: replica, the
+// heartbeat's source time (Unix seconds), its lag in milliseconds.
+func writeSamples(path string, lags [2][]lagSample) error {
+	var b strings.Builder
+	b.WriteString("replica\theartbeat\tlag_ms\n")
+	for i, l := range lags {
+		for _, x := range l {
+			fmt.Fprintf(&b, "%s\t%.6f\t%.1f\n", []string{"sluice", "native"}[i], float64(x.at.UnixMicro())/1e6, float64(x.lag)/float64(time.Millisecond))
+		}
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
