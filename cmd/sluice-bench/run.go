@@ -104,6 +104,9 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 	r.sluice, r.sluiceReadEnd, r.sluiceFirst = cu.total, cu.readEnd, cu.firstPub
 	r.rssSrc, r.rssSink, r.profiles = cu.rssSrc, cu.rssSink, cu.profiles
 	r.rows = int64(cu.published) - 1 // less the marker row
+	if int64(cu.published) != r.parseRows {
+		r.equal = append(r.equal, fmt.Sprintf("published DIFF(sluice published %.0f row changes, the binlog holds %d)", cu.published, r.parseRows))
+	}
 	// Rates run from the first row published, leaving out startup.
 	r.readerRate = cu.published / (cu.readEnd - cu.firstPub).Seconds()
 	r.sinkRate = cu.applied / (cu.total - cu.firstPub).Seconds()
