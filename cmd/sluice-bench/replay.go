@@ -17,6 +17,7 @@ type catchUp struct {
 	flushSecs      float64 // time the source spent in them
 	rssSrc         string  // peak RSS of the source process
 	rssSink        string  // and of the sink process
+	rssBroker      string  // and of the embedded broker
 	profiles       string  // the profiles' top functions, when profiling
 }
 
@@ -72,7 +73,7 @@ func (p *pipeline) replaySluice(dst *sql.DB, timeout time.Duration, prof *profil
 	if profDone != nil {
 		r.profiles = <-profDone // the processes stay up until the profiles are taken
 	}
-	r.rssSrc, r.rssSink = vmHWM(p.src), vmHWM(p.sink)
+	r.rssSrc, r.rssSink, r.rssBroker = vmHWM(p.src), vmHWM(p.sink), vmHWM(p.broker)
 	s, _ := metrics(p.src, mProduces, mProduceS)
 	k, _ := metrics(p.sink, mCommits)
 	r.commits, r.flushes, r.flushSecs = k[mCommits], s[mProduces], s[mProduceS]

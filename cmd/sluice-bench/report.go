@@ -22,6 +22,7 @@ type result struct {
 	parseRate     float64 // and its rows/s
 	rssSrc        string
 	rssSink       string
+	rssBroker     string
 	equal         []string // "native ok" etc.
 	generateTime  time.Duration
 	sluiceReadEnd time.Duration
@@ -71,7 +72,7 @@ func printResult(r *result) {
 		fmt.Printf("  %-36s %.0f (%.0f rows each)\n", "sluice sink replica commits", r.sinkCommits, float64(r.rows)/r.sinkCommits)
 		fmt.Printf("  %-36s %.0f, %.2fs in total (%.1f ms each)\n", "sluice source produce rounds", r.flushes, r.flushSecs, 1000*r.flushSecs/r.flushes)
 	}
-	fmt.Printf("  %-36s source %s, sink %s\n", "sluice peak RSS (VmHWM)", r.rssSrc, r.rssSink)
+	fmt.Printf("  %-36s source %s, sink %s (embedded broker %s)\n", "sluice peak RSS (VmHWM)", r.rssSrc, r.rssSink, r.rssBroker)
 	fmt.Printf("  %-36s %s (%s)\n", "replicas equal to the source", allEqual(r.equal), strings.Join(r.equal, ", "))
 	if r.profiles != "" {
 		fmt.Printf("  profiles, taken from the first row published on:%s", r.profiles)
