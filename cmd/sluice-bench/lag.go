@@ -74,7 +74,7 @@ func runLag(c config) (*lagResult, error) {
 	if _, err := src.db.Exec(schema + ";\n" + lagDDL); err != nil {
 		return nil, err
 	}
-	p, err := newPipeline(c.sluiceBin, subdir(dir, "sluice"), src, dst, []string{"bench"}, false)
+	p, err := newPipeline(c, subdir(dir, "sluice"), src, dst, []string{"bench"}, false)
 	if err != nil {
 		return nil, err
 	}

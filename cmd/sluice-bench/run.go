@@ -39,7 +39,7 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 	if _, err := src.db.Exec(schema + ";\n" + wl.ddl); err != nil {
 		return nil, err
 	}
-	p, err := newPipeline(c.sluiceBin, subdir(dir, "sluice"), src, dst, wl.dbs, c.profiled(name))
+	p, err := newPipeline(c, subdir(dir, "sluice"), src, dst, wl.dbs, c.profiled(name))
 	if err != nil {
 		return nil, err
 	}

@@ -40,8 +40,9 @@ type proc struct {
 
 // newPipeline prepares the config: snapshot: never, so a first start
 // records the source's current position and streams from there; defaults
-// elsewhere. pprof starts the source and the sink with --pprof.
-func newPipeline(bin, dir string, src, dst *server, dbs []string, pprof bool) (*pipeline, error) {
+// elsewhere but kafka.embedded.sync_writes (-sync-writes). pprof starts the
+// source and the sink with --pprof.
+func newPipeline(c config, dir string, src, dst *server, dbs []string, pprof bool) (*pipeline, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -55,6 +56,7 @@ kafka:
   embedded:
     listen: %%[1]s
     data_dir: %s
+    sync_writes: %t
 connectors:
   - name: src
     type: mysql-source
@@ -66,8 +68,8 @@ connectors:
     type: mysql-sink
     source: src
     dsn: "root@tcp(%s)/"
-`, filepath.Join(dir, "kafka"), src.Addr(), strings.Join(pats, ", "), dst.Addr())
-	return &pipeline{bin: bin, dir: dir, cfg: filepath.Join(dir, "sluice.yaml"), cfgText: cfg, pprof: pprof,
+`, filepath.Join(dir, "kafka"), c.syncWrites, src.Addr(), strings.Join(pats, ", "), dst.Addr())
+	return &pipeline{bin: c.sluiceBin, dir: dir, cfg: filepath.Join(dir, "sluice.yaml"), cfgText: cfg, pprof: pprof,
 		broker: &proc{name: "broker"}, src: &proc{name: "source"}, sink: &proc{name: "sink"}}, nil
 }
 
