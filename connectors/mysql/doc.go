@@ -98,9 +98,10 @@
 // Seqs, the last marker and the last schema record), so every new Seq is
 // above every old one, the three-field form stays, and sinks, markers and
 // stored sluice_offsets need no change. The schema history is rebuilt as
-// of the old position in the old Seqs. Verify cannot yet place the new
-// server's positions among raised Seqs: its fence refuses instead of
-// comparing at a wrong point.
+// of the old position in the old Seqs. Verify reads the seq base from the
+// source's checkpoint (VerifyOptions.Kafka) to place the new server's
+// positions among the raised Seqs; without it, its fence refuses rather
+// than compare at a wrong point.
 //
 // Verify data flow (Verify, verify*.go): for each table, checksum primary-key
 // chunks on the source and the replica at once (COUNT and BIT_XOR of a row
