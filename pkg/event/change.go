@@ -72,7 +72,30 @@ func (c *Change) Encode() ([]byte, error) {
 // Before and After are left as json.RawMessage: only the column's type says
 // how to read them (a JSON column's text must stay byte for byte; a number
 // must not pass through float64).
+//
+// What sluice writes is read without reflection (decode_fast.go); anything
+// else goes through encoding/json, with the same result or error.
 func DecodeChange(b []byte) (*Change, error) {
+	c, ok := fastChange(b)
+	if !ok {
+		var err error
+		if c, err = jsonChange(b); err != nil {
+			return nil, err
+		}
+	}
+	switch c.Op {
+	case OpCreate, OpUpdate, OpDelete, OpRead, OpTruncate:
+	default:
+		return nil, fmt.Errorf("decode change: unknown op %q", c.Op)
+	}
+	if c.Transaction == nil {
+		return nil, fmt.Errorf("decode change: no transaction block (sluice needs it to group rows)")
+	}
+	return c, nil
+}
+
+// jsonChange is DecodeChange's encoding/json path, before its checks.
+func jsonChange(b []byte) (*Change, error) {
 	var w struct {
 		Change
 		Before map[string]json.RawMessage `json:"before"`
@@ -83,14 +106,6 @@ func DecodeChange(b []byte) (*Change, error) {
 	}
 	c := w.Change
 	c.Before, c.After = rawRow(w.Before), rawRow(w.After)
-	switch c.Op {
-	case OpCreate, OpUpdate, OpDelete, OpRead, OpTruncate:
-	default:
-		return nil, fmt.Errorf("decode change: unknown op %q", c.Op)
-	}
-	if c.Transaction == nil {
-		return nil, fmt.Errorf("decode change: no transaction block (sluice needs it to group rows)")
-	}
 	return &c, nil
 }
 

@@ -43,10 +43,13 @@ func decodeScalar(raw []byte) (any, bool) {
 	return nil, false
 }
 
-// isNumber reports whether b is exactly one JSON number:
+// isNumber reports whether b is exactly one JSON number.
+func isNumber(b []byte) bool { return numEnd(b, 0) == len(b) }
+
+// numEnd returns the index after the JSON number starting at b[i], or -1
+// if none starts there:
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func isNumber(b []byte) bool {
-	i := 0
+func numEnd(b []byte, i int) int {
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
@@ -56,12 +59,12 @@ func isNumber(b []byte) bool {
 	case i < len(b) && b[i] >= '1' && b[i] <= '9':
 		i = digits(b, i)
 	default:
-		return false
+		return -1
 	}
 	if i < len(b) && b[i] == '.' {
 		j := digits(b, i+1)
 		if j == i+1 {
-			return false
+			return -1
 		}
 		i = j
 	}
@@ -72,11 +75,11 @@ func isNumber(b []byte) bool {
 		}
 		j := digits(b, i)
 		if j == i {
-			return false
+			return -1
 		}
 		i = j
 	}
-	return i == len(b)
+	return i
 }
 
 // digits returns the index after the run of digits starting at i.

@@ -77,14 +77,20 @@ func (m *TxMarker) Encode() ([]byte, error) { return json.Marshal(m) }
 
 // DecodeTxMarker parses a transaction-topic message value. Debezium BEGIN
 // events carry no rows and are returned with Status "BEGIN"; callers skip them.
+//
+// What sluice writes is read without reflection (decode_fast.go); anything
+// else goes through encoding/json, with the same result or error.
 func DecodeTxMarker(b []byte) (*TxMarker, error) {
-	var m TxMarker
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("decode transaction marker: %w", err)
+	m, ok := fastTxMarker(b)
+	if !ok {
+		m = &TxMarker{}
+		if err := json.Unmarshal(b, m); err != nil {
+			return nil, fmt.Errorf("decode transaction marker: %w", err)
+		}
 	}
 	switch m.Status {
 	case "BEGIN":
-		return &m, nil
+		return m, nil
 	case "END":
 	default:
 		return nil, fmt.Errorf("decode transaction marker: unknown status %q", m.Status)
@@ -102,5 +108,5 @@ func DecodeTxMarker(b []byte) (*TxMarker, error) {
 	if n != m.EventCount {
 		return nil, fmt.Errorf("decode transaction marker %q: partitions count %d rows, event_count says %d", m.ID, n, m.EventCount)
 	}
-	return &m, nil
+	return m, nil
 }
