@@ -3,6 +3,8 @@ package event
 import (
 	"bytes"
 	"encoding/json"
+	"hash/maphash"
+	"sync/atomic"
 )
 
 // The envelope and marker decoders below read what sluice writes without
@@ -71,44 +73,90 @@ func (s *scanner) string(dst *string) bool {
 	})
 }
 
-// row reads a row image: null, or an object of raw column values.
+// name is string for values that repeat from message to message (table,
+// topic and server names), which it interns.
+func (s *scanner) name(dst *string) bool {
+	return s.nullOr(func() bool {
+		v, ok := s.str()
+		*dst = names.intern(v)
+		return ok
+	})
+}
+
+// row reads a row image: null, or an object of raw column values. The map
+// is sized exactly (encoding/json grows it); column names come from names.
 func (s *scanner) row(dst *Row) bool {
 	if s.lit("null") {
 		return true
 	}
-	r := make(Row, 24)
-	*dst = r
-	return s.object(func(k []byte) bool {
+	type column struct {
+		name  string
+		value []byte
+	}
+	var stack [32]column
+	cols := stack[:0]
+	if !s.object(func(k []byte) bool {
 		v, ok := s.value()
-		r[string(k)] = json.RawMessage(v[:len(v):len(v)])
+		cols = append(cols, column{names.intern(k), v[:len(v):len(v)]})
 		return ok
-	})
+	}) {
+		return false
+	}
+	r := make(Row, len(cols))
+	for _, c := range cols {
+		r[c.name] = json.RawMessage(c.value)
+	}
+	*dst = r
+	return true
 }
+
+// names interns column names and the other strings name reads.
+var names internTable
+
+// internTable is a fixed-size, lock-free cache of strings: a slot holds the
+// last name hashed to it.
+type internTable [512]atomic.Pointer[string]
+
+// intern returns string(k), reusing a cached copy when there is one.
+func (t *internTable) intern(k []byte) string {
+	if len(k) > 64 {
+		return string(k)
+	}
+	slot := &t[maphash.Bytes(internSeed, k)%uint64(len(t))]
+	if p := slot.Load(); p != nil && *p == string(k) {
+		return *p
+	}
+	v := string(k)
+	slot.Store(&v)
+	return v
+}
+
+var internSeed = maphash.MakeSeed()
 
 func (s *scanner) source(src *Source) bool {
 	var seen fieldSet
 	return s.object(func(k []byte) bool {
 		switch string(k) {
 		case "version":
-			return seen.first(0) && s.string(&src.Version)
+			return seen.first(0) && s.name(&src.Version)
 		case "connector":
-			return seen.first(1) && s.string(&src.Connector)
+			return seen.first(1) && s.name(&src.Connector)
 		case "name":
-			return seen.first(2) && s.string(&src.Name)
+			return seen.first(2) && s.name(&src.Name)
 		case "ts_ms":
 			return seen.first(3) && s.nullOr(func() (ok bool) { src.TsMs, ok = s.int64(); return })
 		case "snapshot":
-			return seen.first(4) && s.string(&src.Snapshot)
+			return seen.first(4) && s.name(&src.Snapshot)
 		case "db":
-			return seen.first(5) && s.string(&src.DB)
+			return seen.first(5) && s.name(&src.DB)
 		case "table":
-			return seen.first(6) && s.string(&src.Table)
+			return seen.first(6) && s.name(&src.Table)
 		case "server_id":
 			return seen.first(7) && s.nullOr(func() bool { return s.uint32(&src.ServerID) })
 		case "gtid":
 			return seen.first(8) && s.nullOr(func() bool { src.GTID = new(string); return s.string(src.GTID) })
 		case "file":
-			return seen.first(9) && s.string(&src.File)
+			return seen.first(9) && s.name(&src.File)
 		case "pos":
 			return seen.first(10) && s.nullOr(func() bool { return s.uint32(&src.Pos) })
 		case "row":
@@ -159,7 +207,7 @@ func fastTxMarker(b []byte) (*TxMarker, bool) {
 	ok := s.object(func(k []byte) bool {
 		switch string(k) {
 		case "status":
-			return seen.first(0) && s.string(&m.Status)
+			return seen.first(0) && s.name(&m.Status)
 		case "id":
 			return seen.first(1) && s.string(&m.ID)
 		case "ts_ms":
@@ -213,7 +261,7 @@ func (s *scanner) dataCollection(d *DataCollection) bool {
 		return s.object(func(k []byte) bool {
 			switch string(k) {
 			case "data_collection":
-				return seen.first(0) && s.string(&d.DataCollection)
+				return seen.first(0) && s.name(&d.DataCollection)
 			case "event_count":
 				return seen.first(1) && s.uint64(&d.EventCount)
 			}
@@ -227,7 +275,7 @@ func (s *scanner) position(p *Position) bool {
 	return s.object(func(k []byte) bool {
 		switch string(k) {
 		case "file":
-			return seen.first(0) && s.string(&p.File)
+			return seen.first(0) && s.name(&p.File)
 		case "pos":
 			return seen.first(1) && s.uint64(&p.Pos)
 		case "gtid":
@@ -243,7 +291,7 @@ func (s *scanner) partitionCount(p *PartitionCount) bool {
 		return s.object(func(k []byte) bool {
 			switch string(k) {
 			case "topic":
-				return seen.first(0) && s.string(&p.Topic)
+				return seen.first(0) && s.name(&p.Topic)
 			case "partition":
 				return seen.first(1) && s.nullOr(func() bool { n, ok := s.int64(); p.Partition = int(n); return ok })
 			case "count":
