@@ -113,21 +113,35 @@ func (s *scanner) row(dst *Row) bool {
 // names interns column names and the other strings name reads.
 var names internTable
 
-// internTable is a fixed-size, lock-free cache of strings: a slot holds the
-// last name hashed to it.
-type internTable [512]atomic.Pointer[string]
+// internTable is a fixed-size, lock-free cache of strings: a name may sit in
+// either of two neighbouring slots, so that two hot names hashed to one slot
+// do not keep evicting each other.
+type internTable [4096]atomic.Pointer[string]
 
 // intern returns string(k), reusing a cached copy when there is one.
 func (t *internTable) intern(k []byte) string {
 	if len(k) > 64 {
 		return string(k)
 	}
-	slot := &t[maphash.Bytes(internSeed, k)%uint64(len(t))]
-	if p := slot.Load(); p != nil && *p == string(k) {
-		return *p
+	h := maphash.Bytes(internSeed, k)
+	i := h % uint64(len(t)-1)
+	a, b := &t[i], &t[i+1]
+	pa, pb := a.Load(), b.Load()
+	switch {
+	case pa != nil && *pa == string(k):
+		return *pa
+	case pb != nil && *pb == string(k):
+		return *pb
 	}
 	v := string(k)
-	slot.Store(&v)
+	switch {
+	case pa == nil:
+		a.Store(&v)
+	case pb == nil || h>>63 == 1:
+		b.Store(&v)
+	default:
+		a.Store(&v)
+	}
 	return v
 }
 

@@ -11,6 +11,12 @@
 // takes exactly those rows from the partitions, so a source transaction is never
 // split across replica commits.
 //
+// Encoding and decoding are hand-written for speed (encode.go, decode_fast.go
+// over the scanner of decode_scan.go) and give exactly encoding/json's
+// results: the decoders read what sluice writes and hand anything else (odd
+// keys, type mismatches, syntax errors) to encoding/json, which decides and
+// words the error.
+//
 // Invariant: Seq values grow strictly with commit order within one source, and
 // the same source transaction always gets the same Seq, so a sink can drop any
 // marker or row whose Seq it has already applied.
