@@ -168,6 +168,7 @@ func (st *streamer) captureDue(ctx context.Context) error {
 	}
 	if len(missing) > 0 {
 		s.afterDDL("")
+		return st.recordDDL(ctx) // stream.go: the covered set changed
 	}
 	return nil
 }

@@ -253,11 +253,29 @@ func (st *streamer) query(ctx context.Context, h *replication.EventHeader, e *re
 	}
 	// A DDL statement is a transaction of its own.
 	st.begin(h)
-	defer st.s.afterDDL(q) // covers tables it created, snapshots tables it made appear
-	if err := st.ddl(ctx, h, string(e.Schema), q); err != nil {
+	err := st.ddl(ctx, h, string(e.Schema), q)
+	if err == nil {
+		err = st.commit(h)
+	}
+	st.s.afterDDL(q) // covers tables it created, snapshots tables it made appear
+	if err != nil {
 		return err
 	}
-	return st.commit(h)
+	return st.recordDDL(ctx)
+}
+
+// recordDDL waits until Kafka acknowledged everything up to the DDL just
+// committed and records that position: afterDDL changed the covered set,
+// and a checkpoint must never pair it with a position before the DDL (the
+// publisher acknowledges behind the reader). A restart at such a position
+// saw a table the DDL later dropped as "not yet copied" and tried to
+// snapshot a table that no longer exists, forever.
+func (st *streamer) recordDDL(ctx context.Context) error {
+	if err := st.s.pub.Flush(ctx); err != nil {
+		return err
+	}
+	st.lastCkp = time.Now()
+	return st.s.saveState(ctx)
 }
 
 func (st *streamer) position(pos uint64) event.Position {
