@@ -2,7 +2,6 @@ package event
 
 import (
 	"encoding/json"
-	"unicode/utf8"
 )
 
 // decodeScalar reads the JSON values a sink meets for nearly every column
@@ -25,16 +24,13 @@ func decodeScalar(raw []byte) (any, bool) {
 		if len(raw) < 2 || raw[len(raw)-1] != '"' {
 			return nil, false
 		}
-		s := raw[1 : len(raw)-1]
-		for _, b := range s {
-			if b < 0x20 || b == '"' || b == '\\' {
-				return nil, false
-			}
+		// Escapes (text with quotes, newlines) are decoded by the scanner,
+		// which reports false on anything encoding/json would read otherwise.
+		sc := scanner{b: raw}
+		if s, ok := sc.str(); ok && sc.end() {
+			return string(s), true
 		}
-		if !utf8.Valid(s) {
-			return nil, false
-		}
-		return string(s), true
+		return nil, false
 	case c == '-' || (c >= '0' && c <= '9'):
 		if isNumber(raw) {
 			return json.Number(raw), true

@@ -85,6 +85,7 @@ func TestDecodeValueMatchesDecoder(t *testing.T) {
 	for _, raw := range []string{
 		`null`, `true`, `false`, `0`, `-0`, `12`, `-12.50`, `1e5`, `1E+05`, `-0.0e-7`, `18446744073709551615`,
 		`""`, `"plain"`, `"é 🙂"`, `"a\"b"`, `"\u00e9"`, `"tab\tin"`, "\"bad\xff\"", `"<&>"`,
+		`"line\nnext \"q\" \\ \/"`, `"\ud83d\ude42"`, `"\ud83d"`, `"\ud83dx"`, `"\u0000"`, `"\x"`, " \"sp\" ", "\"raw\nnl\"",
 		`01`, `1.`, `.5`, `-`, `1e`, `+1`, `nul`, `"open`, ` 1`, `1 `, `{"a":1}`, `[1,"x"]`, ``, `"`, `NaN`,
 	} {
 		want, werr := decodeWithDecoder([]byte(raw))
