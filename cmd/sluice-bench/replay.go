@@ -19,6 +19,7 @@ type catchUp struct {
 	rssSink        string  // and of the sink process
 	rssBroker      string  // and of the embedded broker
 	profiles       string  // the profiles' top functions, when profiling
+	cpu            string  // CPU seconds of every process until caught up (cpu.go)
 }
 
 // replaySluice starts the pinned pipeline again and waits until it has
@@ -27,8 +28,10 @@ type catchUp struct {
 // source's published count. Times are taken at the last poll (every 50ms)
 // at which each counter moved. With prof, CPU and heap profiles of the
 // source and the sink are taken from the first row published on.
-func (p *pipeline) replaySluice(dst *sql.DB, timeout time.Duration, prof *profiler) (catchUp, error) {
+func (p *pipeline) replaySluice(src, dstServer *server, timeout time.Duration, prof *profiler) (catchUp, error) {
+	dst := dstServer.db
 	start := time.Now()
+	servers := newCPUMeter(dstServer.Pid(), src.Pid())
 	if err := p.start(); err != nil {
 		return catchUp{}, err
 	}
@@ -70,6 +73,9 @@ func (p *pipeline) replaySluice(dst *sql.DB, timeout time.Duration, prof *profil
 		time.Sleep(50 * time.Millisecond)
 	}
 	r.published, r.applied = lastPub, lastApp
+	// The sluice processes are new: all their CPU time is the replay's.
+	secs := append([]float64{cpuSeconds(procPid(p.src)), cpuSeconds(procPid(p.sink)), cpuSeconds(procPid(p.broker))}, servers.spent()...)
+	r.cpu = cpuLine([]string{"source", "sink", "broker", "replica server", "source server"}, secs)
 	if profDone != nil {
 		r.profiles = <-profDone // the processes stay up until the profiles are taken
 	}

@@ -23,6 +23,9 @@ type result struct {
 	rssSrc        string
 	rssSink       string
 	rssBroker     string
+	cpuNative     string // CPU seconds of the processes of each replay (cpu.go)
+	cpuNativePar  string
+	cpuSluice     string
 	equal         []string // "native ok" etc.
 	generateTime  time.Duration
 	sluiceReadEnd time.Duration
@@ -73,6 +76,9 @@ func printResult(r *result) {
 		fmt.Printf("  %-36s %.0f, %.2fs in total (%.1f ms each)\n", "sluice source produce rounds", r.flushes, r.flushSecs, 1000*r.flushSecs/r.flushes)
 	}
 	fmt.Printf("  %-36s source %s, sink %s (embedded broker %s)\n", "sluice peak RSS (VmHWM)", r.rssSrc, r.rssSink, r.rssBroker)
+	fmt.Printf("  %-36s %s\n", "CPU, native 1 thread", r.cpuNative)
+	fmt.Printf("  %-36s %s\n", "CPU, native 2 threads", r.cpuNativePar)
+	fmt.Printf("  %-36s %s\n", "CPU, sluice", r.cpuSluice)
 	fmt.Printf("  %-36s %s (%s)\n", "replicas equal to the source", allEqual(r.equal), strings.Join(r.equal, ", "))
 	if r.profiles != "" {
 		fmt.Printf("  profiles, taken from the first row published on:%s", r.profiles)

@@ -77,12 +77,12 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 	fmt.Printf("  go-mysql BinlogParser alone: %d row changes, %.0f rows/s\n", r.parseRows, r.parseRate)
 
 	var eq string
-	if r.native, eq, err = replayNative(c, src, subdir(dir, "replica-native"), 0, endFile, endPos, wl.dbs); err != nil {
+	if r.native, eq, r.cpuNative, err = replayNative(c, src, subdir(dir, "replica-native"), 0, endFile, endPos, wl.dbs); err != nil {
 		return nil, fmt.Errorf("native replay: %w", err)
 	}
 	r.equal = append(r.equal, "native "+eq)
 	fmt.Printf("  native, 1 SQL thread: %s (%s)\n", r.native.Round(time.Millisecond), eq)
-	if r.nativePar, eq, err = replayNative(c, src, subdir(dir, "replica-native-par"), 2, endFile, endPos, wl.dbs); err != nil {
+	if r.nativePar, eq, r.cpuNativePar, err = replayNative(c, src, subdir(dir, "replica-native-par"), 2, endFile, endPos, wl.dbs); err != nil {
 		return nil, fmt.Errorf("native parallel replay: %w", err)
 	}
 	r.equal = append(r.equal, "parallel "+eq)
@@ -92,7 +92,7 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 	if c.profiled(name) {
 		prof = &profiler{dir: c.profileDir, seconds: c.profileSecs, bin: c.sluiceBin, name: name}
 	}
-	cu, err := p.replaySluice(dst.db, c.replayTimeout, prof)
+	cu, err := p.replaySluice(src, dst, c.replayTimeout, prof)
 	if err != nil {
 		_ = p.stop()
 		return nil, fmt.Errorf("sluice replay: %w", err)
@@ -103,6 +103,7 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 	r.sinkCommits, r.flushes, r.flushSecs = cu.commits, cu.flushes, cu.flushSecs
 	r.sluice, r.sluiceReadEnd, r.sluiceFirst = cu.total, cu.readEnd, cu.firstPub
 	r.rssSrc, r.rssSink, r.rssBroker, r.profiles = cu.rssSrc, cu.rssSink, cu.rssBroker, cu.profiles
+	r.cpuSluice = cu.cpu
 	r.rows = int64(cu.published) - 1 // less the marker row
 	if int64(cu.published) != r.parseRows {
 		r.equal = append(r.equal, fmt.Sprintf("published DIFF(sluice published %.0f row changes, the binlog holds %d)", cu.published, r.parseRows))

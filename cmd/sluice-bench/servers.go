@@ -100,25 +100,27 @@ func oneRow(rows *sql.Rows) (map[string]string, error) {
 // START SLAVE until the SQL thread has executed up to (endFile, endPos).
 // parallel > 0 sets slave_parallel_threads with
 // slave_parallel_mode=optimistic. The replica is compared with the source.
-func replayNative(c config, src *server, dir string, parallel int, endFile string, endPos int64, dbs []string) (time.Duration, string, error) {
+func replayNative(c config, src *server, dir string, parallel int, endFile string, endPos int64, dbs []string) (el time.Duration, eq, cpu string, err error) {
 	r, err := startServer(c, dir)
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
 	defer r.stop(c.keep)
 	start := time.Now()
+	meter := newCPUMeter(r.Pid(), src.Pid())
 	if err := startNative(r, src, parallel); err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
 	if err := waitNative(r, endFile, endPos, c.replayTimeout); err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
-	el := time.Since(start)
+	el = time.Since(start)
+	cpu = cpuLine([]string{"replica server", "source server"}, meter.spent())
 	if _, err := r.db.Exec("STOP SLAVE"); err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
-	eq, err := compare(src.db, r.db, dbs)
-	return el, eq, err
+	eq, err = compare(src.db, r.db, dbs)
+	return el, eq, cpu, err
 }
 
 // startNative points replica r at the source's first binlog file,

@@ -108,6 +108,16 @@ func (s *Server) DSN(db string) string {
 // Options returns the options the server runs with, defaults applied.
 func (s *Server) Options() Options { return s.opts }
 
+// Pid returns the server process's id, or 0 when it is not running.
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil || s.proc.exited() {
+		return 0
+	}
+	return s.proc.cmd.Process.Pid
+}
+
 // Running reports whether the server process is alive.
 func (s *Server) Running() bool {
 	s.mu.Lock()
