@@ -81,6 +81,10 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	defer tx.Rollback()
 	counts := map[[2]string]int{}
 	a := s.newApplier(tx, counts)
+	if !b.careful {
+		a = s.newPipedApplier(tx, counts) // sink_pipe.go
+	}
+	defer a.close() // before the deferred Rollback
 	m := newMerger(a)
 	for i, t := range b.txs {
 		if !b.careful && !t.streamed && t.marker.Range == nil && len(t.marker.Truncate) == 0 {
@@ -90,6 +94,9 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 			continue
 		}
 		if err := m.flush(ctx); err != nil {
+			return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.txs[max(i-1, 0)].marker.Seq, err)
+		}
+		if err := a.sync(); err != nil { // what follows uses tx itself
 			return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.txs[max(i-1, 0)].marker.Seq, err)
 		}
 		for _, name := range t.marker.Truncate {
@@ -107,6 +114,9 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 		}
 	}
 	if err := m.flush(ctx); err != nil {
+		return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.applied, err)
+	}
+	if err := a.sync(); err != nil {
 		return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.applied, err)
 	}
 	if err := s.saveOffsets(ctx, tx, b); err != nil {

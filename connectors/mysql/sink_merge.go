@@ -58,17 +58,58 @@ const (
 // applier writes rows inside one replica transaction.
 type applier struct {
 	s      *Sink
-	exec   func(ctx context.Context, q string, args ...any) error // runs a statement in the replica transaction
-	counts map[[2]string]int                                      // rows applied by table and op, for the metrics
+	run    func(ctx context.Context, q string, args []any) error // runs one statement in the replica transaction
+	pipe   *stmtPipe                                             // nil: statements run one by one (sink_pipe.go)
+	counts map[[2]string]int                                     // rows applied by table and op, for the metrics
 	sqls   map[*event.TableDef]*tableSQL
 }
 
+// newApplier returns an applier that runs each statement before it
+// returns.
 func (s *Sink) newApplier(tx *sql.Tx, counts map[[2]string]int) *applier {
-	exec := func(ctx context.Context, q string, args ...any) error {
+	run := func(ctx context.Context, q string, args []any) error {
 		_, err := tx.ExecContext(ctx, q, args...)
 		return err
 	}
-	return &applier{s: s, exec: exec, counts: counts, sqls: map[*event.TableDef]*tableSQL{}}
+	return &applier{s: s, run: run, counts: counts, sqls: map[*event.TableDef]*tableSQL{}}
+}
+
+// newPipedApplier returns an applier whose statements run while the next
+// are built (sink_pipe.go); the caller must call sync before it uses tx
+// itself and close before the transaction ends.
+func (s *Sink) newPipedApplier(tx *sql.Tx, counts map[[2]string]int) *applier {
+	a := s.newApplier(tx, counts)
+	a.pipe = newStmtPipe(a.run)
+	return a
+}
+
+// exec runs a statement in the replica transaction, or queues it on the
+// pipe; an error is described by describe (the statement's own, even when
+// reported by a later exec). args must not be changed afterwards.
+func (a *applier) exec(ctx context.Context, q string, args []any, describe func(error) error) error {
+	if a.pipe != nil {
+		return a.pipe.exec(ctx, q, args, describe)
+	}
+	if err := a.run(ctx, q, args); err != nil {
+		return describe(err)
+	}
+	return nil
+}
+
+// sync waits for the queued statements; after it the transaction may be
+// used directly.
+func (a *applier) sync() error {
+	if a.pipe == nil {
+		return nil
+	}
+	return a.pipe.wait()
+}
+
+// close ends the pipe's goroutine, if any.
+func (a *applier) close() {
+	if a.pipe != nil {
+		a.pipe.close()
+	}
 }
 
 // merger collects the rows of consecutive source transactions per table,
@@ -150,8 +191,10 @@ func (a *applier) table(ctx context.Context, def *event.TableDef, changes []*eve
 		if i == len(changes) {
 			return nil
 		}
-		if err := a.exec(ctx, "DELETE FROM "+a.s.target(def.Name())); err != nil {
+		if err := a.exec(ctx, "DELETE FROM "+a.s.target(def.Name()), nil, func(err error) error {
 			return fmt.Errorf("truncate %s: %w", def.Name(), err)
+		}); err != nil {
+			return err
 		}
 		changes = changes[i+1:]
 	}
@@ -191,8 +234,10 @@ func (a *applier) ordered(ctx context.Context, changes []*event.Change) error {
 			return fmt.Errorf("no definition of %s at seq %s in the schema history", ch.Table(), ch.Transaction.Seq)
 		}
 		if ch.Op == event.OpTruncate {
-			if err := a.exec(ctx, "DELETE FROM "+a.s.target(def.Name())); err != nil {
+			if err := a.exec(ctx, "DELETE FROM "+a.s.target(def.Name()), nil, func(err error) error {
 				return fmt.Errorf("truncate %s: %w", def.Name(), err)
+			}); err != nil {
+				return err
 			}
 			i++
 			continue

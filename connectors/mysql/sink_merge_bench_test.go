@@ -67,7 +67,7 @@ func benchApplier(def *event.TableDef) (*applier, *int, *int) {
 	s.merge = mergeCache{uniq: map[string]*uniqueInfo{def.Name(): {compact: true}}, uniqAt: time.Now(), stmtBytes: maxStatementBytes}
 	var stmts, bytes int
 	a := s.newApplier(nil, map[[2]string]int{})
-	a.exec = func(_ context.Context, q string, _ ...any) error {
+	a.run = func(_ context.Context, q string, _ []any) error {
 		stmts++
 		bytes += len(q)
 		return nil

@@ -23,7 +23,7 @@ func recordingApplier(def *event.TableDef, u *uniqueInfo, stmtBytes int) (*appli
 	a.s.merge.uniq[def.Name()] = u
 	a.s.merge.stmtBytes = stmtBytes
 	var got []stmt
-	a.exec = func(_ context.Context, q string, args ...any) error {
+	a.run = func(_ context.Context, q string, args []any) error {
 		got = append(got, stmt{q, args})
 		return nil
 	}

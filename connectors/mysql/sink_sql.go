@@ -86,10 +86,9 @@ func (a *applier) upsert(ctx context.Context, def *event.TableDef, rows []*event
 			q.WriteString(t.row)
 		}
 		q.WriteString(t.update)
-		if err := a.exec(ctx, q.String(), args...); err != nil {
+		return a.exec(ctx, q.String(), args, func(err error) error {
 			return fmt.Errorf("upsert %d rows into %s (first at %s:%d): %w", n, def.Name(), first.Source.File, first.Source.Pos, err)
-		}
-		return nil
+		})
 	})
 }
 
@@ -129,10 +128,9 @@ func (a *applier) delete(ctx context.Context, def *event.TableDef, rows []*event
 			q.WriteString(t.delOne)
 		}
 		q.WriteString(t.delEnd)
-		if err := a.exec(ctx, q.String(), args...); err != nil {
+		return a.exec(ctx, q.String(), args, func(err error) error {
 			return fmt.Errorf("delete %d rows from %s (first at %s:%d): %w", n, def.Name(), first.Source.File, first.Source.Pos, err)
-		}
-		return nil
+		})
 	})
 }
 
@@ -163,7 +161,8 @@ func (a *applier) chunks(ctx context.Context, rows []*event.Change, perRow int,
 			if err := exec(i-start, args[:mark], rows[start]); err != nil {
 				return err
 			}
-			args = append(args[:0], args[mark:]...)
+			// A new slice: the statement keeps its arguments (sink_pipe.go).
+			args = append(make([]any, 0, cap(args)), args[mark:]...)
 			start, size = i, 0
 		}
 		size += n
