@@ -59,7 +59,8 @@ bench-verify:
 	$(GO) test ./connectors/mysql/ -run '^$$' -bench Verify -benchtime 1x -timeout 30m -v
 
 ## bench-snapshot: snapshot rows/s on a 1M-row table (initial, incremental) and the
-## incremental snapshot's cost on streaming (SNAPSHOT_BENCH_ROWS=N to resize)
+## incremental snapshot's cost on streaming (SNAPSHOT_BENCH_ROWS=N to resize;
+## SNAPSHOT_BENCH_INITIAL_ONLY=1: the initial snapshot only)
 bench-snapshot:
 	SLUICE_E2E_NORACE=1 $(GO) test ./cmd/sluice/ -run '^$$' -bench Snapshot -benchtime 1x -timeout 60m -v
 

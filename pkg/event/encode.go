@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -118,25 +119,48 @@ func appendRow(b []byte, r Row) ([]byte, error) {
 	if r == nil {
 		return append(b, "null"...), nil
 	}
-	var arr [32]string
-	keys := arr[:0]
+	// Rows of a table share their keys: try the sorted keys last seen for
+	// a row of this many columns before sorting again.
+	slot := &sortedKeys[len(r)%len(sortedKeys)]
+	if keys := slot.Load(); keys != nil && len(*keys) == len(r) {
+		if out, ok, err := appendRowKeys(b, r, *keys); ok || err != nil {
+			return out, err
+		}
+	}
+	keys := make([]string, 0, len(r))
 	for k := range r {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	slot.Store(&keys)
+	out, _, err := appendRowKeys(b, r, keys)
+	return out, err
+}
+
+// sortedKeys caches the sorted keys of recent rows, by their count; the
+// slices are never changed once stored.
+var sortedKeys [32]atomic.Pointer[[]string]
+
+// appendRowKeys writes r with keys, sorted, which must be exactly r's
+// keys; ok is false, with b unchanged, when one of them is not in r.
+func appendRowKeys(b []byte, r Row, keys []string) (out []byte, ok bool, err error) {
+	start := len(b)
 	b = append(b, '{')
 	for i, k := range keys {
+		v, found := r[k]
+		if !found {
+			return b[:start], false, nil
+		}
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = appendString(b, k)
 		b = append(b, ':')
-		var err error
-		if b, err = appendValue(b, r[k]); err != nil {
-			return nil, err
+		if b, err = appendValue(b, v); err != nil {
+			return nil, true, err
 		}
 	}
-	return append(b, '}'), nil
+	return append(b, '}'), true, nil
 }
 
 // appendValue writes one column value.
