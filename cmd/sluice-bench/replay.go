@@ -20,6 +20,7 @@ type catchUp struct {
 	rssBroker      string  // and of the embedded broker
 	profiles       string  // the profiles' top functions, when profiling
 	cpu            string  // CPU seconds of every process until caught up (cpu.go)
+	sinkPhases     string  // the sink's time by phase (sluice_sink_seconds_total)
 }
 
 // replaySluice starts the pinned pipeline again and waits until it has
@@ -81,8 +82,9 @@ func (p *pipeline) replaySluice(src, dstServer *server, timeout time.Duration, p
 	}
 	r.rssSrc, r.rssSink, r.rssBroker = vmHWM(p.src), vmHWM(p.sink), vmHWM(p.broker)
 	s, _ := metrics(p.src, mProduces, mProduceS)
-	k, _ := metrics(p.sink, mCommits)
+	k, _ := metrics(p.sink, mCommits, mSinkRead, mSinkApply, mSinkCommit)
 	r.commits, r.flushes, r.flushSecs = k[mCommits], s[mProduces], s[mProduceS]
+	r.sinkPhases = fmt.Sprintf("read %.2f s, apply %.2f s, commit %.2f s", k[mSinkRead], k[mSinkApply], k[mSinkCommit])
 	return r, nil
 }
 

@@ -26,6 +26,7 @@ type result struct {
 	cpuNative     string // CPU seconds of the processes of each replay (cpu.go)
 	cpuNativePar  string
 	cpuSluice     string
+	sinkPhases    string
 	equal         []string // "native ok" etc.
 	generateTime  time.Duration
 	sluiceReadEnd time.Duration
@@ -73,6 +74,7 @@ func printResult(r *result) {
 	fmt.Printf("  %-36s %.0f rows/s (from the first row published)\n", "sluice sink rate (applied)", r.sinkRate)
 	if r.sinkCommits > 0 && r.flushes > 0 {
 		fmt.Printf("  %-36s %.0f (%.0f rows each)\n", "sluice sink replica commits", r.sinkCommits, float64(r.rows)/r.sinkCommits)
+		fmt.Printf("  %-36s %s\n", "sluice sink time by phase", r.sinkPhases)
 		fmt.Printf("  %-36s %.0f, %.2fs in total (%.1f ms each)\n", "sluice source produce rounds", r.flushes, r.flushSecs, 1000*r.flushSecs/r.flushes)
 	}
 	fmt.Printf("  %-36s source %s, sink %s (embedded broker %s)\n", "sluice peak RSS (VmHWM)", r.rssSrc, r.rssSink, r.rssBroker)

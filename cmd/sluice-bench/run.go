@@ -103,7 +103,7 @@ func runWorkload(c config, name string, wl workload) (*result, error) {
 	r.sinkCommits, r.flushes, r.flushSecs = cu.commits, cu.flushes, cu.flushSecs
 	r.sluice, r.sluiceReadEnd, r.sluiceFirst = cu.total, cu.readEnd, cu.firstPub
 	r.rssSrc, r.rssSink, r.rssBroker, r.profiles = cu.rssSrc, cu.rssSink, cu.rssBroker, cu.profiles
-	r.cpuSluice = cu.cpu
+	r.cpuSluice, r.sinkPhases = cu.cpu, cu.sinkPhases
 	r.rows = int64(cu.published) - 1 // less the marker row
 	if int64(cu.published) != r.parseRows {
 		r.equal = append(r.equal, fmt.Sprintf("published DIFF(sluice published %.0f row changes, the binlog holds %d)", cu.published, r.parseRows))

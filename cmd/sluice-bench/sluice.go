@@ -260,7 +260,7 @@ func metrics(x *proc, names ...string) (map[string]float64, error) {
 	for sc.Scan() {
 		l := sc.Text()
 		for _, n := range names {
-			if strings.HasPrefix(l, n+"{") || strings.HasPrefix(l, n+" ") {
+			if strings.HasPrefix(l, n+"{") || strings.HasPrefix(l, n+" ") || strings.HasPrefix(l, n+",") {
 				if v, err := strconv.ParseFloat(l[strings.LastIndexByte(l, ' ')+1:], 64); err == nil {
 					out[n] += v
 				}
@@ -276,6 +276,10 @@ const (
 	mCommits   = "sluice_sink_commits_total"
 	mProduces  = "sluice_kafka_produce_seconds_count"
 	mProduceS  = "sluice_kafka_produce_seconds_sum"
+	// Per phase of the sink's applier: the label is part of the name matched.
+	mSinkRead   = `sluice_sink_seconds_total{connector="replica",phase="read"`
+	mSinkApply  = `sluice_sink_seconds_total{connector="replica",phase="apply"`
+	mSinkCommit = `sluice_sink_seconds_total{connector="replica",phase="commit"`
 )
 
 // counters returns the rows published by the source and applied by the

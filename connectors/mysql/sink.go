@@ -102,8 +102,11 @@ func (s *Sink) runLeader(ctx context.Context) error {
 	}
 	s.SetReady(nil)
 	s.log.Info("applying", "source", s.cfg.Source, "transaction_offset", txOff, "applied_seq", string(s.applied))
+	readSecs := s.env.Metrics.SinkSeconds.WithLabelValues(s.labels[0], s.labels[1], "read")
 	for {
+		start := time.Now()
 		b, err := s.nextBatch(ctx)
+		readSecs.Add(time.Since(start).Seconds())
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil

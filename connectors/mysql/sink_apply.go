@@ -74,6 +74,7 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	if err := s.ensureTables(ctx, b); err != nil {
 		return err
 	}
+	start := time.Now()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sink %s: begin: %w", s.cfg.Name, err)
@@ -119,6 +120,7 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	if err := a.sync(); err != nil {
 		return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.applied, err)
 	}
+	committing := time.Now()
 	if err := s.saveOffsets(ctx, tx, b); err != nil {
 		return err
 	}
@@ -128,6 +130,9 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sink %s: commit: %w", s.cfg.Name, err)
 	}
+	secs := s.env.Metrics.SinkSeconds
+	secs.WithLabelValues(s.labels[0], s.labels[1], "apply").Add(committing.Sub(start).Seconds())
+	secs.WithLabelValues(s.labels[0], s.labels[1], "commit").Add(time.Since(committing).Seconds())
 	for tp, off := range b.offsets {
 		s.offsets[tp] = off
 	}
