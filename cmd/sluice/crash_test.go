@@ -46,8 +46,20 @@ var faultKinds = []string{faultKillReader, faultKillSink, faultKillBroker, fault
 // size it; make soak raises both. With SLUICE_SOAK_REPORT set, a row per
 // fault kind is appended to that file.
 func TestCrashRecovery(t *testing.T) {
+	crashRecovery(t, 1, envInt(t, "SLUICE_FAULT_KILLS", 21))
+}
+
+// TestCrashRecoveryWorkers is the crash loop with a sink of three workers
+// (sink_workers.go): every kill of the sink may land between the XA
+// branches' PREPARE, the offsets' commit and the branches' COMMIT, which
+// the next start settles. The replica's trigger sends shop.accounts whole
+// to one worker; shop.ledger is split by key.
+func TestCrashRecoveryWorkers(t *testing.T) {
+	crashRecovery(t, 3, envInt(t, "SLUICE_FAULT_KILLS", 12))
+}
+
+func crashRecovery(t *testing.T, workers, faults int) {
 	seed := faultSeed(t)
-	faults := envInt(t, "SLUICE_FAULT_KILLS", 21)
 	accounts := envInt(t, "SLUICE_FAULT_ACCOUNTS", 200)
 	src := mariadbtest.Start(t, mariadbtest.Options{})
 	dst := mariadbtest.Start(t, mariadbtest.Options{})
@@ -76,8 +88,13 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 
 	dir := t.TempDir()
 	cfgPath, _ := writeConfig(t, dir, src, dst, true)
+	if workers > 1 {
+		editConfig(t, cfgPath, "    batch_rows: 500\n", fmt.Sprintf("    batch_rows: 500\n    workers: %d\n", workers))
+	}
 	hook := filepath.Join(dir, "exit-after-ack")
 	t.Setenv("SLUICE_TEST_EXIT_AFTER_ACK", hook) // only the source reads it
+	sinkHook := filepath.Join(dir, "sink-exit-at")
+	t.Setenv("SLUICE_TEST_SINK_EXIT_AT", sinkHook) // only a sink with workers reads it
 
 	broker := startProc(t, "broker.log", "broker", "--config", cfgPath)
 	srcAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -118,6 +135,17 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 		waitHTTP(t, "http://"+sinkAdmin+"/readyz", 90*time.Second)
 		ready[kind] = append(ready[kind], time.Since(at))
 	}
+	if workers > 1 {
+		// Exits inside a workers' batch, under the running workload: once
+		// with every branch prepared but the offsets not committed (the next
+		// start rolls the branches back), once after the offsets' commit
+		// (it commits them).
+		for _, step := range []string{"prepared", "decided"} {
+			armAndWait(t, sink, sinkHook, step, nil)
+			sink.start()
+			waitHTTP(t, "http://"+sinkAdmin+"/readyz", 90*time.Second)
+		}
+	}
 	close(stop)
 	txs := <-done
 	if n := <-crashes; n > 0 {
@@ -127,6 +155,20 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 	converge := time.Now()
 	waitEqual(t, sdb, ddb, 180*time.Second, procs, "shop.accounts", "shop.ledger")
 	t.Logf("MEASURE crash loop: replica equal %s after the last fault's restart", time.Since(converge).Round(time.Millisecond))
+	if workers > 1 { // the workers applied batches (after the last restart: metrics start at 0)
+		m := metricValues(sinkAdmin)
+		if m["sluice_sink_worker_batches_total"] == 0 {
+			t.Errorf("no batch was applied by the workers: %v", m["sluice_sink_worker_batches_total"])
+		}
+		log := sink.logText()
+		for _, verb := range []string{"ROLLBACK", "COMMIT"} {
+			if !strings.Contains(log, "xa="+verb) {
+				t.Errorf("no prepared branch was settled by XA %s at a start after the exits inside a batch", verb)
+			}
+		}
+		t.Logf("sink log: %d branches left prepared were settled at a start; %d batches fell back to one connection",
+			strings.Count(log, "settled a worker's batch left prepared"), strings.Count(log, "after the workers failed"))
+	}
 	caughtUp := rw.stop()
 	var regressions int
 	if err := ddb.QueryRow("SELECT COUNT(*) FROM audit.regressions").Scan(&regressions); err != nil {
@@ -150,7 +192,11 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 			continue
 		}
 		rec := fmt.Sprintf("ready %s, caught up %s", spread(ready[kind]), spread(caughtUp[kind]))
-		soakRow(t, "crash loop: "+kind, len(ready[kind]), rows, rec, fmt.Sprintf("%s (seed %d)", result, seed))
+		name := "crash loop: " + kind
+		if workers > 1 {
+			name = fmt.Sprintf("crash loop, %d sink workers: %s", workers, kind)
+		}
+		soakRow(t, name, len(ready[kind]), rows, rec, fmt.Sprintf("%s (seed %d)", result, seed))
 	}
 }
 

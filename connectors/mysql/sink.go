@@ -41,6 +41,7 @@ type Sink struct {
 	stat     sinkStatus                    // what Status reports
 	dlqReady bool                          // the dead-letter topic exists
 	merge    mergeCache                    // the replica's unique keys and packet size (sink_sql.go)
+	workers  []*sql.Conn                   // connections of the workers (sink_workers.go)
 
 	connector.Readiness
 
@@ -70,12 +71,13 @@ func NewSink(cfg *config.Connector, env connector.Env) (connector.Connector, err
 // is done when the term ends.
 func (s *Sink) runLeader(ctx context.Context) error {
 	defer s.closeReaders()
-	db, _, err := openDB(ctx, withSinkParams(s.cfg.DSN), 4)
+	db, _, err := openDB(ctx, withSinkParams(s.cfg.DSN), 4+s.cfg.Workers)
 	if err != nil {
 		return fmt.Errorf("sink %s: replica %w", s.cfg.Name, err)
 	}
 	defer db.Close()
 	s.db = db
+	defer s.closeWorkers()
 	if err := s.loadCheckpoint(ctx); err != nil {
 		return err
 	}

@@ -55,7 +55,11 @@ func (s *Sink) loadCheckpoint(ctx context.Context) error {
 			s.applied = event.Seq(seq)
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	return s.recoverXA(ctx) // sink_workers.go
 }
 
 // apply commits a batch, and the offsets after it, in one replica
@@ -73,6 +77,17 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	}
 	if err := s.ensureTables(ctx, b); err != nil {
 		return err
+	}
+	if s.parallel(b) { // sink_workers.go
+		fallback, err := s.applyParallel(ctx, b)
+		if !fallback || ctx.Err() != nil {
+			if err == nil {
+				s.env.Metrics.SinkWorkerBatches.WithLabelValues(s.labels[0], s.labels[1], "applied").Inc()
+			}
+			return err
+		}
+		s.env.Metrics.SinkWorkerBatches.WithLabelValues(s.labels[0], s.labels[1], "fallback").Inc()
+		s.log.Info("applying the batch on one connection after the workers failed", "err", err)
 	}
 	start := time.Now()
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -130,6 +145,14 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sink %s: commit: %w", s.cfg.Name, err)
 	}
+	s.committed(b, counts, start, committing)
+	return nil
+}
+
+// committed records a batch committed on the replica: offsets, applied
+// Seq, metrics and status. start and committing are when its statements
+// and its commit began.
+func (s *Sink) committed(b *batch, counts map[[2]string]int, start, committing time.Time) {
 	secs := s.env.Metrics.SinkSeconds
 	secs.WithLabelValues(s.labels[0], s.labels[1], "apply").Add(committing.Sub(start).Seconds())
 	secs.WithLabelValues(s.labels[0], s.labels[1], "commit").Add(time.Since(committing).Seconds())
@@ -141,7 +164,6 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	s.observe(b, counts)
 	s.afterCommit(b)
 	s.afterDeadLetters(b)
-	return nil
 }
 
 func (s *Sink) observe(b *batch, counts map[[2]string]int) {

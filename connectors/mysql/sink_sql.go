@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/event"
@@ -185,6 +186,8 @@ func argBytes(x any) int {
 // stmtLimit returns the most value bytes of one multi-row statement:
 // maxStatementBytes, or less on a replica with a small max_allowed_packet.
 func (s *Sink) stmtLimit(ctx context.Context) (int, error) {
+	s.merge.mu.Lock()
+	defer s.merge.mu.Unlock()
 	if s.merge.stmtBytes == 0 {
 		var packet int
 		if err := s.db.QueryRowContext(ctx, "SELECT @@max_allowed_packet").Scan(&packet); err != nil {
@@ -197,6 +200,7 @@ func (s *Sink) stmtLimit(ctx context.Context) (int, error) {
 
 // mergeCache is what the sink reads from the replica to merge rows.
 type mergeCache struct {
+	mu        sync.Mutex             // held by uniqueKeys and stmtLimit
 	uniq      map[string]*uniqueInfo // replica "db.table" -> its unique keys
 	uniqAt    time.Time              // when uniq was emptied
 	stmtBytes int                    // stmtLimit
@@ -223,6 +227,8 @@ var exactTypes = map[string]bool{"tinyint": true, "smallint": true, "mediumint":
 // uniqueKeys reads (and caches) the replica's unique keys on def's table
 // other than the one on def's key, and whether the table has triggers.
 func (s *Sink) uniqueKeys(ctx context.Context, def *event.TableDef) (*uniqueInfo, error) {
+	s.merge.mu.Lock() // workers merge at once (sink_workers.go)
+	defer s.merge.mu.Unlock()
 	if s.merge.uniq == nil || time.Since(s.merge.uniqAt) > uniqueCacheTTL {
 		s.merge.uniq, s.merge.uniqAt = map[string]*uniqueInfo{}, time.Now()
 	}

@@ -70,3 +70,23 @@ var snapshotChunkDelay = func() time.Duration {
 	d, _ := time.ParseDuration(os.Getenv("SLUICE_TEST_SNAPSHOT_CHUNK_DELAY"))
 	return d
 }()
+
+// sinkExitPath lets the tests end the sink process between the steps of a
+// workers' batch (sink_workers.go), a window a SIGKILL from outside hits
+// only by chance. When SLUICE_TEST_SINK_EXIT_AT names a file whose
+// content is a step's name ("prepared": every branch prepared, the offsets
+// not committed; "decided": the offsets committed, no branch committed),
+// sinkExitAt at that step removes the file and exits with status 3.
+var sinkExitPath = os.Getenv("SLUICE_TEST_SINK_EXIT_AT")
+
+func sinkExitAt(step string) {
+	if sinkExitPath == "" {
+		return
+	}
+	b, err := os.ReadFile(sinkExitPath)
+	if err != nil || strings.TrimSpace(string(b)) != step {
+		return
+	}
+	_ = os.Remove(sinkExitPath)
+	os.Exit(3)
+}

@@ -76,6 +76,7 @@ type Connector struct {
 	Source       string     // name of the mysql-source connector whose changes this sink applies
 	BatchRows    int        // most rows per replica commit
 	BatchBytes   int        // most message bytes per replica commit (batch_bytes)
+	Workers      int        // replica connections applying one batch at once, split by key (workers)
 	CheckpointDB string     // database of the sink's checkpoint table on the replica
 	Routes       []Route    // source db.table to replica db.table, in file order (routes)
 	CreateTables *bool      // create missing databases and tables on the replica

@@ -69,7 +69,7 @@ func TestLoadExample(t *testing.T) {
 			Line: 10,
 		}, {
 			Name: "replica-1", Type: "mysql-sink", DSN: "root@tcp(127.0.0.1:3307)/", TLS: TLS{Mode: TLSPreferred},
-			Source: "shop-binlog", BatchRows: 5000, BatchBytes: 16 << 20, CheckpointDB: "sluice", CreateTables: &yes,
+			Source: "shop-binlog", BatchRows: 5000, BatchBytes: 16 << 20, Workers: 1, CheckpointDB: "sluice", CreateTables: &yes,
 			Errors: SinkErrors{Tolerance: ToleranceNone}, Retry: Retry{MaxAttempts: DefaultRetryMaxAttempts, MaxBackoff: DefaultRetryMaxBackoff},
 			Verify: &Verify{ChunkRows: DefaultVerifyChunkRows, MaxWait: DefaultVerifyMaxWait},
 			Line:   16,

@@ -25,8 +25,11 @@ const (
 	// MaxSnapshotParallelism bounds snapshot_parallelism (connections held
 	// open on the source during the initial snapshot).
 	MaxSnapshotParallelism = 32
-	DefaultFlavor          = "auto"
-	DefaultBatchRows       = 5000
+	// MaxSinkWorkers bounds a sink's workers (replica connections applying
+	// one batch at once).
+	MaxSinkWorkers   = 16
+	DefaultFlavor    = "auto"
+	DefaultBatchRows = 5000
 	// DefaultBatchBytes bounds a replica commit by the size of the messages
 	// it applies (16 MiB): wide rows reach it long before batch_rows.
 	DefaultBatchBytes   = 16 << 20
@@ -73,6 +76,7 @@ func (c *Config) ApplyDefaults() {
 		case TypeMySQLSink:
 			defaultInt(&cn.BatchRows, DefaultBatchRows, unset(p+"batch_rows", cn.BatchRows == 0))
 			defaultInt(&cn.BatchBytes, DefaultBatchBytes, unset(p+"batch_bytes", cn.BatchBytes == 0))
+			defaultInt(&cn.Workers, 1, unset(p+"workers", cn.Workers == 0))
 			defaultStr(&cn.CheckpointDB, DefaultCheckpointDB, unset(p+"checkpoint_db", cn.CheckpointDB == ""))
 			if cn.CreateTables == nil {
 				cn.CreateTables = ptr(true)

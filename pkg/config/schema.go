@@ -119,6 +119,7 @@ func (d *decoder) connector(path string, n *yaml.Node, c *Connector) {
 		"source":        d.strInto(&c.Source),
 		"batch_rows":    d.intInto(&c.BatchRows, 1, maxChunkOrBatch),
 		"batch_bytes":   d.intInto(&c.BatchBytes, minBatchBytes, maxChunkOrBatch),
+		"workers":       d.intInto(&c.Workers, 1, MaxSinkWorkers),
 		"checkpoint_db": d.strInto(&c.CheckpointDB),
 		"create_tables": d.boolInto(&c.CreateTables),
 		"verify":        func(p string, v *yaml.Node) { d.verify(p, v, &c.Verify) },

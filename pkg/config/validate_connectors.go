@@ -48,7 +48,7 @@ func (v *validator) connector(p string, c *Config, cn *Connector) {
 	case cn.IsSource():
 		v.source(p, cn)
 		v.foreign(p, cn, TypeMySQLSink, map[string]bool{
-			"source": cn.Source != "", "batch_rows": cn.BatchRows != 0, "batch_bytes": cn.BatchBytes != 0,
+			"source": cn.Source != "", "batch_rows": cn.BatchRows != 0, "batch_bytes": cn.BatchBytes != 0, "workers": cn.Workers != 0,
 			"checkpoint_db": cn.CheckpointDB != "", "create_tables": cn.CreateTables != nil, "routes": cn.Routes != nil,
 			"verify": cn.Verify != nil, "errors": cn.Errors != (SinkErrors{}), "retry": cn.Retry != (Retry{}),
 		})
@@ -181,6 +181,7 @@ func (v *validator) sink(p string, c *Config, cn *Connector) {
 	v.sinkErrors(p, cn)
 	v.intRange(p+".batch_rows", cn.BatchRows, 1, maxChunkOrBatch)
 	v.intRange(p+".batch_bytes", cn.BatchBytes, minBatchBytes, maxChunkOrBatch)
+	v.intRange(p+".workers", cn.Workers, 1, MaxSinkWorkers)
 	switch k := p + ".checkpoint_db"; {
 	case v.skip(k):
 	case cn.CheckpointDB == "":

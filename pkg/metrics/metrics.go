@@ -28,6 +28,7 @@ type Metrics struct {
 	SinkCommits         *prometheus.CounterVec   // pipeline, connector
 	SinkBatchRows       *prometheus.HistogramVec // pipeline, connector
 	SinkSeconds         *prometheus.CounterVec   // pipeline, connector, phase: read, apply, commit
+	SinkWorkerBatches   *prometheus.CounterVec   // pipeline, connector, result: applied, fallback
 	SinkDuplicates      *prometheus.CounterVec   // pipeline, connector: rows/markers skipped as already applied
 	ReplicationLag      *prometheus.GaugeVec     // pipeline, connector: source commit -> sink commit
 	ReplicationLagHist  *prometheus.HistogramVec // pipeline, connector
@@ -85,6 +86,7 @@ func New() *Metrics {
 			Help: "Rows per replica commit.", Buckets: prometheus.ExponentialBuckets(1, 4, 9),
 		}, pc),
 		SinkSeconds: counter("sink", "seconds_total", "Time the applier spent, by phase: read (waiting for and collecting a batch's rows from Kafka), apply (the statements on the replica) and commit (offsets and COMMIT). Mostly read: the sink waits for the source or Kafka; mostly apply and commit: the replica is the bound.", []string{"pipeline", "connector", "phase"}),
+		SinkWorkerBatches: counter("sink", "worker_batches_total", "Batches given to the workers (workers > 1), by result: applied (as XA branches at once) or fallback (rolled back, then applied on one connection: a rejected row or a deadlock between workers).", []string{"pipeline", "connector", "result"}),
 		SinkDuplicates: counter("sink", "duplicates_skipped_total", "Rows and markers skipped because they were already applied.", pc),
 		ReplicationLag: gauge("sink", "replication_lag_seconds", "Source commit to replica commit, of the last transaction applied.", pc),
 		ReplicationLagHist: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -118,7 +120,7 @@ func New() *Metrics {
 	r.MustRegister(m.SourceRowsRead, m.SourceRowsPublished, m.SourceTransactions, m.SourceBytes,
 		m.SourceBinlogFile, m.SourceBinlogPos, m.SourceLag, m.SnapshotRows, m.SnapshotRowsTotal,
 		m.ProduceSeconds, m.Reconnects, m.SinkRowsApplied, m.SinkTransactions, m.SinkCommits,
-		m.SinkBatchRows, m.SinkSeconds, m.SinkDuplicates, m.ReplicationLag, m.ReplicationLagHist, m.Errors, m.ConnectorUp,
+		m.SinkBatchRows, m.SinkSeconds, m.SinkWorkerBatches, m.SinkDuplicates, m.ReplicationLag, m.ReplicationLagHist, m.Errors, m.ConnectorUp,
 		m.ConnectorRestarts, m.ProduceBatchMessages, m.SourceBinlogRetention, m.SourceBinlogBehind, m.SinkBytes,
 		m.ConsumerLag, m.VerifyRuns, m.VerifyRowsCompared, m.VerifyRowsDifferent, m.VerifyTablesDiffer,
 		m.VerifyLastRun, m.VerifySeconds, m.SinkDeadLettered)
