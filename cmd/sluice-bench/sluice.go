@@ -68,7 +68,8 @@ connectors:
     type: mysql-sink
     source: src
     dsn: "root@tcp(%s)/"
-`, filepath.Join(dir, "kafka"), c.syncWrites, src.Addr(), strings.Join(pats, ", "), dst.Addr())
+    workers: %d
+`, filepath.Join(dir, "kafka"), c.syncWrites, src.Addr(), strings.Join(pats, ", "), dst.Addr(), c.sinkWorkers)
 	return &pipeline{bin: c.sluiceBin, dir: dir, cfg: filepath.Join(dir, "sluice.yaml"), cfgText: cfg, pprof: pprof,
 		broker: &proc{name: "broker"}, src: &proc{name: "source"}, sink: &proc{name: "sink"}}, nil
 }

@@ -2,6 +2,8 @@ package event
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -105,6 +107,17 @@ func TestChangeKeepsNumbersExact(t *testing.T) {
 	for _, bad := range []string{`{}`, `{"op":"x","transaction":{}}`, `{"op":"c"}`, `[`} {
 		if _, err := DecodeChange([]byte(bad)); err == nil {
 			t.Errorf("accepted %s", bad)
+		}
+	}
+}
+
+// TestMakeSeqMatchesFormat: MakeSeq writes what its fixed-width format
+// says, at the fields' limits too.
+func TestMakeSeqMatchesFormat(t *testing.T) {
+	for _, v := range [][3]uint64{{0, 0, 0}, {1, 4, 0}, {12, 123456789, 3}, {9999999999, math.MaxUint64, 9999999999}, {10000000000, 1, 10000000001}} {
+		want := fmt.Sprintf("%010d.%020d.%010d", v[0], v[1], v[2])
+		if got := MakeSeq(v[0], v[1], v[2]); string(got) != want {
+			t.Errorf("MakeSeq(%v) = %s, want %s", v, got, want)
 		}
 	}
 }

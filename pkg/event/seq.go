@@ -18,7 +18,24 @@ type Seq string
 
 // MakeSeq builds a Seq from a binlog file number, an end position and a chunk.
 func MakeSeq(fileNum uint64, pos uint64, chunk uint64) Seq {
-	return Seq(fmt.Sprintf("%010d.%020d.%010d", fileNum, pos, chunk))
+	if fileNum > 9999999999 || chunk > 9999999999 { // wider than the field: as fmt writes it
+		return Seq(fmt.Sprintf("%010d.%020d.%010d", fileNum, pos, chunk))
+	}
+	var b [42]byte
+	pad(b[0:10], fileNum)
+	b[10] = '.'
+	pad(b[11:31], pos)
+	b[31] = '.'
+	pad(b[32:42], chunk)
+	return Seq(b[:])
+}
+
+// pad writes n in decimal into all of b, zero-padded on the left; n fits.
+func pad(b []byte, n uint64) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
 }
 
 // Less reports whether s comes before o. The empty Seq comes before all others.

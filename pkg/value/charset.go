@@ -101,6 +101,9 @@ func decodeText(cs string, b []byte) (string, error) {
 	if t == nil {
 		return "", fmt.Errorf("%w: character set %q", ErrUnsupported, cs)
 	}
+	if asciiSame(t, b) {
+		return string(b), nil
+	}
 	var sb strings.Builder
 	sb.Grow(len(b))
 	for i, c := range b {
@@ -180,4 +183,16 @@ func decodeWide(cs string, b []byte) (string, error) {
 		sb.WriteRune(r)
 	}
 	return sb.String(), nil
+}
+
+// asciiSame reports whether every byte of b is ASCII and t maps each of
+// them to itself (true of every single-byte set decodeText reads), so that
+// the text is its own UTF-8.
+func asciiSame(t *byteTable, b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 || t[c] != rune(c) {
+			return false
+		}
+	}
+	return true
 }

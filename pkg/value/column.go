@@ -57,10 +57,7 @@ var kinds = map[string]kind{
 // kindOf classifies c. Text columns in the binary character set are bytes.
 func kindOf(c *event.Column) (kind, error) {
 	dt := dataType(c)
-	if _, ok := intWidth[dt]; ok {
-		return kindInt, nil
-	}
-	k, ok := kinds[dt]
+	k, ok := allKinds[dt]
 	if !ok {
 		return 0, fmt.Errorf("%w: data type %q", ErrUnsupported, dt)
 	}
@@ -69,6 +66,19 @@ func kindOf(c *event.Column) (kind, error) {
 	}
 	return k, nil
 }
+
+// allKinds is kinds with the integer types of intWidth: one lookup per
+// value.
+var allKinds = func() map[string]kind {
+	m := make(map[string]kind, len(kinds)+len(intWidth))
+	for t, k := range kinds {
+		m[t] = k
+	}
+	for t := range intWidth {
+		m[t] = kindInt
+	}
+	return m
+}()
 
 // dataType is c.DataType in lower case, or the first word of ColumnType
 // when DataType is empty.
