@@ -24,7 +24,13 @@
 // in multi-row upserts and deleted keys in batched DELETEs, or, where the
 // replica's unique keys could make the order matter, the rows keep their
 // statement order, consecutive ones still sharing a statement
-// (sink_sql.go builds the statements).
+// (sink_sql.go builds the statements). Within a commit, the next
+// statement is built while the replica runs the one before (sink_pipe.go).
+// With workers > 1 (sink_workers.go) a batch's rows are split by key among
+// that many replica connections, each applying its share as an XA branch;
+// the offsets are committed once every branch is prepared, then the
+// branches, and a start settles branches a crash left prepared by the
+// recorded offsets.
 //
 // Leaders (leader.go, sink_leader.go): a source or sink run by several
 // processes elects one through a Kafka consumer group
