@@ -39,6 +39,9 @@ func (s *Sink) Check(ctx context.Context) []connector.Finding {
 		c.add(connector.SeverityUnknown, c.on("grants"), fmt.Sprintf("cannot read them: %v", err), "")
 	}
 	checkReadOnly(ctx, c, db, g)
+	if s.cfg.Workers > 1 {
+		checkXA(ctx, c, db, s.cfg.Workers)
+	}
 	if g == nil {
 		return c.findings
 	}
@@ -158,4 +161,18 @@ func (s *Sink) targetDBs(ctx context.Context, c *checker) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// checkXA: workers > 1 apply as XA branches and read XA RECOVER at start
+// (sink_workers.go), which MySQL allows only with XA_RECOVER_ADMIN.
+func checkXA(ctx context.Context, c *checker, db *sql.DB, workers int) {
+	subject := c.on(fmt.Sprintf("XA RECOVER (workers: %d)", workers))
+	rows, err := db.QueryContext(ctx, "XA RECOVER")
+	if err != nil {
+		c.add(connector.SeverityError, subject, fmt.Sprintf("refused: %v", err),
+			"GRANT XA_RECOVER_ADMIN ON *.* TO the sink's user (MySQL), or set workers: 1")
+		return
+	}
+	rows.Close()
+	c.add(connector.SeverityOK, subject, "allowed", "")
 }

@@ -111,6 +111,12 @@ func TestCheckReady(t *testing.T) {
 			t.Errorf("no OK finding about %q on %s", w, cs.dst.Addr())
 		}
 	}
+	// workers > 1: the sink's XA RECOVER at start is allowed.
+	cs.cfg.Connectors[1].Workers = 2
+	if find(cs.check(t, "replica"), connector.SeverityOK, "XA RECOVER (workers: 2)", cs.dst.Addr()) == nil {
+		t.Error("no OK finding about XA RECOVER with workers: 2")
+	}
+	cs.cfg.Connectors[1].Workers = 0
 	// A wildcard database part: the sink asks the source which databases match.
 	cs.cfg.Connectors[0].Tables = []string{"sh?p.*"}
 	if find(cs.check(t, "replica"), connector.SeverityOK, "target database shop") == nil {
