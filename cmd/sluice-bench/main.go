@@ -56,6 +56,7 @@ type config struct {
 	bufferPool    string
 	syncWrites    bool
 	sinkWorkers   int
+	compression   string
 	keep          bool
 	dir           string
 	replayTimeout time.Duration
@@ -83,6 +84,7 @@ func main() {
 	flag.StringVar(&c.profileDir, "profile", "", "directory for CPU and heap profiles of the sluice source and sink (sluice run --pprof), taken while the workloads of -profile-workloads replay; prints the top 15 functions of each")
 	flag.DurationVar(&c.profileSecs, "profile-seconds", 20*time.Second, "length of each CPU profile")
 	flag.StringVar(&c.profileWl, "profile-workloads", "insert", "comma-separated workloads profiled with -profile")
+	flag.StringVar(&c.compression, "compression", "lz4", "kafka.compression of the sluice pipelines (none, gzip, snappy, lz4, zstd)")
 	flag.IntVar(&c.sinkWorkers, "sink-workers", 1, "workers of the sluice sink (replica connections applying one batch at once)")
 	flag.BoolVar(&c.syncWrites, "sync-writes", true, "kafka.embedded.sync_writes of the sluice pipelines (false: the broker acknowledges without fsync, to measure what the fsync costs)")
 	flag.StringVar(&c.bufferPool, "buffer-pool", "256M", "innodb_buffer_pool_size of every server")

@@ -57,6 +57,7 @@ kafka:
     listen: %%[1]s
     data_dir: %s
     sync_writes: %t
+  compression: %s
 connectors:
   - name: src
     type: mysql-source
@@ -69,7 +70,7 @@ connectors:
     source: src
     dsn: "root@tcp(%s)/"
     workers: %d
-`, filepath.Join(dir, "kafka"), c.syncWrites, src.Addr(), strings.Join(pats, ", "), dst.Addr(), c.sinkWorkers)
+`, filepath.Join(dir, "kafka"), c.syncWrites, c.compression, src.Addr(), strings.Join(pats, ", "), dst.Addr(), c.sinkWorkers)
 	return &pipeline{bin: c.sluiceBin, dir: dir, cfg: filepath.Join(dir, "sluice.yaml"), cfgText: cfg, pprof: pprof,
 		broker: &proc{name: "broker"}, src: &proc{name: "source"}, sink: &proc{name: "sink"}}, nil
 }
