@@ -93,6 +93,7 @@ func (s *Source) stream(ctx context.Context, pos event.Position) (err error) {
 		// default: about 500 MB of decoded rows in a large transaction).
 		EventCacheCount: 256,
 		Logger:          discardLogger(),
+		Dialer:          binlogDialer, // stream_conn.go
 	}
 	value.ConfigureSyncer(&cfg)
 	cfg.TLSConfig = binlogTLS(ctx, s.db, s.dbCfg)
