@@ -19,7 +19,8 @@ test:
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## soak: the long fault suite: a seeded crash loop of SOAK_KILLS faults (SIGKILLs of
-## reader, sink and broker, exits after a Kafka ack and mid-transaction) over
+## reader, sink and broker, exits after a Kafka ack and mid-transaction; again with a
+## sink of 3 workers, plus its exits between XA PREPARE, the offsets and XA COMMIT) over
 ## SOAK_ACCOUNTS accounts, the source faults, the broker down SOAK_BROKER_DOWN, a sink
 ## scaled 1->3->1 and wall-clock steps; prints
 ## scenario, faults injected, rows checked, recovery time, result. SLUICE_FAULT_SEED=N
@@ -32,7 +33,7 @@ soak:
 	SLUICE_SOAK_REPORT=$(CURDIR)/bin/soak-report.tsv SLUICE_FAULT_KILLS=$(SOAK_KILLS) \
 	SLUICE_FAULT_ACCOUNTS=$(SOAK_ACCOUNTS) SLUICE_BROKER_DOWN=$(SOAK_BROKER_DOWN) \
 	$(GO) test -count=1 -timeout 120m -v ./cmd/sluice/ \
-		-run '^(TestCrashRecovery|TestSourceFaults|TestBrokerDown|TestSinkScale|TestClockJumps)$$' ; s=$$?; \
+		-run '^(TestCrashRecovery|TestCrashRecoveryWorkers|TestSourceFaults|TestBrokerDown|TestSinkScale|TestClockJumps)$$' ; s=$$?; \
 	printf 'SCENARIO\tFAULTS\tROWS CHECKED\tRECOVERY\tRESULT\n' | cat - bin/soak-report.tsv | \
 		column -t -s "$$(printf '\t')"; exit $$s
 

@@ -135,6 +135,7 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 		waitHTTP(t, "http://"+sinkAdmin+"/readyz", 90*time.Second)
 		ready[kind] = append(ready[kind], time.Since(at))
 	}
+	var xaReady []string
 	if workers > 1 {
 		// Exits inside a workers' batch, under the running workload: once
 		// with every branch prepared but the offsets not committed (the next
@@ -142,8 +143,10 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 		// (it commits them).
 		for _, step := range []string{"prepared", "decided"} {
 			armAndWait(t, sink, sinkHook, step, nil)
+			at := time.Now()
 			sink.start()
 			waitHTTP(t, "http://"+sinkAdmin+"/readyz", 90*time.Second)
+			xaReady = append(xaReady, fmt.Sprintf("%s: ready %s", step, time.Since(at).Round(100*time.Millisecond)))
 		}
 	}
 	close(stop)
@@ -186,6 +189,10 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 	result := "pass"
 	if t.Failed() {
 		result = "FAIL"
+	}
+	if len(xaReady) > 0 {
+		soakRow(t, fmt.Sprintf("crash loop, %d sink workers: sink exit after XA PREPARE (rolled back), after the offsets (committed)", workers),
+			len(xaReady), rows, strings.Join(xaReady, ", "), fmt.Sprintf("%s (seed %d)", result, seed))
 	}
 	for _, kind := range faultKinds {
 		if len(ready[kind]) == 0 {
