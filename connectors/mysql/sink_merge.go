@@ -64,9 +64,15 @@ type applier struct {
 	sqls   map[*event.TableDef]*tableSQL
 }
 
+// execer runs statements in one replica transaction: a *sql.Tx, or the
+// *sql.Conn of a worker's XA branch (sink_workers.go).
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // newApplier returns an applier that runs each statement before it
 // returns.
-func (s *Sink) newApplier(tx *sql.Tx, counts map[[2]string]int) *applier {
+func (s *Sink) newApplier(tx execer, counts map[[2]string]int) *applier {
 	run := func(ctx context.Context, q string, args []any) error {
 		_, err := tx.ExecContext(ctx, q, args...)
 		return err
@@ -77,7 +83,7 @@ func (s *Sink) newApplier(tx *sql.Tx, counts map[[2]string]int) *applier {
 // newPipedApplier returns an applier whose statements run while the next
 // are built (sink_pipe.go); the caller must call sync before it uses tx
 // itself and close before the transaction ends.
-func (s *Sink) newPipedApplier(tx *sql.Tx, counts map[[2]string]int) *applier {
+func (s *Sink) newPipedApplier(tx execer, counts map[[2]string]int) *applier {
 	a := s.newApplier(tx, counts)
 	a.pipe = newStmtPipe(a.run)
 	return a

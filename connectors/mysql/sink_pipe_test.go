@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -84,5 +85,69 @@ func TestPipedApplierError(t *testing.T) {
 	}
 	if len(ran) != 2 {
 		t.Fatalf("ran %v: statements after the failing one must not run", ran)
+	}
+}
+
+// TestShardKeepsKeysTogether: every row of a key goes to one worker, the
+// rows of a key spread over the workers otherwise; a table with another
+// unique key on the replica, or whose key changes in the batch, goes
+// whole to one worker; each share keeps source order.
+func TestShardKeepsKeysTogether(t *testing.T) {
+	a, _ := recordingApplier(kvDef(), &uniqueInfo{compact: true}, maxStatementBytes)
+	s := a.s
+	var rows []*event.Change
+	for i := 1; i <= 200; i++ {
+		rows = append(rows, kvChange(i, event.OpCreate, i%50, i, "v"))
+	}
+	rows = append(rows, kvChange(201, event.OpDelete, 7, 0, ""))
+	b := &batch{txs: []txRows{{changes: rows}}}
+	shards, err := s.shard(context.Background(), b, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := map[string]int{}
+	for w, share := range shards {
+		if len(share) == 0 {
+			t.Errorf("worker %d got no rows of 50 keys", w)
+		}
+		for i, ch := range share {
+			img := ch.After
+			if ch.Op == event.OpDelete {
+				img = ch.Before
+			}
+			k, _ := imageKey([]string{"id"}, img)
+			if prev, ok := worker[k]; ok && prev != w {
+				t.Fatalf("key %s on workers %d and %d", k, prev, w)
+			}
+			worker[k] = w
+			if i > 0 && share[i-1].Source.Pos >= ch.Source.Pos {
+				t.Fatalf("worker %d: rows out of source order", w)
+			}
+		}
+	}
+	moved := kvChange(300, event.OpUpdate, 1, 1, "x") // id 2 becomes id 1
+	moved.Before = event.Row{"id": json.RawMessage("2"), "k": json.RawMessage("1"), "v": json.RawMessage(`"x"`)}
+	for _, tc := range []struct {
+		name string
+		u    *uniqueInfo
+		rows []*event.Change
+	}{
+		{"another unique key", &uniqueInfo{compact: true, keys: [][]string{{"k"}}}, rows},
+		{"a key change", &uniqueInfo{compact: true}, append(rows[:10:10], moved)},
+	} {
+		s.merge.uniq[kvDef().Name()] = tc.u
+		shards, err := s.shard(context.Background(), &batch{txs: []txRows{{changes: tc.rows}}}, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		busy := 0
+		for _, share := range shards {
+			if len(share) > 0 {
+				busy++
+			}
+		}
+		if busy != 1 {
+			t.Errorf("%s: rows on %d workers, want the whole table on one", tc.name, busy)
+		}
 	}
 }

@@ -72,6 +72,7 @@ func (s *Sink) xid(seq event.Seq, i int) string {
 func (s *Sink) shard(ctx context.Context, b *batch, n int) ([][]*event.Change, error) {
 	defs := map[string]*event.TableDef{}
 	whole := map[string]bool{}
+	var keys []string // each row's key (its before image's for a delete), in batch order
 	for _, t := range b.txs {
 		for _, ch := range t.changes {
 			name := ch.Table()
@@ -92,35 +93,35 @@ func (s *Sink) shard(ctx context.Context, b *batch, n int) ([][]*event.Change, e
 				whole[name] = w
 			}
 			if whole[name] {
+				keys = append(keys, "")
 				continue
 			}
 			ak, aok := imageKey(def.PrimaryKey, ch.After)
 			bk, bok := imageKey(def.PrimaryKey, ch.Before)
+			k := ak
 			switch ch.Op {
 			case event.OpDelete:
-				whole[name] = !bok || bk == ""
+				k, whole[name] = bk, !bok || bk == ""
 			case event.OpUpdate:
 				whole[name] = !aok || ak == "" || (ch.Before != nil && (!bok || bk != ak))
 			default:
 				whole[name] = !aok || ak == ""
 			}
+			keys = append(keys, k)
 		}
 	}
 	shards := make([][]*event.Change, n)
+	j := 0
 	for _, t := range b.txs {
 		for _, ch := range t.changes {
 			name := ch.Table()
 			h := fnv.New32a()
 			h.Write([]byte(name))
 			if !whole[name] {
-				img := ch.After
-				if ch.Op == event.OpDelete {
-					img = ch.Before
-				}
-				k, _ := imageKey(defs[name].PrimaryKey, img)
 				h.Write([]byte{0})
-				h.Write([]byte(k))
+				h.Write([]byte(keys[j]))
 			}
+			j++
 			i := int(h.Sum32() % uint32(n))
 			shards[i] = append(shards[i], ch)
 		}
@@ -210,12 +211,7 @@ func (s *Sink) applyBranch(ctx context.Context, conn *sql.Conn, xid string, rows
 	if _, err := conn.ExecContext(ctx, "XA START "+xid); err != nil {
 		return fmt.Errorf("XA START: %w", err)
 	}
-	run := func(ctx context.Context, q string, args []any) error {
-		_, err := conn.ExecContext(ctx, q, args...)
-		return err
-	}
-	a := &applier{s: s, run: run, counts: counts, sqls: map[*event.TableDef]*tableSQL{}}
-	a.pipe = newStmtPipe(run)
+	a := s.newPipedApplier(conn, counts)
 	defer a.close()
 	m := newMerger(a)
 	if err := m.add(ctx, rows); err != nil {
