@@ -297,10 +297,11 @@ func (p *pipeline) counters() (pub, applied float64, err error) {
 
 // vmHWM returns the peak resident set size of a running process.
 func vmHWM(x *proc) string {
-	if x.cmd == nil {
+	pid := procPid(x) // cpu.go
+	if pid == 0 {
 		return "-"
 	}
-	s, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", x.cmd.Process.Pid))
+	s, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return "unknown"
 	}
