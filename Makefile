@@ -57,7 +57,7 @@ bench: build
 
 ## bench-verify: time `sluice verify` on a 1M-row table (VERIFY_BENCH_ROWS=N to resize)
 bench-verify:
-	$(GO) test ./connectors/mysql/ -run '^$$' -bench Verify -benchtime 1x -timeout 30m -v
+	$(GO) test ./connectors/mysql/verify/ -run '^$$' -bench Verify -benchtime 1x -timeout 30m -v
 
 ## bench-snapshot: snapshot rows/s on a 1M-row table (initial, incremental) and the
 ## incremental snapshot's cost on streaming (SNAPSHOT_BENCH_ROWS=N to resize;

@@ -8,8 +8,8 @@ import (
 )
 
 // Builtin maps a connector type, as written in the config's type: key, to
-// its factory.
-var Builtin = map[string]connector.Factory{
+// its factory. cmd/sluice hands it to the runtime (pkg/app).
+var Builtin = connector.Registry{
 	"mysql-source": mysql.NewSource,
 	"mysql-sink":   mysql.NewSink,
 }

@@ -29,9 +29,9 @@ func TestMain(m *testing.M) {
 	binary = filepath.Join(dir, "sluice")
 	// Built with the race detector, so the multi-process tests also hunt
 	// races; SLUICE_E2E_NORACE=1 builds a plain binary for measurements.
-	args := []string{"build", "-race", "-o", binary, "."}
+	args := []string{"build", "-race", "-tags", "sluicefault", "-o", binary, "."}
 	if os.Getenv("SLUICE_E2E_NORACE") == "1" {
-		args = []string{"build", "-o", binary, "."}
+		args = []string{"build", "-tags", "sluicefault", "-o", binary, "."}
 	}
 	out, err := exec.Command("go", args...).CombinedOutput()
 	if err != nil {

@@ -5,7 +5,8 @@ package main
 import (
 	"os"
 
+	"github.com/sluice-cdc/sluice/connectors"
 	"github.com/sluice-cdc/sluice/pkg/app"
 )
 
-func main() { os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() { os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr, connectors.Builtin)) }

@@ -1,121 +1,22 @@
-// Package mysql holds the MySQL/MariaDB source and sink connectors.
+// Package mysql wires the MySQL/MariaDB connectors for the registry
+// (connectors.Builtin). The work is done in its sub-packages, one role
+// each:
 //
-// Source data flow: preflight (log_bin ON, binlog_format ROW, row image
-// FULL) -> the selected tables' definitions at the start position (schema
-// history, below) -> on first start, a consistent snapshot in primary-key
-// chunks at a recorded binlog position -> stream the binlog from that
-// position. Rows of each transaction are produced to their table topics on
-// the partition of their key; after Kafka acknowledged all of them a marker
-// on the transaction topic closes the transaction, and only then may the
-// position after it be saved in the offsets topic. The reader does not wait
-// for Kafka (publisher_flight.go): it seals batches of rows and markers and
-// decodes on while a bounded number of them (by count and bytes) are
-// produced in order, rows before the markers that count them; the position
-// follows the acknowledged batches, always at a transaction boundary.
+//   - source: reads the binlog and publishes row changes, markers and the
+//     schema history to Kafka (type mysql-source).
+//   - sink: applies one source's changes to a replica, with its checkpoint
+//     in the same replica transaction (type mysql-sink).
+//   - verify: compares a sink's replica with its source and repairs it.
+//   - internal/catalog: the table model and what changes it (DDL parsing,
+//     information_schema reads, table filters, online schema change tools).
+//   - internal/dbconn: connections, TLS, server settings, grants, binlog
+//     files, and the findings collector of `sluice check`.
+//   - internal/keyset: keyset pagination (the key after which a chunk
+//     starts) and SQL arguments of values.
+//   - internal/report: what status reports share (rates, short errors).
+//   - internal/faults: the fault suite's hooks, compiled only with the
+//     build tag sluicefault.
 //
-// Sink data flow: read the transaction topic in order; for each marker take
-// exactly the rows it lists from the table-topic partitions (skipping
-// copies left by a restarted source), and apply them in one replica
-// transaction together with the sink's offsets and the last applied Seq in
-// its checkpoint table. Several markers may share one replica commit (up
-// to batch_rows rows and batch_bytes of messages; a DDL marker is alone);
-// one marker is never split. Within a commit the rows of its markers are
-// merged per table (sink_merge.go): the last image of each key is written
-// in multi-row upserts and deleted keys in batched DELETEs, or, where the
-// replica's unique keys could make the order matter, the rows keep their
-// statement order, consecutive ones still sharing a statement
-// (sink_sql.go builds the statements). Within a commit, the next
-// statement is built while the replica runs the one before (sink_pipe.go).
-// With workers > 1 (sink_workers.go) a batch's rows are split by key among
-// that many replica connections, each applying its share as an XA branch;
-// the offsets are committed once every branch is prepared, then the
-// branches, and a start settles branches a crash left prepared by the
-// recorded offsets.
-//
-// Leaders (leader.go, sink_leader.go): a source or sink run by several
-// processes elects one through a Kafka consumer group
-// (_sluice.<pipeline>.<connector>.leader); the others are standbys. Source
-// transactions are applied atomically in commit order by one writer, so
-// extra sink processes add availability, not throughput. An elected sink
-// raises its epoch in <checkpoint_db>.sluice_leaders before it reads its
-// offsets, and every replica commit locks and checks that row in the same
-// transaction as the rows: a deposed applier's commit is refused. A source
-// leader claims an epoch in its checkpoint topic (pkg/checkpoint).
-//
-// Clocks: ordering and dedupe never read a clock. The sink applies in
-// transaction-topic offset order and passes over what its recorded Seq
-// (binlog file number and position) already covers; the source resumes
-// from the checkpoint of the highest epoch. Wall-clock readings go through
-// pkg/clock: envelope and snapshot ts_ms (clock.Now, informational) and
-// lag (clock.Since: the clock at start advanced by the monotonic clock,
-// never negative), so a step of the host's clock changes neither order,
-// dedupe, leases (monotonic timers) nor lag.
-//
-// Schema history (ddl*.go, history*.go, stream_ddl.go): the source keeps
-// the selected tables' definitions as of the position it reads. At first
-// start they are read from information_schema and published on the schema
-// topic (kept forever); each DDL in the binlog is parsed with the TiDB
-// parser, applied to the definitions in memory, and published (one record
-// per table, with its Seq) before the reader goes on, so every row is
-// decoded with the definition in force where it was written. A restart
-// rebuilds the definitions from the topic as of its recorded position:
-// per table, the record with the highest Seq before it. Shadow tables of
-// gh-ost and pt-osc are tracked but not replicated; their cut-over RENAME
-// becomes the ALTERs run on the copy.
-//
-// DDL on the sinks (sink_ddl*.go, sink_schema.go): a DDL of selected
-// tables is a marker with no rows on the transaction topic. The sink
-// applies what came before it, records a fingerprint of the replica tables
-// it touches in sluice_ddl, runs it, then commits its offsets past it; a
-// restart that finds a changed fingerprint does not run it again. Rows are
-// applied with the definition in force at their transaction's Seq (the
-// sink's own copy of the history), and routes rename tables on the way.
-//
-// Failover (failover.go, gtid.go): the checkpoint names the server its
-// position belongs to (server_id, server_uuid on MySQL, gtid_domain_id on
-// MariaDB, flavor). A source started on another server (the old one
-// replaced by its replica) does not trust the recorded binlog coordinates,
-// which mean nothing there. It takes the GTID set it published up to: the
-// recorded position's, or the GTID set of the last marker on the
-// transaction topic when that is newer (transactions published but not
-// yet recorded are then not read again: with new Seqs the sinks would
-// apply them twice and rows would move back in time). The new server must
-// hold that set (MariaDB @@gtid_binlog_pos: per domain a seq_no at least
-// as high; MySQL @@gtid_executed: a superset), else the source stops
-// naming the missing GTIDs. Then the set is translated once into the new
-// server's coordinates: the position where its binlog passes the set
-// (from the newest binlog file whose Gtid_list / Previous_gtids is in the
-// set, replaying its GTID events until the first one outside it), and the
-// state moves there with the new identity, saved before anything is read.
-// From then on the source streams by file:pos as on any server, so every
-// other part (positions compared, XA holds, captures, status) keeps
-// working in one server's coordinates; go-mysql's StartSyncGTID is not
-// used. Where no such position exists (purged, or several MariaDB domains
-// or a MySQL replica without commit order written in another order), the
-// source refuses. A server without GTIDs (MySQL gtid_mode OFF) refuses.
-//
-// Seqs across servers: a Seq is the binlog file number, position and
-// chunk, compared as a fixed-width string, and the new server's
-// coordinates may be lower than the old one's: its transactions would look
-// older than those already applied and be skipped. The checkpoint keeps a
-// seq base (seq_base, 0 until a failover) added to the file number of
-// every Seq the source makes; a failover sets it to one above the file
-// field of the highest Seq published (recorded Seq, reserved snapshot
-// Seqs, the last marker and the last schema record), so every new Seq is
-// above every old one, the three-field form stays, and sinks, markers and
-// stored sluice_offsets need no change. The schema history is rebuilt as
-// of the old position in the old Seqs. Verify reads the seq base from the
-// source's checkpoint (VerifyOptions.Kafka) to place the new server's
-// positions among the raised Seqs; without it, its fence refuses rather
-// than compare at a wrong point.
-//
-// Verify data flow (Verify, verify*.go): for each table, checksum primary-key
-// chunks on the source and the replica at once (COUNT and BIT_XOR of a row
-// hash, computed by the servers); settle the chunks that differ in rounds
-// (source checksum, source binlog position P, wait until the sink's recorded
-// Seq shows P applied, replica checksum, source checksum again), then narrow
-// the rest down to rows compared by the same protocol. A row is reported
-// only when it held still at the source while the replica, at or past P,
-// was read, in two rounds. Repair writes rows under a lock on the sink's
-// checkpoint row, so the sink cannot commit in between.
+// This package adds what needs two roles at once: a sink that can be
+// verified (connector.Verifier) without the sink importing verify.
 package mysql

@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sluice-cdc/sluice/connectors"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
@@ -77,7 +76,7 @@ func newCheckCmd(g *globalFlags, stdout io.Writer) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), checkTimeout)
 			defer cancel()
-			findings, err := check(ctx, file, names, log)
+			findings, err := check(ctx, g.reg, file, names, log)
 			if err != nil {
 				return &ExitCode{Code: CheckCouldNot, Err: err}
 			}
@@ -104,7 +103,7 @@ func newCheckCmd(g *globalFlags, stdout io.Writer) *cobra.Command {
 // findings in a stable order: the config file, Kafka, then the connectors
 // in file order. An error means the check could not start (an unknown
 // --connector); an unreadable or invalid file is reported as findings.
-func check(ctx context.Context, file string, names []string, log *slog.Logger) ([]connector.Finding, error) {
+func check(ctx context.Context, reg connector.Registry, file string, names []string, log *slog.Logger) ([]connector.Finding, error) {
 	cfg, err := config.Load(file)
 	if err == nil {
 		err = cfg.ApplyMySQLTLS()
@@ -122,7 +121,7 @@ func check(ctx context.Context, file string, names []string, log *slog.Logger) (
 	env := connector.Env{Config: cfg, Metrics: metrics.New(), Logger: log,
 		Kafka: kafka.NewClient(cfg.Kafka.Brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes, kafkaOpts(cfg)...)}
 	for i, c := range selected {
-		wg.Go(func() { parts[i+1] = checkConnector(ctx, c, env) })
+		wg.Go(func() { parts[i+1] = checkConnector(ctx, reg, c, env) })
 	}
 	wg.Wait()
 	var out []connector.Finding
@@ -154,11 +153,11 @@ func configFindings(err error) []connector.Finding {
 }
 
 // checkConnector builds the connector (no I/O) and runs its Check.
-func checkConnector(ctx context.Context, c *config.Connector, env connector.Env) []connector.Finding {
+func checkConnector(ctx context.Context, reg connector.Registry, c *config.Connector, env connector.Env) []connector.Finding {
 	bad := func(sev connector.Severity, msg string) []connector.Finding {
 		return []connector.Finding{{Connector: c.Name, Severity: sev, Subject: "connector " + c.Name, Message: msg}}
 	}
-	factory := connectors.Builtin[c.Type]
+	factory := reg[c.Type]
 	if factory == nil {
 		return bad(connector.SeverityError, fmt.Sprintf("unknown type %q", c.Type))
 	}

@@ -14,11 +14,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluice-cdc/sluice/pkg/config"
+	"github.com/sluice-cdc/sluice/pkg/connector"
 )
 
 // Main runs the sluice command line and returns the process exit code.
-func Main(args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
+// Connectors are built from reg (connectors.Builtin in the sluice binary).
+func Main(args []string, stdout, stderr io.Writer, reg connector.Registry) int {
+	root := newRoot(stdout, stderr, reg)
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -56,10 +58,11 @@ func (e *ExitCode) Unwrap() error { return e.Err }
 type globalFlags struct {
 	logLevel  string
 	logFormat string
+	reg       connector.Registry // the connector types this binary knows
 }
 
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
-	g := &globalFlags{}
+func newRoot(stdout, stderr io.Writer, reg connector.Registry) *cobra.Command {
+	g := &globalFlags{reg: reg}
 	root := &cobra.Command{
 		Use:           "sluice",
 		Short:         "Change data capture: MySQL/MariaDB binlog to Kafka to replica databases",
@@ -71,7 +74,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "text or json")
 	root.AddCommand(newRunCmd(g, stderr), newBrokerCmd(g, stderr), newVersionCmd(stdout))
-	// Each command of issue 3 adds itself on its own line below.
 	root.AddCommand(newVerifyCmd(g, stdout, stderr))
 	root.AddCommand(newStatusCmd(g, stdout, stderr))
 	root.AddCommand(newSnapshotCmd(g, stdout, stderr))

@@ -9,16 +9,16 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/sluice-cdc/sluice/connectors/mysql"
 	"github.com/sluice-cdc/sluice/pkg/admin"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
 	"github.com/sluice-cdc/sluice/pkg/metrics"
+	"github.com/sluice-cdc/sluice/pkg/version"
 )
 
 // Version is the sluice version.
-var Version = mysql.Version
+var Version = version.Version
 
 func newRunCmd(g *globalFlags, stderr io.Writer) *cobra.Command {
 	var file, adminAddr string
@@ -38,7 +38,7 @@ func newRunCmd(g *globalFlags, stderr io.Writer) *cobra.Command {
 			}
 			// No check that an admin listener exists: admin.listen defaults
 			// to 127.0.0.1:9187 and Load refuses an empty one.
-			return run(cmd.Context(), cfg, names, pprof, log)
+			return run(cmd.Context(), g.reg, cfg, names, pprof, log)
 		},
 	}
 	cmd.Flags().StringVar(&file, "config", "", "config file (YAML)")
@@ -80,7 +80,7 @@ func selectConnectors(cfg *config.Config, names []string) ([]*config.Connector, 
 
 // run runs the selected connectors; pprof adds /debug/pprof/ to the admin
 // server, behind admin.token when the config has one.
-func run(ctx context.Context, cfg *config.Config, names []string, pprof bool, log *slog.Logger) error {
+func run(ctx context.Context, reg connector.Registry, cfg *config.Config, names []string, pprof bool, log *slog.Logger) error {
 	selected, err := selectConnectors(cfg, names)
 	if err != nil {
 		return err
@@ -97,7 +97,7 @@ func run(ctx context.Context, cfg *config.Config, names []string, pprof bool, lo
 	m := metrics.New()
 	client := kafka.NewClient(brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes, kafkaOpts(cfg)...)
 	env := connector.Env{Config: cfg, Kafka: client, Metrics: m, Logger: log}
-	sup := newSupervisor(env, log, selected)
+	sup := newSupervisor(reg, env, log, selected)
 	srv, err := admin.Listen(cfg.Admin.Listen, m.Registry, sup.readiness)
 	if err != nil {
 		return err
@@ -108,7 +108,7 @@ func run(ctx context.Context, cfg *config.Config, names []string, pprof bool, lo
 	self := newProcess(cfg, srv.Addr(), sup)
 	srv.HandleStatus(self.status)
 	// POST /snapshot, allowed only with admin.token as a bearer token.
-	srv.HandleSnapshot(snapshotHandler(cfg, client), admin.BearerToken(cfg.Admin.Token))
+	srv.HandleSnapshot(snapshotHandler(reg, env), admin.BearerToken(cfg.Admin.Token))
 	if pprof {
 		var auth admin.AuthFunc // none: like the other read endpoints
 		if cfg.Admin.Token != "" {
@@ -123,8 +123,8 @@ func run(ctx context.Context, cfg *config.Config, names []string, pprof bool, lo
 	defer cancel()
 	g, gctx := errgroup.WithContext(gctx)
 	g.Go(func() error { return srv.Serve(gctx) })
-	startVerifiers(gctx, g, env, selected) // verify.every: periodic verify of the sinks run here
-	go sup.watchKafka(gctx, client)        // readiness follows the broker (kafka_watch.go)
+	startVerifiers(gctx, g, reg, env, selected) // verify.every: periodic verify of the sinks run here
+	go sup.watchKafka(gctx, client)             // readiness follows the broker (kafka_watch.go)
 	for _, c := range selected {
 		g.Go(func() error {
 			err := sup.run(gctx, c)

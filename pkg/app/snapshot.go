@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/sluice-cdc/sluice/connectors/mysql"
 	"github.com/sluice-cdc/sluice/pkg/admin"
 	"github.com/sluice-cdc/sluice/pkg/config"
+	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
@@ -30,13 +31,13 @@ func newSnapshotCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 		Short: "Copy tables again while streaming (incremental snapshot)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, cfg, err := g.load(stderr, file)
+			log, cfg, err := g.load(stderr, file)
 			if err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			out, err := requestSnapshot(ctx, cfg, pipelineClient(cfg), admin.SnapshotRequest{Tables: tables, Connector: source}, "cli")
+			out, err := requestSnapshot(ctx, g.reg, cliEnv(cfg, log), admin.SnapshotRequest{Tables: tables, Connector: source}, "cli")
 			if err != nil {
 				return err
 			}
@@ -76,27 +77,62 @@ type snapshotAccepted struct {
 
 // requestSnapshot validates req against cfg and publishes it; mistakes in
 // req wrap admin.ErrBadRequest.
-func requestSnapshot(ctx context.Context, cfg *config.Config, c *kafka.Client, req admin.SnapshotRequest, by string) (*snapshotAccepted, error) {
-	src, err := mysql.SnapshotSource(cfg, req.Connector)
+func requestSnapshot(ctx context.Context, reg connector.Registry, env connector.Env, req admin.SnapshotRequest, by string) (*snapshotAccepted, error) {
+	src, err := snapshotSource(env.Config, req.Connector)
 	if err == nil {
 		var sig *snapshotAccepted
-		s, off, perr := mysql.RequestSnapshot(ctx, c, cfg, src, req.Tables, by)
+		s, off, perr := requestOf(ctx, reg, src, env, req.Tables, by)
 		if perr == nil {
 			sig = &snapshotAccepted{Request: s.ID, Connector: src.Name, Tables: s.Tables, Offset: off,
-				Topic: event.Topics{Pipeline: cfg.Name, Source: src.Name}.Signal()}
+				Topic: event.Topics{Pipeline: env.Config.Name, Source: src.Name}.Signal()}
 			return sig, nil
 		}
 		err = perr
 	}
-	if errors.Is(err, mysql.ErrBadSnapshotRequest) {
+	if errors.Is(err, connector.ErrBadSnapshotRequest) {
 		return nil, fmt.Errorf("%w: %w", admin.ErrBadRequest, err)
 	}
 	return nil, err
 }
 
+// requestOf builds src's connector (no I/O) and asks it to publish the
+// request, when its type takes snapshot requests.
+func requestOf(ctx context.Context, reg connector.Registry, src *config.Connector, env connector.Env, tables []string, by string) (*event.Signal, int64, error) {
+	conn, err := build(reg, src, env)
+	if err != nil {
+		return nil, 0, err
+	}
+	r, ok := conn.(connector.SnapshotRequester)
+	if !ok {
+		return nil, 0, fmt.Errorf("%w: connector %s (type %s) takes no snapshot requests", connector.ErrBadSnapshotRequest, src.Name, src.Type)
+	}
+	return r.RequestSnapshot(ctx, tables, by)
+}
+
+// snapshotSource returns the source a snapshot request is for: the one
+// named, or the file's only source when name is empty.
+func snapshotSource(cfg *config.Config, name string) (*config.Connector, error) {
+	srcs := cfg.Sources()
+	if name == "" {
+		if len(srcs) != 1 {
+			var names []string
+			for _, s := range srcs {
+				names = append(names, s.Name)
+			}
+			return nil, fmt.Errorf("%w: %s has %d source connectors (%s): name one", connector.ErrBadSnapshotRequest, cfg.Path, len(srcs), strings.Join(names, ", "))
+		}
+		return srcs[0], nil
+	}
+	c := cfg.Connector(name)
+	if c == nil || !c.IsSource() {
+		return nil, fmt.Errorf("%w: %q is not a source connector of %s", connector.ErrBadSnapshotRequest, name, cfg.Path)
+	}
+	return c, nil
+}
+
 // snapshotHandler serves POST /snapshot of a `sluice run` process.
-func snapshotHandler(cfg *config.Config, c *kafka.Client) admin.SnapshotFunc {
+func snapshotHandler(reg connector.Registry, env connector.Env) admin.SnapshotFunc {
 	return func(ctx context.Context, req admin.SnapshotRequest) (any, error) {
-		return requestSnapshot(ctx, cfg, c, req, "admin")
+		return requestSnapshot(ctx, reg, env, req, "admin")
 	}
 }

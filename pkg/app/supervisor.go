@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sluice-cdc/sluice/connectors"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
@@ -28,6 +27,7 @@ const (
 // runs once per connector on its own goroutine, readiness and statuses are
 // called from HTTP handlers and the announcer.
 type supervisor struct {
+	reg connector.Registry // builds the connectors
 	env connector.Env
 	log *slog.Logger
 
@@ -49,8 +49,8 @@ type connState struct {
 	since    time.Time
 }
 
-func newSupervisor(env connector.Env, log *slog.Logger, selected []*config.Connector) *supervisor {
-	s := &supervisor{env: env, log: log, conns: map[string]*connState{}, kafkaBack: make(chan struct{})}
+func newSupervisor(reg connector.Registry, env connector.Env, log *slog.Logger, selected []*config.Connector) *supervisor {
+	s := &supervisor{reg: reg, env: env, log: log, conns: map[string]*connState{}, kafkaBack: make(chan struct{})}
 	for _, c := range selected {
 		s.conns[c.Name] = &connState{cfg: c, state: StateStarting, since: time.Now()}
 		s.order = append(s.order, c.Name)
@@ -185,7 +185,7 @@ const watchEvery = 250 * time.Millisecond
 // max_attempts failures in a row (none running a minute, none while Kafka
 // does not answer) the last error becomes a connector.Fatal that says so.
 func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
-	factory := connectors.Builtin[cfg.Type]
+	factory := s.reg[cfg.Type]
 	if factory == nil {
 		err := fmt.Errorf("connector %s: unknown type %q", cfg.Name, cfg.Type)
 		s.set(cfg.Name, StateFailed, nil, err)

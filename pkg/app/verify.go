@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/sluice-cdc/sluice/connectors/mysql"
 	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
@@ -48,7 +47,7 @@ func newVerifyCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return &ExitCode{Code: verifyError, Err: err}
 			}
-			return verifyCommand(cmd.Context(), cfg, f, stdout, log)
+			return verifyCommand(cmd.Context(), g.reg, cfg, f, stdout, log)
 		},
 	}
 	cmd.Flags().StringVar(&f.file, "config", "", "config file (YAML)")
@@ -64,7 +63,7 @@ func newVerifyCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 // verifyCommand verifies the chosen sinks one after the other and prints
 // one line per table and a summary per sink. It returns an *ExitCode
 // unless everything is equal.
-func verifyCommand(ctx context.Context, cfg *config.Config, f *verifyFlags, stdout io.Writer, log *slog.Logger) error {
+func verifyCommand(ctx context.Context, reg connector.Registry, cfg *config.Config, f *verifyFlags, stdout io.Writer, log *slog.Logger) error {
 	sinks, err := verifySinks(cfg, f.sinks)
 	if err != nil {
 		return &ExitCode{Code: verifyError, Err: err}
@@ -77,17 +76,17 @@ func verifyCommand(ctx context.Context, cfg *config.Config, f *verifyFlags, stdo
 			firstErr = err
 		}
 	}
-	kc := pipelineClient(cfg) // for the source's seq base after a failover
+	env := cliEnv(cfg, log) // its Kafka: for the source's seq base after a failover
 	for _, s := range sinks {
-		opts := mysql.VerifyOptions{Tables: f.tables, ChunkRows: s.Verify.ChunkRows, MaxWait: s.Verify.MaxWait,
-			Repair: f.repair, Logger: log, Kafka: kc}
+		opts := connector.VerifyOptions{Tables: f.tables, ChunkRows: s.Verify.ChunkRows, MaxWait: s.Verify.MaxWait,
+			Repair: f.repair, Logger: log, Kafka: env.Kafka}
 		if f.chunkRows > 0 {
 			opts.ChunkRows = f.chunkRows
 		}
 		if f.maxWait > 0 {
 			opts.MaxWait = f.maxWait
 		}
-		res, err := mysql.Verify(ctx, cfg, s, opts)
+		res, err := verifyOne(ctx, reg, env, s, opts)
 		if res != nil {
 			for _, t := range res.Tables {
 				fmt.Fprintf(stdout, "%s %s\n", s.Name, t.String())
@@ -136,7 +135,7 @@ func verifySinks(cfg *config.Config, names []string) ([]*config.Connector, error
 // startVerifiers runs, in g, the periodic verify of every selected sink
 // whose verify.every is set. A run's result goes to the verify metrics and
 // the log; a failed run never stops the process. The loops end with ctx.
-func startVerifiers(ctx context.Context, g *errgroup.Group, env connector.Env, selected []*config.Connector) {
+func startVerifiers(ctx context.Context, g *errgroup.Group, reg connector.Registry, env connector.Env, selected []*config.Connector) {
 	for _, c := range selected {
 		if !c.IsSink() || c.Verify == nil || c.Verify.Every <= 0 {
 			continue
@@ -150,18 +149,18 @@ func startVerifiers(ctx context.Context, g *errgroup.Group, env connector.Env, s
 					return nil
 				case <-t.C:
 				}
-				periodicVerify(ctx, env, c)
+				periodicVerify(ctx, reg, env, c)
 			}
 		})
 	}
 }
 
 // periodicVerify runs one verify of sink and exports its result.
-func periodicVerify(ctx context.Context, env connector.Env, sink *config.Connector) {
+func periodicVerify(ctx context.Context, reg connector.Registry, env connector.Env, sink *config.Connector) {
 	m, pipeline := env.Metrics, env.Config.Name
 	log := env.Logger.With("connector", sink.Name)
 	start := time.Now()
-	res, err := mysql.Verify(ctx, env.Config, sink, mysql.VerifyOptions{
+	res, err := verifyOne(ctx, reg, env, sink, connector.VerifyOptions{
 		ChunkRows: sink.Verify.ChunkRows, MaxWait: sink.Verify.MaxWait, Logger: env.Logger, Kafka: env.Kafka})
 	if ctx.Err() != nil {
 		return // stopping: an interrupted run says nothing
@@ -191,10 +190,24 @@ func periodicVerify(ctx context.Context, env connector.Env, sink *config.Connect
 	}
 	if err != nil {
 		result = "error"
-		log.Error("verify failed", "err", err, "not_advancing", errors.Is(err, mysql.ErrSinkNotAdvancing))
+		log.Error("verify failed", "err", err, "not_advancing", errors.Is(err, connector.ErrSinkNotAdvancing))
 	}
 	m.VerifyRuns.WithLabelValues(pipeline, sink.Name, result).Inc()
 	if res != nil {
 		log.Info("verify finished", "result", result, "summary", res.Summary())
 	}
+}
+
+// verifyOne builds sink's connector (no I/O) and runs its Verify, when its
+// type can be verified.
+func verifyOne(ctx context.Context, reg connector.Registry, env connector.Env, sink *config.Connector, opts connector.VerifyOptions) (*connector.VerifyResult, error) {
+	conn, err := build(reg, sink, env)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := conn.(connector.Verifier)
+	if !ok {
+		return nil, fmt.Errorf("connector %s (type %s) cannot be verified", sink.Name, sink.Type)
+	}
+	return v.Verify(ctx, opts)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-cdc/sluice/connectors"
 	"github.com/sluice-cdc/sluice/pkg/config"
 )
 
@@ -61,7 +62,7 @@ func TestVerifyUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	err = verifyCommand(t.Context(), cfg, &verifyFlags{sinks: []string{"r1"}}, &out, nil)
+	err = verifyCommand(t.Context(), connectors.Builtin, cfg, &verifyFlags{sinks: []string{"r1"}}, &out, nil)
 	ec, ok := err.(*ExitCode)
 	if !ok || ec.Code != 2 || !strings.Contains(out.String(), "r1: error: sink r1: source src: connect to 127.0.0.1:1") {
 		t.Errorf("err %v, output %q; want exit 2 naming the unreachable source", err, out.String())

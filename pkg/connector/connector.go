@@ -67,3 +67,8 @@ func (r *Readiness) Ready() error {
 }
 
 var errStarting = errors.New("starting")
+
+// Registry maps a connector type, as written in the config's type: key, to
+// its factory. The binary's registry is connectors.Builtin; the runtime
+// receives it and knows connectors only through it and these interfaces.
+type Registry map[string]Factory

@@ -2,7 +2,10 @@ package connector
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
 )
 
 // Checker is implemented by connectors that can check, before anything
@@ -127,3 +130,18 @@ type SnapshotStatus struct {
 	// SecondsLeft estimates the time to finish from the rate so far.
 	SecondsLeft *float64 `json:"seconds_left,omitempty"`
 }
+
+// SnapshotRequester is implemented by source connectors that take requests
+// for incremental snapshots (sluice snapshot, POST /snapshot).
+// RequestSnapshot checks each table against the connector's config and its
+// live server (it must be selected and exist), publishes one request for
+// them and returns it with its offset once Kafka acknowledged it. It may be
+// called on a connector that never ran, concurrently with its Run. Mistakes
+// in the request wrap ErrBadSnapshotRequest.
+type SnapshotRequester interface {
+	RequestSnapshot(ctx context.Context, tables []string, by string) (*event.Signal, int64, error)
+}
+
+// ErrBadSnapshotRequest wraps what is wrong with a snapshot request's
+// tables: not a db.table name, not selected by the source, not on it.
+var ErrBadSnapshotRequest = errors.New("bad snapshot request")

@@ -1,0 +1,87 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/pingcap/tidb/pkg/parser/charset"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+)
+
+// parserMu guards the TiDB parser's global character set tables, which
+// registerCharsets extends, against parses running meanwhile.
+var parserMu sync.RWMutex
+
+// extraCharsets are character sets MySQL and MariaDB have and the TiDB
+// parser does not know, with their default collations; without them a
+// column declared in one of them would not parse.
+var extraCharsets = map[string]string{
+	"latin2": "latin2_general_ci", "latin5": "latin5_turkish_ci", "latin7": "latin7_general_ci",
+	"greek": "greek_general_ci", "hebrew": "hebrew_general_ci", "cp1250": "cp1250_general_ci",
+	"cp1251": "cp1251_general_ci", "cp1256": "cp1256_general_ci", "cp1257": "cp1257_general_ci",
+	"cp850": "cp850_general_ci", "cp852": "cp852_general_ci", "cp866": "cp866_general_ci",
+	"koi8r": "koi8r_general_ci", "koi8u": "koi8u_general_ci", "macroman": "macroman_general_ci",
+	"ucs2": "ucs2_general_ci", "utf16": "utf16_general_ci", "utf32": "utf32_general_ci",
+	"utf16le": "utf16le_general_ci", "cp932": "cp932_japanese_ci", "sjis": "sjis_japanese_ci",
+	"ujis": "ujis_japanese_ci", "euckr": "euckr_korean_ci", "big5": "big5_chinese_ci",
+	"gb2312": "gb2312_chinese_ci", "tis620": "tis620_thai_ci", "armscii8": "armscii8_general_ci",
+	"geostd8": "geostd8_general_ci", "keybcs2": "keybcs2_general_ci", "dec8": "dec8_swedish_ci",
+	"hp8": "hp8_english_ci", "swe7": "swe7_swedish_ci", "macce": "macce_general_ci",
+	"cp1252": "latin1_swedish_ci", "eucjpms": "eucjpms_japanese_ci",
+}
+
+func init() {
+	for cs, co := range extraCharsets {
+		addCollation(0, cs, co, true)
+	}
+}
+
+// addCollation registers a character set and collation with the parser
+// when it lacks them. The caller holds parserMu for writing (or runs in init).
+func addCollation(id int, cs, co string, isDefault bool) {
+	if _, err := charset.GetCharsetInfo(cs); err != nil {
+		charset.AddCharset(&charset.Charset{Name: cs, DefaultCollation: co, Collations: map[string]*charset.Collation{}, Maxlen: 4})
+	}
+	if _, err := charset.GetCollationByName(co); err != nil {
+		charset.AddCollation(&charset.Collation{ID: id, CharsetName: cs, Name: co, IsDefault: isDefault, Sortlen: 1})
+	}
+}
+
+// registerCharsets teaches the parser every collation the source server
+// has, so that DDL naming any of them parses.
+func RegisterCharsets(ctx context.Context, db *sql.DB) error {
+	ctx, cancel := dbconn.MetaCtx(ctx) // util.go
+	defer cancel()
+	rows, err := db.QueryContext(ctx, "SELECT COLLATION_NAME, CHARACTER_SET_NAME, ID, IS_DEFAULT FROM information_schema.COLLATIONS WHERE CHARACTER_SET_NAME IS NOT NULL AND ID IS NOT NULL")
+	if err != nil {
+		return fmt.Errorf("read collations: %w", err)
+	}
+	defer rows.Close()
+	type coll struct {
+		name, cs string
+		id       int
+		def      bool
+	}
+	var all []coll
+	for rows.Next() {
+		var c coll
+		var def sql.NullString
+		if err := rows.Scan(&c.name, &c.cs, &c.id, &def); err != nil {
+			return err
+		}
+		c.def = strings.EqualFold(def.String, "Yes")
+		all = append(all, c)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	parserMu.Lock()
+	defer parserMu.Unlock()
+	for _, c := range all {
+		addCollation(c.id, strings.ToLower(c.cs), strings.ToLower(c.name), c.def)
+	}
+	return nil
+}

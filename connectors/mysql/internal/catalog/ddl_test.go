@@ -1,0 +1,256 @@
+package catalog
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
+)
+
+func newTestState(t *testing.T, creates ...string) *State {
+	t.Helper()
+	ss := NewState(Filter{"shop.*", "shop2.*"}, true, map[string]*event.TableDef{})
+	ss.ServerCharset = "latin1"
+	for _, q := range creates {
+		mustApply(t, ss, q)
+	}
+	return ss
+}
+
+func mustApply(t *testing.T, ss *State, q string) *Change {
+	t.Helper()
+	stmts, err := ParseSQL(q)
+	if err != nil {
+		t.Fatalf("parse %q: %v", q, err)
+	}
+	ch, err := ss.Apply(stmts[0], "shop")
+	if err != nil {
+		t.Fatalf("apply %q: %v", q, err)
+	}
+	return ch
+}
+
+// cols renders a table's columns as "name type charset [gen]" for comparison.
+func cols(def *event.TableDef) string {
+	var out []string
+	for _, c := range def.Columns {
+		s := c.Name + " " + c.ColumnType
+		if c.Charset != "" {
+			s += " " + c.Charset
+		}
+		if !c.Nullable {
+			s += " notnull"
+		}
+		if c.Generated != "" {
+			s += " gen"
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, ", ")
+}
+
+func TestApplyDDL(t *testing.T) {
+	base := "CREATE TABLE t (id INT NOT NULL, a VARCHAR(10), b DECIMAL(10,2), PRIMARY KEY (id)) DEFAULT CHARSET=utf8mb4"
+	cases := []struct {
+		name  string
+		stmts []string
+		table string
+		cols  string
+		pk    []string
+	}{
+		{"create", nil, "shop.t", "id int notnull, a varchar(10) utf8mb4, b decimal(10,2)", []string{"id"}},
+		{"add column after", []string{"ALTER TABLE t ADD COLUMN c ENUM('x','y,z') NOT NULL AFTER id"}, "shop.t",
+			"id int notnull, c enum('x','y,z') utf8mb4 notnull, a varchar(10) utf8mb4, b decimal(10,2)", []string{"id"}},
+		{"add first and last", []string{"ALTER TABLE shop.t ADD c DATETIME(3) FIRST, ADD d BIGINT UNSIGNED"}, "shop.t",
+			"c datetime(3), id int notnull, a varchar(10) utf8mb4, b decimal(10,2), d bigint(20) unsigned", []string{"id"}},
+		{"drop column", []string{"ALTER TABLE t DROP COLUMN a"}, "shop.t", "id int notnull, b decimal(10,2)", []string{"id"}},
+		{"modify keeps place", []string{"ALTER TABLE t MODIFY a TEXT CHARACTER SET latin1"}, "shop.t",
+			"id int notnull, a text latin1, b decimal(10,2)", []string{"id"}},
+		{"change renames", []string{"ALTER TABLE t CHANGE a a2 VARCHAR(20) NOT NULL"}, "shop.t",
+			"id int notnull, a2 varchar(20) utf8mb4 notnull, b decimal(10,2)", []string{"id"}},
+		{"rename column", []string{"ALTER TABLE t RENAME COLUMN b TO b2"}, "shop.t",
+			"id int notnull, a varchar(10) utf8mb4, b2 decimal(10,2)", []string{"id"}},
+		{"primary key change", []string{"ALTER TABLE t MODIFY a VARCHAR(10) NOT NULL", "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, a)"}, "shop.t",
+			"id int notnull, a varchar(10) utf8mb4 notnull, b decimal(10,2)", []string{"id", "a"}},
+		{"indexes do not touch columns", []string{"ALTER TABLE t ADD INDEX ia (a)", "ALTER TABLE t DROP INDEX ia", "CREATE INDEX ib ON t (b)"}, "shop.t",
+			"id int notnull, a varchar(10) utf8mb4, b decimal(10,2)", []string{"id"}},
+		{"rename table", []string{"RENAME TABLE t TO t2"}, "shop.t2", "id int notnull, a varchar(10) utf8mb4, b decimal(10,2)", []string{"id"}},
+		{"alter rename", []string{"ALTER TABLE t RENAME TO shop.t3, ADD z INT"}, "shop.t3",
+			"id int notnull, a varchar(10) utf8mb4, b decimal(10,2), z int(11)", []string{"id"}},
+		{"like", []string{"CREATE TABLE t4 LIKE t", "ALTER TABLE t4 ADD w JSON"}, "shop.t4",
+			"id int notnull, a varchar(10) utf8mb4, b decimal(10,2), w longtext utf8mb4", []string{"id"}},
+		{"database charset", []string{"CREATE DATABASE shop2 CHARACTER SET cp1251", "CREATE TABLE shop2.u (id INT PRIMARY KEY, s CHAR(3), g INT AS (id+1) VIRTUAL)"}, "shop2.u",
+			"id int(11) notnull, s char(3) cp1251, g int(11) gen", []string{"id"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ss := newTestState(t, base)
+			for _, q := range tc.stmts {
+				mustApply(t, ss, q)
+			}
+			def := ss.Tables[tc.table]
+			if def == nil {
+				t.Fatalf("no %s; have %v", tc.table, ss.Tables)
+			}
+			if got := strings.ReplaceAll(cols(def), "int(11)", "int"); got != strings.ReplaceAll(tc.cols, "int(11)", "int") {
+				t.Errorf("columns\n got  %s\n want %s", got, tc.cols)
+			}
+			if !reflect.DeepEqual(def.PrimaryKey, tc.pk) {
+				t.Errorf("primary key %v, want %v", def.PrimaryKey, tc.pk)
+			}
+			if _, err := createStmt(def); err != nil {
+				t.Errorf("CreateSQL does not parse back: %v\n%s", err, def.CreateSQL)
+			}
+		})
+	}
+}
+
+func TestApplyDDLDropsAndScope(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE t (id INT PRIMARY KEY)", "CREATE TABLE u (id INT PRIMARY KEY)")
+	if ch := mustApply(t, ss, "CREATE TABLE other.x (id INT PRIMARY KEY)"); ch.Relevant || ss.Tables["other.x"] != nil {
+		t.Errorf("unselected table entered the history: %+v", ch)
+	}
+	if ch := mustApply(t, ss, "DROP TABLE IF EXISTS t, other.x"); !reflect.DeepEqual(ch.Dropped, []string{"shop.t"}) {
+		t.Errorf("dropped %v", ch.Dropped)
+	}
+	if ch := mustApply(t, ss, "TRUNCATE u"); !reflect.DeepEqual(ch.Truncated, []string{"shop.u"}) {
+		t.Errorf("truncated %v", ch.Truncated)
+	}
+	if ch := mustApply(t, ss, "DROP DATABASE shop"); !ch.Relevant || len(ss.Tables) != 0 || !reflect.DeepEqual(ch.Databases, []string{"shop"}) {
+		t.Errorf("drop database: %+v, left %v", ch, ss.Tables)
+	}
+	if ch := mustApply(t, ss, "CREATE DATABASE shop"); !ch.Relevant {
+		t.Errorf("create database not relevant")
+	}
+	if ch := mustApply(t, ss, "RENAME TABLE other.x TO shop.x"); !reflect.DeepEqual(ch.LoadNow, []string{"shop.x"}) || len(ch.Renamed) != 0 {
+		t.Errorf("renamed in from outside tables: %+v", ch)
+	}
+	if ch := mustApply(t, ss, "GRANT SELECT ON shop.* TO u"); ch.Relevant {
+		t.Errorf("grant relevant")
+	}
+}
+
+func TestApplyDDLErrors(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE t (id INT PRIMARY KEY, a INT)")
+	for _, q := range []string{
+		"ALTER TABLE t DROP COLUMN nope",
+		"ALTER TABLE missing ADD x INT",
+		"ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4",
+		"CREATE TABLE y LIKE other.x",
+	} {
+		stmts, err := ParseSQL(q)
+		if err != nil {
+			t.Fatalf("parse %q: %v", q, err)
+		}
+		if _, err := ss.Apply(stmts[0], "shop"); err == nil {
+			t.Errorf("%q: no error", q)
+		}
+	}
+	for _, q := range []string{"CREATE TABLE t (id INET6 PRIMARY KEY)", "ALTER TABLE t ADD COLUMN x INT", "CREATE OR REPLACE TABLE t (id INT)"} {
+		if !LooksLikeTableDDL(q) {
+			t.Errorf("%q not recognised as DDL", q)
+		}
+	}
+	for _, q := range []string{"CREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW SET @a = 1", "CREATE USER u", "INSERT INTO t VALUES (1)"} {
+		if LooksLikeTableDDL(q) {
+			t.Errorf("%q recognised as table DDL", q)
+		}
+	}
+}
+
+func TestOnlineSchemaChange(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE ghost (id INT PRIMARY KEY, v INT NOT NULL)",
+		"CREATE TABLE pt (id INT NOT NULL PRIMARY KEY, v INT NOT NULL)", "CREATE TABLE x (id INT PRIMARY KEY, v INT NOT NULL)")
+	for _, q := range []string{
+		"CREATE TABLE /* gh-ost */ `shop`.`_ghost_gho` LIKE `shop`.`ghost`",
+		"ALTER /* gh-ost */ TABLE `shop`.`_ghost_gho` ADD COLUMN c INT NULL",
+		"CREATE TABLE `shop`.`_ghost_ghc` (id BIGINT PRIMARY KEY, hint VARCHAR(64))",
+		"CREATE TABLE `shop`.`_pt_new` (`id` int(11) NOT NULL, `v` int(11) NOT NULL, PRIMARY KEY (`id`))",
+		"ALTER TABLE `shop`.`_pt_new` ADD COLUMN d VARCHAR(5) NULL, ADD INDEX iv (v)",
+		"CREATE TABLE `shop`.`_x_new` (id INT PRIMARY KEY, w INT NULL)",
+	} {
+		if ch := mustApply(t, ss, q); ch.Relevant {
+			t.Errorf("%q on a shadow table reaches the sinks", q)
+		}
+	}
+	ch := mustApply(t, ss, "RENAME /* gh-ost */ TABLE `shop`.`ghost` TO `shop`.`_ghost_del`, `shop`.`_ghost_gho` TO `shop`.`ghost`")
+	d := ch.ForSinks("RENAME ...", "shop")
+	if want := []string{"ALTER TABLE `shop`.`ghost` ADD COLUMN `c` INT NULL"}; !reflect.DeepEqual(d.Statements, want) {
+		t.Errorf("gh-ost cut-over statements %q, want %q", d.Statements, want)
+	}
+	if len(d.Tables) != 1 || d.Tables[0].Name() != "shop.ghost" || d.Tables[0].Column("c") == nil || len(d.Renamed) != 0 {
+		t.Errorf("gh-ost cut-over marker %+v", d)
+	}
+	if ch := mustApply(t, ss, "DROP TABLE IF EXISTS `shop`.`_ghost_del`, `shop`.`_ghost_ghc`"); ch.Relevant {
+		t.Errorf("dropping gh-ost's tables reaches the sinks")
+	}
+	ch = mustApply(t, ss, "RENAME TABLE `shop`.`pt` TO `shop`.`_pt_old`, `shop`.`_pt_new` TO `shop`.`pt`")
+	if want := []string{"ALTER TABLE `shop`.`pt` ADD COLUMN `d` VARCHAR(5) NULL, ADD INDEX `iv`(`v`)"}; !reflect.DeepEqual(ch.SinkStmts, want) {
+		t.Errorf("pt-osc cut-over statements %q, want %q", ch.SinkStmts, want)
+	}
+	ch = mustApply(t, ss, "RENAME TABLE `shop`.`x` TO `shop`.`_x_old`, `shop`.`_x_new` TO `shop`.`x`")
+	if len(ch.SinkStmts) != 5 || !strings.HasPrefix(ch.SinkStmts[2], "INSERT INTO `shop`.`_x_sluice_new` (`id`) SELECT `id` FROM `shop`.`x`") {
+		t.Errorf("cut-over of a copy that is not a clone: %q", ch.SinkStmts)
+	}
+}
+
+// TestOnlineSchemaChangeReplay: a reader restarted in the middle of a
+// migration rebuilds it from the history records of the shadow table.
+func TestOnlineSchemaChangeReplay(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE ghost (id INT PRIMARY KEY, v INT NOT NULL)")
+	recs := map[string][]*event.SchemaRecord{}
+	for i, q := range []string{"CREATE TABLE _ghost_gho LIKE ghost", "ALTER TABLE _ghost_gho ADD COLUMN c INT NULL", "ALTER TABLE _ghost_gho ADD INDEX ic (c)"} {
+		mustApply(t, ss, q)
+		def := *ss.Tables["shop._ghost_gho"]
+		r := &event.SchemaRecord{Seq: event.MakeSeq(1, uint64(100+i), 0), Table: def, Statement: q}
+		recs["shop._ghost_gho"] = append(recs["shop._ghost_gho"], r, r) // written twice by a restarted reader
+	}
+	fresh := NewState(ss.filter, true, ss.Tables)
+	fresh.ReplayShadows(recs)
+	ch := mustApply(t, fresh, "RENAME TABLE ghost TO _ghost_del, _ghost_gho TO ghost")
+	want := []string{"ALTER TABLE `shop`.`ghost` ADD COLUMN `c` INT NULL", "ALTER TABLE `shop`.`ghost` ADD INDEX `ic`(`c`)"}
+	if !reflect.DeepEqual(ch.SinkStmts, want) {
+		t.Errorf("cut-over after a restart: %q, want %q", ch.SinkStmts, want)
+	}
+}
+
+func TestMariaDBSyntax(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE t (id INT PRIMARY KEY)")
+	mustApply(t, ss, "ALTER ONLINE TABLE t ADD COLUMN a INT")
+	mustApply(t, ss, "ALTER TABLE shop.t WAIT 5 ADD COLUMN b INT, ALGORITHM=NOCOPY")
+	mustApply(t, ss, "ALTER TABLE `t` NOWAIT ADD COLUMN c INT")
+	if got := cols(ss.Tables["shop.t"]); got != "id int(11) notnull, a int(11), b int(11), c int(11)" {
+		t.Errorf("columns %s", got)
+	}
+	stmts, err := ParseSQL("CREATE OR REPLACE TABLE t (id INT PRIMARY KEY, z INT)")
+	if err != nil || len(stmts) != 2 {
+		t.Fatalf("CREATE OR REPLACE: %v, %d statements", err, len(stmts))
+	}
+	for _, st := range stmts {
+		if _, err := ss.Apply(st, "shop"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := cols(ss.Tables["shop.t"]); got != "id int(11) notnull, z int(11)" {
+		t.Errorf("after CREATE OR REPLACE: %s", got)
+	}
+}
+
+// TestOnlineSchemaChangeTwoStep: gh-ost's cut-over in two statements (the
+// original moved aside, then the copy moved in) still sends the ALTERs.
+func TestOnlineSchemaChangeTwoStep(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE g (id INT PRIMARY KEY, v INT NOT NULL)")
+	mustApply(t, ss, "CREATE TABLE _g_gho LIKE g")
+	mustApply(t, ss, "ALTER TABLE _g_gho DROP COLUMN v")
+	if ch := mustApply(t, ss, "RENAME TABLE g TO _g_del"); ch.Relevant {
+		t.Errorf("moving the original aside reaches the sinks: %+v", ch)
+	}
+	ch := mustApply(t, ss, "RENAME TABLE _g_gho TO g")
+	if want := []string{"ALTER TABLE `shop`.`g` DROP COLUMN `v`"}; !reflect.DeepEqual(ch.SinkStmts, want) {
+		t.Errorf("two-step cut-over: %q, want %q", ch.SinkStmts, want)
+	}
+	if got := cols(ss.Tables["shop.g"]); got != "id int(11) notnull" && got != "id int notnull" {
+		t.Errorf("g after the cut-over: %s", got)
+	}
+}

@@ -1,0 +1,221 @@
+package sink
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	drv "github.com/go-sql-driver/mysql"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/faults"
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
+)
+
+// applyDDL applies a batch that is one DDL marker, after everything before
+// it was committed. DDL commits implicitly, so it cannot share a replica
+// transaction with the checkpoint; re-applying it after a crash is made
+// harmless by record-then-detect: before running the statements the sink
+// records, in <checkpoint_db>.sluice_ddl, a fingerprint of the replica
+// tables and databases they touch (SHOW CREATE TABLE without
+// AUTO_INCREMENT, or absent). It then runs them, and commits its offsets
+// past the marker. A restart that finds the record and a different
+// fingerprint knows the statements ran and only commits the offsets; with
+// the same fingerprint it runs them (again). The records stay, a log of
+// the DDL applied (the sink needs no DELETE on checkpoint_db).
+// Statements that change no definition (TRUNCATE) are harmless to repeat,
+// since no row after the barrier was applied yet.
+func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
+	m := b.txs[0].marker
+	d := m.DDL
+	where := fmt.Sprintf("sink %s: DDL at seq %s (%s)", s.cfg.Name, m.Seq, m.Position)
+	// The marker carries the definitions after it: rows that follow may
+	// come before the sink reads them on the schema topic.
+	for _, name := range d.Dropped {
+		s.addVersion(name, schemaVersion{seq: m.Seq, ddl: true, ordinal: -1})
+	}
+	for i := range d.Tables {
+		s.addVersion(d.Tables[i].Name(), schemaVersion{seq: m.Seq, def: &d.Tables[i], ddl: true, ordinal: -1})
+	}
+	plan, err := s.planDDL(d)
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	if err := s.ensureDDLTable(ctx); err != nil {
+		return err
+	}
+	if err := s.ensureBefore(ctx, d, m.Seq); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	fp, err := s.fingerprint(ctx, plan)
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	var prev string
+	err = s.db.QueryRowContext(ctx, "SELECT fingerprint FROM "+s.ddlTable()+" WHERE sink = ? AND seq = ?", s.key, string(m.Seq)).Scan(&prev)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := s.db.ExecContext(ctx, "INSERT INTO "+s.ddlTable()+" (sink, seq, fingerprint, statement) VALUES (?, ?, ?, ?)",
+			s.key, string(m.Seq), fp, strings.Join(d.Statements, ";\n")); err != nil {
+			return fmt.Errorf("%s: record it before applying: %w", where, err)
+		}
+	case err != nil:
+		return fmt.Errorf("%s: read %s: %w", where, s.ddlTable(), err)
+	}
+	if err := s.fence(ctx, s.db); err != nil { // DDL cannot share the commit's transaction: check just before
+		return err
+	}
+	if prev != "" && prev != fp {
+		s.log.Info("DDL already applied before a restart: not applying it again", "seq", string(m.Seq), "statements", d.Statements)
+	} else if err := s.runDDL(ctx, plan); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	faults.CrashAfterDDL()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: begin: %w", where, err)
+	}
+	defer tx.Rollback()
+	if err := s.saveOffsets(ctx, tx, b); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", where, err)
+	}
+	s.offsets[kafka.TopicPartition{Topic: s.topics.Transaction(), Partition: 0}] = b.txNext
+	s.applied = b.applied
+	for _, name := range d.Dropped {
+		delete(s.created, name)
+	}
+	for _, def := range d.Tables {
+		s.created[def.Name()] = true
+	}
+	s.observe(b, map[[2]string]int{})
+	s.afterCommit(b)
+	s.log.Info("DDL applied", "seq", string(m.Seq), "statements", plan.stmts)
+	return nil
+}
+
+// ensureBefore creates the replica tables a DDL works on that the sink has
+// not created yet (a table without rows so far), from their definitions
+// before the DDL, so that an ALTER or RENAME finds them.
+func (s *Sink) ensureBefore(ctx context.Context, d *event.DDL, seq event.Seq) error {
+	if d.Verbatim {
+		for _, t := range d.Tables { // statements sluice cannot parse: their tables
+			if def, at := s.defBefore(t.Name(), seq); def != nil && !s.created[t.Name()] {
+				if err := s.ensureTable(ctx, t.Name(), at); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, q := range d.Statements {
+		stmts, err := catalog.ParseSQL(q)
+		if err != nil {
+			return fmt.Errorf("parse %q: %w", q, err)
+		}
+		for _, stmt := range stmts {
+			switch st := stmt.(type) {
+			case *ast.CreateTableStmt:
+				if st.ReferTable == nil {
+					continue
+				}
+			case *ast.DropTableStmt, *ast.DropDatabaseStmt, *ast.CreateDatabaseStmt:
+				continue
+			}
+			v := &tableNames{}
+			stmt.Accept(v)
+			for _, tn := range v.names {
+				db, t := catalog.Qualify(tn, d.Schema)
+				name := db + "." + t
+				if s.created[name] {
+					continue
+				}
+				if def, at := s.defBefore(name, seq); def != nil {
+					if err := s.ensureTable(ctx, name, at); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Sink) ddlTable() string { return dbconn.QuoteTable(s.cfg.CheckpointDB, "sluice_ddl") }
+
+func (s *Sink) ensureDDLTable(ctx context.Context) error {
+	if s.ddlReady {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+s.ddlTable()+` (
+		sink VARCHAR(191) NOT NULL,
+		seq VARCHAR(64) NOT NULL,
+		fingerprint CHAR(64) NOT NULL,
+		statement LONGTEXT NOT NULL,
+		recorded_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+		PRIMARY KEY (sink, seq)
+	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`); err != nil {
+		return fmt.Errorf("sink %s: create %s: %w", s.cfg.Name, s.ddlTable(), err)
+	}
+	s.ddlReady = true
+	return nil
+}
+
+var autoIncRe = regexp.MustCompile(` AUTO_INCREMENT=[0-9]+`)
+
+// fingerprint hashes the replica's definitions of the tables and
+// databases a plan touches.
+func (s *Sink) fingerprint(ctx context.Context, p *ddlPlan) (string, error) {
+	h := sha256.New()
+	for _, t := range p.tables {
+		var name, create string
+		err := s.db.QueryRowContext(ctx, "SHOW CREATE TABLE "+dbconn.QuoteTable(t[0], t[1])).Scan(&name, &create)
+		var me *drv.MySQLError
+		switch {
+		case errors.As(err, &me) && (me.Number == 1146 || me.Number == 1049):
+			create = "absent"
+		case err != nil:
+			return "", fmt.Errorf("read the replica's definition of %s.%s: %w", t[0], t[1], err)
+		}
+		fmt.Fprintf(h, "%s.%s\x00%s\x00", t[0], t[1], autoIncRe.ReplaceAllString(create, ""))
+	}
+	for _, db := range p.dbs {
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", db).Scan(&n); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "db %s\x00%d\x00", db, n)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// runDDL runs a plan's statements on one connection, each in the default
+// database its source session had when that database exists on the
+// replica (statements that need none are fully qualified).
+func (s *Sink) runDDL(ctx context.Context, p *ddlPlan) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if p.useDB != "" {
+		if _, err := conn.ExecContext(ctx, "USE "+dbconn.QuoteIdent(p.useDB)); err != nil {
+			return fmt.Errorf("USE %s on the replica: %w", p.useDB, err)
+		}
+	}
+	for _, q := range p.stmts {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("on the replica: %q: %w", q, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,297 @@
+package source
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+	"github.com/sluice-cdc/sluice/pkg/connector"
+)
+
+var _ connector.Checker = (*Source)(nil)
+
+// minRetentionSeconds: binlogs purged sooner than this leave little time to
+// bring a stopped source back before its position is gone.
+const minRetentionSeconds = 86400
+
+// Check implements connector.Checker: it verifies the source server's binlog
+// settings, that server_id is free, binlog retention, the user's grants and
+// the selected tables. It reads only; it holds no lock and starts no stream.
+func (s *Source) Check(ctx context.Context) []connector.Finding {
+	c := &dbconn.Checker{Name: s.cfg.Name}
+	db := c.Connect(ctx, s.cfg.DSN, false)
+	if db == nil {
+		return c.Findings
+	}
+	defer db.Close()
+	set, err := dbconn.ReadSettings(ctx, db)
+	if err != nil {
+		c.Add(connector.SeverityUnknown, c.On("server settings"), fmt.Sprintf("cannot read them: %v", err), "")
+		return c.Findings
+	}
+	c.Add(connector.SeverityOK, c.On("connect"), fmt.Sprintf("%s, server_id %d", set.Version, set.ServerID), "")
+	if msg := set.FlavorMismatch(c.Addr, s.cfg.Flavor); msg != "" {
+		c.Add(connector.SeverityError, c.On("flavor"), msg, "flavor: "+set.Flavor())
+	}
+	for _, sc := range set.Checks() {
+		if sc.OK {
+			c.Add(connector.SeverityOK, c.On(sc.Setting), sc.Value, "")
+		} else {
+			c.Add(connector.SeverityError, c.On(sc.Setting), fmt.Sprintf("is %s, must be %s", sc.Value, sc.Want), sc.Fix)
+		}
+	}
+	s.checkServerID(ctx, c, db, set)
+	checkRetention(ctx, c, db)
+	tables := s.checkTables(ctx, c, db)
+	checkForeignKeyFindings(ctx, c, db, s.filter) // fk.go
+	g, err := dbconn.ReadGrants(ctx, db)
+	if err != nil {
+		c.Add(connector.SeverityUnknown, c.On("grants"), fmt.Sprintf("cannot read them: %v", err), "")
+	} else {
+		s.checkGrants(c, g, set.Flavor(), tables)
+	}
+	return c.Findings
+}
+
+// checkServerID: the configured server_id must differ from the server's
+// own and from every replica or binlog reader registered with the server.
+func (s *Source) checkServerID(ctx context.Context, c *dbconn.Checker, db *sql.DB, set *dbconn.Settings) {
+	id := s.cfg.ServerID
+	subject := c.On("server_id " + strconv.FormatUint(uint64(id), 10))
+	if id == set.ServerID {
+		c.Add(connector.SeverityError, subject, "is the server's own @@server_id; the server would refuse the binlog reader",
+			fmt.Sprintf("set server_id: to another number in connector %s (e.g. %d)", s.cfg.Name, id+1))
+		return
+	}
+	replicas, err := showReplicas(ctx, db)
+	if err != nil {
+		c.Add(connector.SeverityWarn, subject, fmt.Sprintf("not compared with the server's replicas: cannot list them (%v)", err),
+			"to have it checked, give the user REPLICATION MASTER ADMIN (MariaDB 10.5+) or REPLICATION SLAVE (MySQL)")
+		return
+	}
+	used := map[uint32]bool{set.ServerID: true}
+	for _, r := range replicas {
+		used[r.id] = true
+	}
+	for _, r := range replicas {
+		if r.id == id {
+			free := id + 1
+			for used[free] || free == 0 {
+				free++
+			}
+			c.Add(connector.SeverityError, subject,
+				fmt.Sprintf("is already used by a replica or binlog reader connected from %s; two readers with one id make the server disconnect one of them (unless that reader is this connector, already running)", r.from),
+				fmt.Sprintf("set server_id: %d (unused) in connector %s", free, s.cfg.Name))
+			return
+		}
+	}
+	c.Add(connector.SeverityOK, subject, fmt.Sprintf("differs from the server's own (%d) and from its %d connected replica(s)", set.ServerID, len(replicas)), "")
+}
+
+type replicaHost struct {
+	id   uint32
+	from string
+}
+
+// showReplicas lists the replicas registered with the server: SHOW
+// REPLICAS (MySQL 8.0.22+), else SHOW SLAVE HOSTS (MariaDB, older MySQL).
+func showReplicas(ctx context.Context, db *sql.DB) ([]replicaHost, error) {
+	rows, err := db.QueryContext(ctx, "SHOW REPLICAS")
+	if err != nil {
+		if rows, err = db.QueryContext(ctx, "SHOW SLAVE HOSTS"); err != nil {
+			return nil, err
+		}
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []replicaHost
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		var r replicaHost
+		var host, port string
+		for i, col := range cols {
+			switch strings.ToLower(col) {
+			case "server_id":
+				id, _ := strconv.ParseUint(vals[i].String, 10, 32)
+				r.id = uint32(id)
+			case "host":
+				host = vals[i].String
+			case "port":
+				port = vals[i].String
+			}
+		}
+		r.from = "host " + strconv.Quote(host) + " (port " + port + ")"
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// checkRetention warns when binlogs are never purged (disk grows) or purged
+// so soon that a stopped source may find its position gone.
+func checkRetention(ctx context.Context, c *dbconn.Checker, db *sql.DB) {
+	rows, err := db.QueryContext(ctx, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('binlog_expire_logs_seconds', 'expire_logs_days')")
+	if err != nil {
+		c.Add(connector.SeverityWarn, c.On("binlog retention"), fmt.Sprintf("cannot read it: %v", err), "")
+		return
+	}
+	defer rows.Close()
+	var secs, days float64
+	for rows.Next() {
+		var name, v string
+		if err := rows.Scan(&name, &v); err != nil {
+			c.Add(connector.SeverityWarn, c.On("binlog retention"), fmt.Sprintf("cannot read it: %v", err), "")
+			return
+		}
+		f, _ := strconv.ParseFloat(v, 64)
+		if name == "binlog_expire_logs_seconds" {
+			secs = f
+		} else {
+			days = f
+		}
+	}
+	if secs == 0 {
+		secs = days * 86400
+	}
+	const fix = "SET GLOBAL binlog_expire_logs_seconds = 604800; and my.cnf [mysqld] binlog_expire_logs_seconds=604800 (7 days; expire_logs_days=7 on MariaDB before 10.6)"
+	switch {
+	case secs <= 0:
+		c.Add(connector.SeverityWarn, c.On("binlog retention"), "binlogs are never purged: fine for sluice, but the disk fills unless someone purges them", fix)
+	case secs < minRetentionSeconds:
+		c.Add(connector.SeverityWarn, c.On("binlog retention"),
+			fmt.Sprintf("binlogs are purged after %s: a source stopped longer than that loses its position and must snapshot again", fmtDuration(secs)), fix)
+	default:
+		c.Add(connector.SeverityOK, c.On("binlog retention"), "binlogs kept "+fmtDuration(secs), "")
+	}
+}
+
+func fmtDuration(secs float64) string {
+	if secs >= 86400 {
+		return strconv.FormatFloat(secs/86400, 'f', -1, 64) + " days"
+	}
+	return (time.Duration(secs) * time.Second).String()
+}
+
+// checkTables reports patterns that match no table and selected tables
+// without a primary key. It returns the selected tables.
+func (s *Source) checkTables(ctx context.Context, c *dbconn.Checker, db *sql.DB) [][2]string {
+	tables, err := catalog.ListTables(ctx, db, s.filter)
+	if err != nil {
+		c.Add(connector.SeverityUnknown, c.On("tables"), fmt.Sprintf("cannot list them: %v", err), "")
+		return nil
+	}
+	for _, p := range s.cfg.Tables {
+		n := 0
+		for _, t := range tables {
+			if (catalog.Filter{p}).Match(t[0], t[1]) {
+				n++
+			}
+		}
+		if n == 0 {
+			c.Add(connector.SeverityWarn, c.On("tables pattern "+strconv.Quote(p)),
+				"matches no table the user can see (tables created later are captured)",
+				"create the tables, correct the pattern in tables:, or grant SELECT on them")
+		}
+	}
+	noPK := 0
+	for _, t := range tables {
+		pk, err := catalog.PrimaryKey(ctx, db, t[0], t[1])
+		if err != nil {
+			c.Add(connector.SeverityUnknown, c.On("table "+t[0]+"."+t[1]), err.Error(), "")
+			continue
+		}
+		if len(pk) == 0 && catalog.Filter(s.cfg.UniqueKeyTables).Match(t[0], t[1]) { // keyless.go
+			if uk, err := catalog.UniqueNotNullKey(ctx, db, t[0], t[1]); err == nil && len(uk) > 0 {
+				c.Add(connector.SeverityOK, c.On("table "+t[0]+"."+t[1]), "has no primary key; keyed by its unique NOT NULL key ("+strings.Join(uk, ", ")+") as unique_key_tables asks", "")
+				continue
+			}
+		}
+		if len(pk) == 0 {
+			noPK++
+			c.Add(connector.SeverityError, c.On("table "+t[0]+"."+t[1]), "has no primary key: sluice keys every message and upserts by primary key",
+				fmt.Sprintf("ALTER TABLE %s ADD PRIMARY KEY (<columns>); or leave it out of tables:", dbconn.QuoteTable(t[0], t[1])))
+		}
+	}
+	if len(tables) > 0 && noPK == 0 {
+		c.Add(connector.SeverityOK, c.On("tables"), fmt.Sprintf("%d selected, each with a primary key", len(tables)), "")
+	}
+	return tables
+}
+
+// checkGrants compares the user's grants with what the source needs:
+// REPLICATION SLAVE (read the binlog), REPLICATION CLIENT (SHOW MASTER
+// STATUS), RELOAD on MySQL for the snapshot lock, SELECT on every table.
+func (s *Source) checkGrants(c *dbconn.Checker, g *dbconn.Grants, flavor string, tables [][2]string) {
+	sev := connector.SeverityError
+	if len(g.Roles) > 0 {
+		sev = connector.SeverityWarn
+	}
+	want := []string{"REPLICATION SLAVE", "REPLICATION CLIENT"}
+	if flavor == "mysql" && s.cfg.Snapshot != "never" {
+		want = append(want, "RELOAD")
+	}
+	if miss := g.Missing(want, "", ""); len(miss) > 0 {
+		c.Add(sev, c.On("grants of "+g.User), "missing "+strings.Join(miss, ", ")+g.RolesNote(), g.GrantSQL(miss, "*.*"))
+	}
+	// SELECT: a pattern with a literal database and a wildcard table part
+	// also captures tables created later, so it needs SELECT on the whole
+	// database; other selected tables need it on themselves.
+	dbWide := map[string]bool{}
+	for _, p := range s.cfg.Tables {
+		d, t, _ := strings.Cut(p, ".")
+		if catalog.IsGlob(d) || dbWide[d] || g.Has("SELECT", d, "") {
+			continue
+		}
+		dbWide[d] = true
+		switch {
+		case !catalog.IsGlob(t) && !g.Has("SELECT", d, t):
+			c.Add(sev, c.On("grants of "+g.User), "missing SELECT on "+d+"."+t+g.RolesNote(), g.GrantSQL([]string{"SELECT"}, dbconn.QuoteTable(d, t)))
+		case !catalog.IsGlob(t):
+		case allSelectable(g, tables, d):
+			c.Add(sev, c.On("grants of "+g.User), "missing SELECT on database "+d+": only single tables are granted; "+
+				"the tables without a grant are invisible to the user, so they and tables created later would silently not be captured"+g.RolesNote(),
+				g.GrantSQL([]string{"SELECT"}, dbconn.QuoteIdent(d)+".*"))
+		default:
+			c.Add(sev, c.On("grants of "+g.User), "missing SELECT on database "+d+g.RolesNote(), g.GrantSQL([]string{"SELECT"}, dbconn.QuoteIdent(d)+".*"))
+		}
+	}
+	missingSelect := len(dbWide)
+	for _, t := range tables {
+		if !dbWide[t[0]] && !g.Has("SELECT", t[0], t[1]) {
+			missingSelect++
+			c.Add(sev, c.On("grants of "+g.User), "missing SELECT on "+t[0]+"."+t[1]+g.RolesNote(), g.GrantSQL([]string{"SELECT"}, dbconn.QuoteTable(t[0], t[1])))
+		}
+	}
+	if missingSelect == 0 && len(g.Missing(want, "", "")) == 0 {
+		c.Add(connector.SeverityOK, c.On("grants of "+g.User), strings.Join(want, ", ")+" and SELECT on the selected tables", "")
+	}
+}
+
+// allSelectable reports whether d has visible selected tables and the user
+// may SELECT from each.
+func allSelectable(g *dbconn.Grants, tables [][2]string, d string) bool {
+	n := 0
+	for _, t := range tables {
+		if t[0] == d {
+			if !g.Has("SELECT", d, t[1]) {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}

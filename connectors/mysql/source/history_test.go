@@ -1,0 +1,40 @@
+package source
+
+import (
+	"testing"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
+)
+
+func TestVersionsAt(t *testing.T) {
+	rec := func(seq uint64, table string, dropped bool, col string) *event.SchemaRecord {
+		r := &event.SchemaRecord{Seq: event.MakeSeq(1, seq, 0), Table: event.TableDef{DB: "shop", Table: table}, Dropped: dropped}
+		if !dropped {
+			r.Table.Columns = []event.Column{{Name: col}}
+		}
+		return r
+	}
+	recs := []*event.SchemaRecord{
+		rec(5, "t", false, "v1"),
+		rec(10, "t", false, "v2"),
+		rec(20, "t", false, "v3"),  // after the restart position: not yet in force
+		rec(10, "t", false, "v2"),  // written again by a restarted reader
+		rec(12, "u", true, ""),     // CREATE OR REPLACE: dropped, then made again
+		rec(12, "u", false, "new"), //
+		rec(15, "w", false, "x"),
+		rec(16, "w", true, ""),
+	}
+	best, _ := versionsAt(recs, event.MakeSeq(1, 18, 0))
+	if c := best["shop.t"].Table.Columns[0].Name; c != "v2" {
+		t.Errorf("shop.t at 18 has %s, want v2", c)
+	}
+	if b := best["shop.u"]; b.Dropped || b.Table.Columns[0].Name != "new" {
+		t.Errorf("shop.u at 18: %+v", b)
+	}
+	if !best["shop.w"].Dropped {
+		t.Errorf("shop.w at 18 not dropped")
+	}
+	if best, _ = versionsAt(recs, event.MakeSeq(1, 10, 0)); best["shop.t"].Table.Columns[0].Name != "v1" || best["shop.u"] != nil {
+		t.Errorf("at 10: %+v", best)
+	}
+}

@@ -1,0 +1,43 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/pkg/connector"
+	"github.com/sluice-cdc/sluice/pkg/event"
+)
+
+// keylessDef returns def keyed for streaming. A definition without a
+// primary key comes from a DDL statement the schema history applied (the
+// server's definitions are keyed by loadTable): when unique_key_tables
+// selects the table, the server's current unique NOT NULL key is used if
+// the history's definition has those columns, NOT NULL, and the keyed
+// definition is published so sinks key its rows the same way.
+func (st *streamer) keylessDef(ctx context.Context, def *event.TableDef, where string) (*event.TableDef, error) {
+	cols, err := catalog.KeylessKey(ctx, st.s.db, def.DB, def.Table)
+	if err != nil {
+		return nil, &connector.Fatal{Err: fmt.Errorf("binlog %s: %w", where, err)}
+	}
+	for _, name := range cols {
+		if c := def.Column(name); c == nil || c.Nullable || c.Generated != "" {
+			return nil, &connector.Fatal{Err: fmt.Errorf("binlog %s: table %s has no primary key, and its unique key (%s) on the server "+
+				"does not match its definition at this position: stopping rather than keying rows wrongly",
+				where, def.Name(), strings.Join(cols, ", "))}
+		}
+	}
+	keyed := *def
+	keyed.PrimaryKey = cols
+	seq, err := st.s.seqAt(st.file, uint64(st.txStart), 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.s.publishSchema(ctx, &keyed, seq); err != nil {
+		return nil, err
+	}
+	st.s.tables[keyed.Name()] = &keyed
+	st.s.log.Info("table without primary key keyed by its unique key (unique_key_tables)", "table", keyed.Name(), "key", cols, "position", where)
+	return &keyed, nil
+}

@@ -1,0 +1,211 @@
+package source
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	drv "github.com/go-sql-driver/mysql"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+	"github.com/sluice-cdc/sluice/pkg/checkpoint"
+	"github.com/sluice-cdc/sluice/pkg/config"
+	"github.com/sluice-cdc/sluice/pkg/connector"
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
+)
+
+// Flush thresholds of the source's publisher.
+const (
+	flushRows       = 5000
+	flushBytes      = 8 << 20
+	flushDelay      = 20 * time.Millisecond
+	checkpointEvery = time.Second
+)
+
+// Source is the mysql-source connector.
+type Source struct {
+	cfg    *config.Connector
+	env    connector.Env
+	topics event.Topics
+	filter catalog.Filter
+	log    *slog.Logger
+	labels [2]string
+
+	db     *sql.DB
+	dbCfg  *drv.Config
+	info   *dbconn.ServerInfo
+	store  *checkpoint.Store
+	pub    *publisher
+	tables map[string]*event.TableDef // "db.table" -> definition at the reader's position
+	schema *catalog.State             // applies DDL to tables; set by initSchema
+	state  checkpoint.SourceState     // last saved
+
+	seqBase   uint64       // added to binlog file numbers in Seqs (failover.go)
+	historyAt event.Seq    // after a failover: the schema history's point, in the old server's Seqs
+	stat      sourceStatus // what Status reports
+	snap      snapState    // snapshot bookkeeping (snapshot_state.go)
+
+	capture pendingCapture // tables to read once the reader catches up (history.go)
+
+	connector.Readiness
+	xa xaState // XA transactions between PREPARE and COMMIT (xa.go)
+
+	lead *kafka.Leadership // this process's term as the source's leader (leader.go)
+}
+
+var _ connector.Connector = (*Source)(nil)
+
+// New builds a mysql-source; it does no I/O.
+func New(cfg *config.Connector, env connector.Env) (connector.Connector, error) {
+	s := &Source{
+		cfg:    cfg,
+		env:    env,
+		topics: event.Topics{Pipeline: env.Config.Name, Source: cfg.Name},
+		filter: catalog.Filter(cfg.Tables),
+		log:    env.Logger.With("connector", cfg.Name),
+		labels: [2]string{env.Config.Name, cfg.Name},
+		tables: map[string]*event.TableDef{},
+	}
+	return s, nil
+}
+
+// runLeader is Run once this process leads the source (leader.go); ctx is
+// done when the term ends.
+func (s *Source) runLeader(ctx context.Context) error {
+	defer s.SetReady(errors.New("stopped"))
+	db, dbCfg, err := dbconn.Open(ctx, s.cfg.DSN, 4)
+	if err != nil {
+		return fmt.Errorf("source %s: %w", s.cfg.Name, err)
+	}
+	defer db.Close()
+	s.db, s.dbCfg = db, dbCfg
+	defer catalog.OptInUniqueKey(db, s.cfg.UniqueKeyTables)() // keyless.go
+	if s.info, err = dbconn.Preflight(ctx, db, dbCfg.Addr, s.cfg.Flavor); err != nil {
+		return err
+	}
+	if err := checkForeignKeys(ctx, db, s.filter); err != nil { // fk.go
+		return fmt.Errorf("source %s: %w", s.cfg.Name, err)
+	}
+	if err := s.ensureControlTopics(ctx); err != nil {
+		return err
+	}
+	if err := s.claim(ctx); err != nil { // leader.go: fence the previous leader's checkpoints
+		return err
+	}
+	st, err := s.store.Load(ctx, s.cfg.Name)
+	if err != nil {
+		return err
+	}
+	if st, err = s.resolveServer(ctx, st); err != nil { // failover.go: another server than recorded
+		return err
+	}
+	if err := s.initSchema(ctx, st); err != nil {
+		return err
+	}
+	s.pub = newPublisher(s.env.Kafka, s.topics, s.env.Config.Kafka.Partitions, s.env.Metrics, s.labels)
+	defer s.pub.close() // no produce request outlives the term
+	defer s.startStatus(ctx)()
+	pos, err := s.startPosition(ctx, st)
+	if err != nil {
+		return err
+	}
+	s.stat.setRecorded(pos)
+	s.log.Info("streaming binlog", "position", pos.String(), "server", dbCfg.Addr, "flavor", s.info.Flavor)
+	return s.stream(ctx, pos)
+}
+
+func (s *Source) ensureControlTopics(ctx context.Context) error {
+	c := s.env.Kafka
+	if _, err := c.EnsureTopic(ctx, kafka.TopicSpec{Name: s.topics.Transaction(), Partitions: 1}); err != nil {
+		return err
+	}
+	if _, err := c.EnsureTopic(ctx, kafka.TopicSpec{Name: s.topics.Schema(), Partitions: 1, Forever: true}); err != nil {
+		return err
+	}
+	store, err := checkpoint.Open(ctx, c, s.topics.Offsets())
+	if err != nil {
+		return err
+	}
+	s.store = store
+	return nil
+}
+
+// publishSchema writes one definition to the schema topic and returns once
+// Kafka acknowledged it, so it precedes every row that needs it.
+func (s *Source) publishSchema(ctx context.Context, def *event.TableDef, seq event.Seq) error {
+	b, err := dbconn.JSONMarshal(event.SchemaRecord{Seq: seq, Table: *def})
+	if err != nil {
+		return err
+	}
+	_, err = s.env.Kafka.Produce(ctx, s.topics.Schema(), 0, []kafka.Record{{Key: []byte(def.Name()), Value: b}})
+	return err
+}
+
+// saveState records the publisher's acknowledged position.
+func (s *Source) saveState(ctx context.Context) error {
+	s.prepareState()
+	s.state.Position, s.state.Seq = s.xa.heldPosition(s.pub.acked, s.pub.ackedSeq) // xa.go
+	s.state.ServerID = s.info.ServerID
+	s.state.ServerUUID = s.info.UUID
+	s.state.Flavor = s.info.Flavor
+	s.state.DomainID = s.info.DomainID
+	s.state.SeqBase = s.seqBase
+	if err := s.store.Save(ctx, s.cfg.Name, s.state); err != nil {
+		return err
+	}
+	s.stat.setRecorded(s.state.Position)
+	if n, err := event.BinlogFileNumber(s.state.Position.File); err == nil {
+		s.env.Metrics.SourceBinlogFile.WithLabelValues(s.labels[0], s.labels[1]).Set(float64(n))
+	}
+	s.env.Metrics.SourceBinlogPos.WithLabelValues(s.labels[0], s.labels[1]).Set(float64(s.state.Position.Pos))
+	return nil
+}
+
+// masterPosition returns the server's current binlog position and GTID set.
+func masterPosition(ctx context.Context, db *sql.DB, flavor string) (event.Position, error) {
+	rows, err := db.QueryContext(ctx, "SHOW MASTER STATUS")
+	if err != nil {
+		return event.Position{}, fmt.Errorf("SHOW MASTER STATUS: %w (the source user needs REPLICATION CLIENT)", err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	if !rows.Next() {
+		return event.Position{}, &connector.Fatal{Err: errors.New("SHOW MASTER STATUS returned nothing: binary logging is off")}
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return event.Position{}, err
+	}
+	var pos event.Position
+	pos.File = vals[0].String
+	fmt.Sscan(vals[1].String, &pos.Pos)
+	rows.Close()
+	if flavor != "mariadb" {
+		if len(vals) > 4 {
+			pos.GTID = vals[4].String
+		}
+		return pos, nil
+	}
+	pos.GTID, err = gtidAt(ctx, db, flavor, pos)
+	return pos, err
+}
+
+// gtidAt returns the MariaDB GTID position at pos ("" on MySQL).
+func gtidAt(ctx context.Context, db *sql.DB, flavor string, pos event.Position) (string, error) {
+	var g sql.NullString
+	if flavor != "mariadb" {
+		return "", nil
+	}
+	if err := db.QueryRowContext(ctx, "SELECT BINLOG_GTID_POS(?, ?)", pos.File, pos.Pos).Scan(&g); err != nil {
+		return "", fmt.Errorf("read GTID position: %w", err)
+	}
+	return g.String, nil
+}

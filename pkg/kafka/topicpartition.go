@@ -1,0 +1,6 @@
+package kafka
+
+type TopicPartition struct {
+	Topic     string
+	Partition int
+}
