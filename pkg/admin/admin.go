@@ -30,12 +30,14 @@ func Listen(addr string, reg *prometheus.Registry, ready ReadyFunc) (*Server, er
 	if err != nil {
 		return nil, fmt.Errorf("admin server: listen %s: %w (set admin.listen or --admin to a free address)", addr, err)
 	}
+	// Read-only endpoints register for GET (which serves HEAD too): the mux
+	// answers any other method 405 with Allow: GET, HEAD.
 	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		status := map[string]string{}
 		code := http.StatusOK
 		for name, err := range ready() {
@@ -50,7 +52,7 @@ func Listen(addr string, reg *prometheus.Registry, ready ReadyFunc) (*Server, er
 		w.WriteHeader(code)
 		_ = json.NewEncoder(w).Encode(status)
 	})
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	return &Server{
 		ln:  ln,
 		mux: mux,

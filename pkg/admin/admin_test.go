@@ -68,3 +68,59 @@ func TestBusyAddressNamesTheKey(t *testing.T) {
 		t.Errorf("a busy address should fail naming admin.listen: %v", err)
 	}
 }
+
+// TestMethods checks that the read-only endpoints answer GET and HEAD and
+// refuse every other method with 405 and Allow: GET, HEAD, without running
+// their handler, and that POST /snapshot refuses the other methods with
+// Allow: POST.
+func TestMethods(t *testing.T) {
+	s, err := Listen("127.0.0.1:0", prometheus.NewRegistry(), func() map[string]error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statusCalls, snapshotCalls atomic.Int32
+	s.HandleStatus(func(context.Context) ProcessStatus { statusCalls.Add(1); return ProcessStatus{} })
+	s.HandleSnapshot(func(context.Context, SnapshotRequest) (any, error) { snapshotCalls.Add(1); return nil, nil }, nil)
+	s.HandlePprof(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	do := func(method, path string) (int, string) {
+		req, _ := http.NewRequest(method, "http://"+s.Addr()+path, strings.NewReader("{}"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Allow")
+	}
+	readOnly := []string{"/healthz", "/readyz", "/metrics", "/status", "/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/cmdline"}
+	for _, path := range readOnly {
+		for _, m := range []string{"GET", "HEAD"} {
+			if code, _ := do(m, path); code != 200 {
+				t.Errorf("%s %s = %d, want 200", m, path, code)
+			}
+		}
+		for _, m := range []string{"POST", "PUT", "DELETE", "PATCH"} {
+			if code, allow := do(m, path); code != 405 || allow != "GET, HEAD" {
+				t.Errorf("%s %s = %d, Allow %q; want 405, Allow \"GET, HEAD\"", m, path, code, allow)
+			}
+		}
+	}
+	if n := statusCalls.Load(); n != 2 {
+		t.Errorf("/status ran %d times, want 2 (GET and HEAD only)", n)
+	}
+	// go tool pprof may POST addresses to symbol (net/http/pprof's protocol).
+	if code, _ := do("POST", "/debug/pprof/symbol"); code != 200 {
+		t.Errorf("POST /debug/pprof/symbol = %d, want 200", code)
+	}
+	for _, m := range []string{"GET", "HEAD", "PUT", "DELETE", "PATCH"} {
+		if code, allow := do(m, "/snapshot"); code != 405 || allow != "POST" {
+			t.Errorf("%s /snapshot = %d, Allow %q; want 405, Allow \"POST\"", m, code, allow)
+		}
+	}
+	if n := snapshotCalls.Load(); n != 0 {
+		t.Errorf("the snapshot handler ran %d times, want 0", n)
+	}
+}

@@ -4,4 +4,8 @@
 // connector stands, as JSON: ProcessStatus), POST /snapshot (behind the
 // admin token) and, only when HandlePprof is called (sluice run --pprof),
 // Go's profiles under /debug/pprof/.
+//
+// The read-only endpoints answer GET and HEAD; any other method gets 405
+// with Allow: GET, HEAD, so a stray POST cannot pass for a change that was
+// made. POST /snapshot answers other methods 405 with Allow: POST.
 package admin

@@ -10,6 +10,7 @@ import (
 // trace and every named profile (heap, allocs, goroutine, block, mutex,
 // threadcreate). auth, when not nil, must pass for every one of them (401
 // otherwise); nil serves them to anyone who reaches the admin address.
+// They answer GET and HEAD (and POST for symbol), other methods 405.
 // Without a call the paths answer 404. Call it before Serve, at most once.
 func (s *Server) HandlePprof(auth AuthFunc) {
 	mux := http.NewServeMux()
@@ -22,5 +23,6 @@ func (s *Server) HandlePprof(auth AuthFunc) {
 	if auth != nil {
 		h = RequireAuth(auth, mux)
 	}
-	s.mux.Handle("/debug/pprof/", h)
+	s.mux.Handle("GET /debug/pprof/", h)
+	s.mux.Handle("POST /debug/pprof/symbol", h) // symbol also reads addresses from a POST body
 }

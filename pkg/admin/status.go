@@ -35,9 +35,9 @@ type StatusFunc func(ctx context.Context) ProcessStatus
 // StatusTimeout bounds one /status request.
 const StatusTimeout = 5 * time.Second
 
-// HandleStatus serves f at /status. Call it before Serve, at most once.
+// HandleStatus serves f at GET /status. Call it before Serve, at most once.
 func (s *Server) HandleStatus(f StatusFunc) {
-	s.mux.HandleFunc("/status", func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), StatusTimeout)
 		defer cancel()
 		st := f(ctx)

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
@@ -78,7 +79,52 @@ func newRoot(stdout, stderr io.Writer, reg connector.Registry) *cobra.Command {
 	root.AddCommand(newStatusCmd(g, stdout, stderr))
 	root.AddCommand(newSnapshotCmd(g, stdout, stderr))
 	root.AddCommand(newCheckCmd(g, stdout))
+	suggestFlags(root)
 	return root
+}
+
+// suggestFlags makes an unknown flag's error name the closest flags of its
+// command, as cobra names the closest command for an unknown one. It wraps
+// each command's own flag error function (check's exits 2), children first so
+// that none wraps its parent's wrapper again: call it once all commands are
+// added.
+func suggestFlags(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		suggestFlags(sub)
+	}
+	inner := c.FlagErrorFunc()
+	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return inner(c, withFlagSuggestion(c, err)) })
+}
+
+// withFlagSuggestion adds to an unknown flag error the flags that were
+// likely meant, or where to find them; it returns other errors unchanged.
+func withFlagSuggestion(c *cobra.Command, err error) error {
+	var ne *pflag.NotExistError
+	if !errors.As(err, &ne) {
+		return err
+	}
+	typed := ne.GetSpecifiedName()
+	if group := ne.GetSpecifiedShortnames(); len(group) > 1 {
+		typed = group // -config: a long name after a single dash
+	}
+	if near := closestFlags(c, typed); len(near) > 0 {
+		return fmt.Errorf("%w (did you mean --%s?)", err, strings.Join(near, " or --"))
+	}
+	return fmt.Errorf("%w (see %s --help)", err, c.CommandPath())
+}
+
+// closestFlags returns the names of c's visible flags that typed is likely a
+// typo of. It asks cobra's SuggestionsFor, through a probe command with one
+// subcommand per flag, so that flags and commands are matched by the same
+// rule: an edit distance of at most 2 (cobra's default), or a prefix.
+func closestFlags(c *cobra.Command, typed string) []string {
+	probe := &cobra.Command{SuggestionsMinimumDistance: 2}
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden && f.Deprecated == "" {
+			probe.AddCommand(&cobra.Command{Use: f.Name, Run: func(*cobra.Command, []string) {}})
+		}
+	})
+	return probe.SuggestionsFor(typed)
 }
 
 func (g *globalFlags) logger(w io.Writer) (*slog.Logger, error) {

@@ -3,9 +3,9 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sort"
@@ -80,16 +80,16 @@ func newStatusCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 			if format != "text" && format != "json" {
 				return &ExitCode{Code: 2, Err: fmt.Errorf("--format %q: use text or json", format)}
 			}
-			_, cfg, err := g.load(stderr, file)
+			log, cfg, err := g.load(stderr, file)
 			if err != nil {
 				return &ExitCode{Code: 2, Err: err}
 			}
-			rep, err := gatherStatus(cmd.Context(), cfg, admins, timeout)
+			rep, err := gatherStatus(cmd.Context(), log, cfg, admins, timeout)
 			if format == "json" {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
 				_ = enc.Encode(rep)
-			} else {
+			} else if err == nil { // else a table of unknowns would only hide the one line that says why
 				writeStatusText(stdout, rep)
 			}
 			if err != nil {
@@ -113,11 +113,15 @@ func newStatusCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 
 // gatherStatus builds the report. The error is non-nil only when neither
 // Kafka nor any process could be reached; the report is filled either way.
-func gatherStatus(ctx context.Context, cfg *config.Config, extra []string, timeout time.Duration) (*StatusReport, error) {
+// What failed is said in a few words (statusUnreachable); log gets each
+// underlying error at debug level.
+func gatherStatus(ctx context.Context, log *slog.Logger, cfg *config.Config, extra []string, timeout time.Duration) (*StatusReport, error) {
 	rep := &StatusReport{Pipeline: cfg.Name, Time: clock.Now().UTC()}
 	anns, kerr := readAnnouncements(ctx, cfg, timeout)
 	if kerr != nil {
-		rep.KafkaError = kerr.Error()
+		brokers, key := statusBrokers(cfg)
+		log.Debug("cannot read the status topic", "brokers", brokers, "err", kerr)
+		rep.KafkaError = fmt.Sprintf("Kafka at %s (%s: %s)", strings.Join(brokers, ", "), key, reachReason(kerr, timeout))
 	}
 	// Addresses to ask: announced ones, then admin.listen and --admin.
 	var addrs []string
@@ -153,7 +157,8 @@ func gatherStatus(ctx context.Context, cfg *config.Config, extra []string, timeo
 			rep.Processes = append(rep.Processes, pr)
 			continue
 		}
-		pr := ProcessReport{Admin: a, Via: via[a], Error: errs[a]}
+		log.Debug("no answer from a sluice process", "admin", a, "via", via[a], "err", errs[a])
+		pr := ProcessReport{Admin: a, Via: via[a], Error: reachReason(errs[a], timeout)}
 		for _, an := range anns {
 			if an.Admin == a && an.Time.After(pr.Announced) {
 				pr.Host, pr.PID, pr.Version, pr.Started, pr.Announced, pr.Runs = an.Host, an.PID, an.Version, an.Started, an.Time, an.Runs
@@ -165,8 +170,7 @@ func gatherStatus(ctx context.Context, cfg *config.Config, extra []string, timeo
 		rep.Connectors = append(rep.Connectors, connectorReport(&cfg.Connectors[i], addrs, docs, anns, rep.Time))
 	}
 	if kerr != nil && reachable == 0 {
-		return rep, fmt.Errorf("cannot read the status topic (%v) and no sluice process answered at %s",
-			kerr, strings.Join(addrs, ", "))
+		return rep, statusUnreachable(cfg, rep)
 	}
 	return rep, nil
 }
@@ -205,10 +209,7 @@ func connectorReport(c *config.Connector, addrs []string, docs map[string]*admin
 func readAnnouncements(ctx context.Context, cfg *config.Config, timeout time.Duration) (map[string]*Announcement, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	brokers := cfg.Kafka.Brokers
-	if cfg.Embedded() {
-		brokers = []string{dialAddr(cfg.Kafka.Embedded.Listen)}
-	}
+	brokers, _ := statusBrokers(cfg)
 	client := kafka.NewClient(brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes, kafkaOpts(cfg)...)
 	topic := event.StatusTopic(cfg.Name)
 	out := map[string]*Announcement{}
@@ -250,9 +251,9 @@ func sortedAnnouncements(anns map[string]*Announcement) []*Announcement {
 
 // fetchStatuses asks every address's /status concurrently. A document of
 // another pipeline counts as an error.
-func fetchStatuses(ctx context.Context, addrs []string, hc *http.Client, pipeline string) (map[string]*admin.ProcessStatus, map[string]string) {
+func fetchStatuses(ctx context.Context, addrs []string, hc *http.Client, pipeline string) (map[string]*admin.ProcessStatus, map[string]error) {
 	docs := map[string]*admin.ProcessStatus{}
-	errs := map[string]string{}
+	errs := map[string]error{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, a := range addrs {
@@ -264,7 +265,7 @@ func fetchStatuses(ctx context.Context, addrs []string, hc *http.Client, pipelin
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs[a] = err.Error()
+				errs[a] = err
 			} else {
 				docs[a] = d
 			}
@@ -281,10 +282,6 @@ func fetchStatus(ctx context.Context, hc *http.Client, addr string) (*admin.Proc
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		var op *net.OpError
-		if errors.As(err, &op) {
-			return nil, op // "dial tcp ...: connection refused", without the URL noise
-		}
 		return nil, err
 	}
 	defer resp.Body.Close()
