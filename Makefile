@@ -44,7 +44,7 @@ demo:
 ## bench: sluice against MariaDB's own replication (1 and 2 optimistic SQL threads) on
 ## the same binlog, per workload: catch-up times, sluice's rates against go-mysql's parse
 ## alone, peak RSS of the source and sink, replicas compared with the source; then the
-## end-to-end lag at a fixed rate and a sink outage's catch-up (README "Benchmark").
+## end-to-end lag at a fixed rate and a sink outage's catch-up (docs/benchmarks.md).
 ## Installs sysbench when missing and root, else skips that workload. BENCH_FLAGS passes
 ## flags, e.g. BENCH_FLAGS='-insert-rows=1000000 -outage=5m -profile bin/profiles'
 ## (bin/sluice-bench -h lists them).

@@ -181,7 +181,7 @@ func checkKafka(t *testing.T, s types.ServiceConfig) {
 }
 
 // checkSourceGrants allows the compose source user nothing beyond what the
-// README says sluice needs: RELOAD only on MySQL, for the snapshot lock.
+// docs/security.md says sluice needs: RELOAD only on MySQL, for the snapshot lock.
 func checkSourceGrants(t *testing.T, image string) {
 	allowed := map[string]bool{"REPLICATION SLAVE": true, "REPLICATION CLIENT": true, "SELECT": true}
 	if strings.HasPrefix(image, "mysql:") {

@@ -48,7 +48,7 @@ func rootTLS(t *testing.T, s *mariadbtest.Server) *sql.DB {
 	return db
 }
 
-// leastPrivilege creates the users README.md documents, and then refuses
+// leastPrivilege creates the users docs/security.md documents, and then refuses
 // unencrypted connections.
 func leastPrivilege(t *testing.T, src, dst *sql.DB) {
 	execAll(t, src, `CREATE USER 'repl'@'%' IDENTIFIED BY '`+replPassword+`';

@@ -38,5 +38,5 @@
 // ("${SOURCE_PASSWORD}"), never as expanded.
 //
 // The packages below the edge take the decoded structs; none of them sees a
-// YAML node. REFERENCE.md documents every key.
+// YAML node. docs/config.md at the top of the repository documents every key.
 package config
