@@ -13,14 +13,14 @@ import (
 // checks that the error names the flag it meant, as an unknown subcommand
 // names the closest command.
 func TestFlagTypoSuggestsFlag(t *testing.T) {
-	for _, cmd := range newRoot(&bytes.Buffer{}, &bytes.Buffer{}).Commands() {
+	for _, cmd := range newRoot(&bytes.Buffer{}, &bytes.Buffer{}, nil).Commands() {
 		visit := func(f *pflag.Flag) {
 			if len(f.Name) < 4 {
 				return
 			}
 			typo := f.Name[:2] + f.Name[3:]
 			var stderr bytes.Buffer
-			code := Main([]string{cmd.Name(), "--" + typo, "x"}, &bytes.Buffer{}, &stderr)
+			code := Main([]string{cmd.Name(), "--" + typo, "x"}, &bytes.Buffer{}, &stderr, nil)
 			want := "did you mean --" + f.Name
 			if code == 0 || !strings.Contains(stderr.String(), want) {
 				t.Errorf("sluice %s --%s: exit %d, %q; want it to say %q", cmd.Name(), typo, code, stderr.String(), want)
@@ -50,7 +50,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"status", "--timeout", "soon"}, `sluice: invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"` + "\n", 1},
 	} {
 		var stderr bytes.Buffer
-		if code := Main(c.args, &bytes.Buffer{}, &stderr); code != c.code || stderr.String() != c.want {
+		if code := Main(c.args, &bytes.Buffer{}, &stderr, nil); code != c.code || stderr.String() != c.want {
 			t.Errorf("sluice %s: exit %d\n%s\nwant exit %d\n%s", strings.Join(c.args, " "), code, stderr.String(), c.code, c.want)
 		}
 	}

@@ -59,7 +59,7 @@ func TestStatusNothingReachable(t *testing.T) {
 			}
 			status := func(args ...string) (int, string, string) {
 				var stdout, stderr bytes.Buffer
-				code := Main(append([]string{"status", "--config", path, "--admin", extra, "--timeout", "2s"}, args...), &stdout, &stderr)
+				code := Main(append([]string{"status", "--config", path, "--admin", extra, "--timeout", "2s"}, args...), &stdout, &stderr, nil)
 				return code, stdout.String(), stderr.String()
 			}
 			want := fmt.Sprintf("sluice: cannot reach Kafka at %s (%s: connection refused) nor any sluice process at "+
