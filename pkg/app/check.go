@@ -15,7 +15,6 @@ import (
 
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
-	"github.com/sluice-cdc/sluice/pkg/kafka"
 	"github.com/sluice-cdc/sluice/pkg/metrics"
 )
 
@@ -118,8 +117,9 @@ func check(ctx context.Context, reg connector.Registry, file string, names []str
 	parts := make([][]connector.Finding, len(selected)+1)
 	var wg sync.WaitGroup
 	wg.Go(func() { parts[0] = append(secretFindings(cfg), checkKafkaSetup(ctx, cfg)...) })
-	env := connector.Env{Config: cfg, Metrics: metrics.New(), Logger: log,
-		Kafka: kafka.NewClient(cfg.Kafka.Brokers, cfg.Kafka.ReplicationFactor, cfg.Kafka.MaxMessageBytes, kafkaOpts(cfg)...)}
+	// The pipeline's Kafka (the embedded broker's address when it has no
+	// brokers): a source asks it whether it runs already.
+	env := connector.Env{Config: cfg, Metrics: metrics.New(), Logger: log, Kafka: pipelineClient(cfg)}
 	for i, c := range selected {
 		wg.Go(func() { parts[i+1] = checkConnector(ctx, reg, c, env) })
 	}

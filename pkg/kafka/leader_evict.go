@@ -65,3 +65,28 @@ func (e *elector) evictDead(ctx context.Context) {
 		_, _ = e.c.LeaveGroup(ctx, &kafkago.LeaveGroupRequest{GroupID: e.group, Members: dead})
 	}
 }
+
+// Candidates returns the members of election group group: the processes
+// that run the connector now, leader and standbys (none when nothing runs
+// it). It is a read: it joins nothing.
+func (c *Client) Candidates(ctx context.Context, group string) ([]Member, error) {
+	own := &kafkago.Client{Addr: kafkago.TCP(c.brokers...), Timeout: 5 * time.Second, Transport: c.sec.transport()}
+	resp, err := own.DescribeGroups(ctx, &kafkago.DescribeGroupsRequest{GroupIDs: []string{group}})
+	if err != nil {
+		return nil, err
+	}
+	var out []Member
+	for _, g := range resp.Groups {
+		if g.Error != nil {
+			return nil, g.Error
+		}
+		for _, m := range g.Members {
+			var mm memberMeta
+			if json.Unmarshal(m.MemberMetadata.UserData, &mm) == nil {
+				mm.Member.ID = m.MemberID
+				out = append(out, mm.Member)
+			}
+		}
+	}
+	return out, nil
+}

@@ -80,6 +80,10 @@ func (s *Source) checkServerID(ctx context.Context, c *dbconn.Checker, db *sql.D
 	}
 	for _, r := range replicas {
 		if r.id == id {
+			if runs := s.running(ctx); runs != "" {
+				c.Add(connector.SeverityOK, subject, fmt.Sprintf("is held by a binlog reader connected from %s: this connector's own, which runs now (%s)", r.from, runs), "")
+				return
+			}
 			free := id + 1
 			for used[free] || free == 0 {
 				free++
@@ -294,4 +298,23 @@ func allSelectable(g *dbconn.Grants, tables [][2]string, d string) bool {
 		}
 	}
 	return n > 0
+}
+
+// running names the processes that run this source now (members of its
+// leader election group), or "" when none does or Kafka cannot tell.
+func (s *Source) running(ctx context.Context) string {
+	if s.env.Kafka == nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	ms, err := s.env.Kafka.Candidates(ctx, s.topics.Leader())
+	if err != nil || len(ms) == 0 {
+		return ""
+	}
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = "sluice on " + m.String()
+	}
+	return strings.Join(names, ", ")
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/sluice-cdc/sluice/connectors/mysql/sink"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -23,6 +25,7 @@ import (
 type checkSetup struct {
 	src, dst *mariadbtest.Server
 	cfg      *config.Config
+	kafka    *kafka.Client // the pipeline's Kafka; nil: none
 }
 
 func newCheckSetup(t *testing.T) *checkSetup {
@@ -41,7 +44,7 @@ func newCheckSetup(t *testing.T) *checkSetup {
 func (cs *checkSetup) check(t *testing.T, name string) []connector.Finding {
 	t.Helper()
 	c := cs.cfg.Connector(name)
-	env := connector.Env{Config: cs.cfg, Logger: slog.New(slog.DiscardHandler)}
+	env := connector.Env{Config: cs.cfg, Logger: slog.New(slog.DiscardHandler), Kafka: cs.kafka}
 	var conn connector.Connector
 	var err error
 	if c.IsSource() {
@@ -181,6 +184,30 @@ func TestCheckDuplicateServerID(t *testing.T) {
 	if f == nil || !strings.Contains(f.Fix, "server_id: 4243") {
 		t.Errorf("no error naming the duplicate server_id with a free one: %+v", f)
 	}
+
+	// The same reader while this connector runs (a member in its leader
+	// election group): the id is its own, not a conflict.
+	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cs.kafka = kafka.NewClient([]string{b.Addr()}, 1, 1<<20)
+	if f := find(cs.check(t, "src"), connector.SeverityError, "server_id 4242"); f == nil {
+		t.Error("with nothing running the source, the duplicate server_id is no longer refused")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	l, err := cs.kafka.Campaign(ctx, event.Topics{Pipeline: "t", Source: "src"}.Leader(), kafka.Member{Host: "h", PID: 77}, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs = cs.check(t, "src")
+	l.Resign()
+	if find(fs, connector.SeverityError, "server_id 4242") != nil || find(fs, connector.SeverityOK, "server_id 4242", "this connector's own", "h pid 77") == nil {
+		t.Errorf("a running source's own reader is reported as a conflict: %+v", fs)
+	}
+	cs.kafka = nil
 
 	cs.cfg.Connectors[0].ServerID = cs.src.ServerID
 	if find(cs.check(t, "src"), connector.SeverityError, "server's own @@server_id") == nil {

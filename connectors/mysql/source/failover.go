@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/binlog"
 	"github.com/sluice-cdc/sluice/pkg/checkpoint"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
@@ -24,12 +25,12 @@ import (
 // seqAt returns the Seq of a position in the current server's binlog:
 // its file number raised by the source's seq base (zero until the first
 // failover), so Seqs keep growing across servers.
-func (s *Source) seqAt(file string, pos, chunk uint64) (event.Seq, error) {
+func (s *Source) seqAt(file string, pos, Chunk uint64) (event.Seq, error) {
 	n, err := event.BinlogFileNumber(file)
 	if err != nil {
 		return "", err
 	}
-	return event.MakeSeq(s.seqBase+n, pos, chunk), nil
+	return event.MakeSeq(s.seqBase+n, pos, Chunk), nil
 }
 
 // serverChanged reports whether the server is not the one st was recorded
@@ -95,18 +96,18 @@ func (s *Source) resolveServer(ctx context.Context, st *checkpoint.SourceState) 
 	if err != nil {
 		return nil, fail("%v", err)
 	}
-	wantSet, err := parseGTIDs(s.info.Flavor, want)
+	wantSet, err := binlog.ParseGTIDs(s.info.Flavor, want)
 	if err != nil {
 		return nil, fail("recorded GTID set %q: %v", want, err)
 	}
-	if miss := missingGTIDs(wantSet, have); len(miss) > 0 {
+	if miss := binlog.MissingGTIDs(wantSet, have); len(miss) > 0 {
 		return nil, fail("it lacks transactions sluice already published: GTID %s missing (sluice published up to %s; the server has %s). "+
 			"It is a replica that has not applied them yet: wait until it has (MariaDB: SELECT MASTER_GTID_WAIT('%s'); MySQL: "+
 			"SELECT WAIT_FOR_EXECUTED_GTID_SET('%s')) and start the source again; or point the source at a server that has them. "+
 			"If they are lost for good, the replicas hold changes the source no longer has: start the pipeline over with a new snapshot",
 			strings.Join(miss, "; "), want, have, want, want)
 	}
-	pos, err := gtidPosition(ctx, s.db, s.info.Flavor, wantSet)
+	pos, err := binlog.GTIDPosition(ctx, s.db, s.info.Flavor, wantSet)
 	if err != nil {
 		return nil, fail("cannot find where its binlog passes GTID %s: %v. Start the pipeline over with a new snapshot", want, err)
 	}
@@ -168,7 +169,7 @@ func serverGTIDs(ctx context.Context, db *sql.DB, flavor string) (gomysql.GTIDSe
 	if err := db.QueryRowContext(ctx, q).Scan(&v); err != nil {
 		return nil, fmt.Errorf("%s: %w", q, err)
 	}
-	return parseGTIDs(flavor, v.String)
+	return binlog.ParseGTIDs(flavor, v.String)
 }
 
 // published is what the source published last, whatever it recorded.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/binlog"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
@@ -34,11 +35,11 @@ func TestGTIDPosition(t *testing.T) {
 		gtids[i] = g
 	}
 	for _, i := range []int{1, 4, 5, 9, 12} {
-		want, err := parseGTIDs("mariadb", gtids[i])
+		want, err := binlog.ParseGTIDs("mariadb", gtids[i])
 		if err != nil {
 			t.Fatal(err)
 		}
-		pos, err := gtidPosition(ctx, db, "mariadb", want)
+		pos, err := binlog.GTIDPosition(ctx, db, "mariadb", want)
 		if err != nil {
 			t.Fatalf("after insert %d (GTID %s): %v", i, gtids[i], err)
 		}
@@ -62,8 +63,8 @@ func TestGTIDPosition(t *testing.T) {
 	if set == both {
 		t.Fatalf("domain 0 of %s is not at seq_no 15", both)
 	}
-	mixed, _ := parseGTIDs("mariadb", set)
-	if _, err := gtidPosition(ctx, db, "mariadb", mixed); err == nil || !strings.Contains(err.Error(), "another order") {
+	mixed, _ := binlog.ParseGTIDs("mariadb", set)
+	if _, err := binlog.GTIDPosition(ctx, db, "mariadb", mixed); err == nil || !strings.Contains(err.Error(), "another order") {
 		t.Errorf("GTID set %s from %s: %v, want an error saying the transactions are in another order", mixed, both, err)
 	}
 	logs, err := dbconn.BinaryLogs(ctx, db)
@@ -71,8 +72,8 @@ func TestGTIDPosition(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Exec(t, "PURGE BINARY LOGS TO '"+logs[2].Name+"'")
-	want, _ := parseGTIDs("mariadb", gtids[2])
-	if _, err := gtidPosition(ctx, db, "mariadb", want); err == nil || !strings.Contains(err.Error(), "purged") {
+	want, _ := binlog.ParseGTIDs("mariadb", gtids[2])
+	if _, err := binlog.GTIDPosition(ctx, db, "mariadb", want); err == nil || !strings.Contains(err.Error(), "purged") {
 		t.Errorf("a GTID set whose following transactions were purged: %v, want an error saying so", err)
 	}
 }

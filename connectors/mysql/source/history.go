@@ -150,7 +150,7 @@ func (s *Source) deferCapture(ctx context.Context) error {
 // appears without its rows on the replicas.
 func (st *streamer) captureDue(ctx context.Context) error {
 	s := st.s
-	if len(s.capture.tables) == 0 || st.txOpen || !reached(s.pub.committed, s.capture.at) {
+	if len(s.capture.tables) == 0 || st.txOpen || !reached(s.pub.Committed, s.capture.at) {
 		return nil
 	}
 	var missing []string
@@ -160,7 +160,7 @@ func (st *streamer) captureDue(ctx context.Context) error {
 		}
 	}
 	s.capture.tables = nil
-	if err := s.captureMissing(ctx, s.pub.committed, missing); err != nil {
+	if err := s.captureMissing(ctx, s.pub.Committed, missing); err != nil {
 		return err
 	}
 	for _, name := range missing {

@@ -11,6 +11,7 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source/publish"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
@@ -32,9 +33,9 @@ func m8Streamer(t *testing.T, gtids string) *streamer {
 	m := metrics.New()
 	topics := event.Topics{Pipeline: "p", Source: "src"}
 	labels := [2]string{"p", "src"}
-	pub := newPublisher(kafka.NewClient([]string{"127.0.0.1:9"}, 0, 1<<20), topics, 1, m, labels)
-	pub.known[topics.Table("shop", "items")] = 1
-	pub.known[topics.Table("shop", "docs")] = 1
+	pub := publish.New(kafka.NewClient([]string{"127.0.0.1:9"}, 0, 1<<20), topics, 1, m, labels)
+	pub.Known[topics.Table("shop", "items")] = 1
+	pub.Known[topics.Table("shop", "docs")] = 1
 	s := &Source{
 		env: connector.Env{Config: &config.Config{Name: "p"}, Metrics: m, Logger: discardLogger()}, topics: topics,
 		filter: catalog.Filter{"shop.*"}, log: discardLogger(), labels: labels, pub: pub,
@@ -69,7 +70,7 @@ func feed(st *streamer, evs []*replication.BinlogEvent) error {
 func queued(t *testing.T, st *streamer, table string) ([]*event.Change, []*event.TxMarker) {
 	t.Helper()
 	var chs []*event.Change
-	for _, r := range st.s.pub.cur.rows[kafka.TopicPartition{Topic: st.s.topics.Table("shop", table), Partition: 0}] {
+	for _, r := range st.s.pub.Cur.Rows[kafka.TopicPartition{Topic: st.s.topics.Table("shop", table), Partition: 0}] {
 		ch, err := event.DecodeChange(r.Value)
 		if err != nil {
 			t.Fatal(err)
@@ -77,7 +78,7 @@ func queued(t *testing.T, st *streamer, table string) ([]*event.Change, []*event
 		chs = append(chs, ch)
 	}
 	var ms []*event.TxMarker
-	for _, r := range st.s.pub.cur.markers {
+	for _, r := range st.s.pub.Cur.Markers {
 		m, err := event.DecodeTxMarker(r.Value)
 		if err != nil {
 			t.Fatal(err)

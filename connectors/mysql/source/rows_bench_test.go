@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-cdc/sluice/connectors/mysql/source/publish"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
 	"github.com/sluice-cdc/sluice/pkg/metrics"
@@ -66,15 +67,15 @@ func BenchmarkEmitUpdate(b *testing.B) {
 	after := append([]any{}, raw...)
 	after[1] = int32(7)
 	s := &Source{topics: event.Topics{Pipeline: "p", Source: "src"}}
-	s.pub = newPublisher(kafka.NewClient([]string{"127.0.0.1:1"}, 0, 1<<20), s.topics, 3, metrics.New(), [2]string{"p", "src"})
-	s.pub.known[s.topics.Table("bench", "wide")] = 3
+	s.pub = publish.New(kafka.NewClient([]string{"127.0.0.1:1"}, 0, 1<<20), s.topics, 3, metrics.New(), [2]string{"p", "src"})
+	s.pub.Known[s.topics.Table("bench", "wide")] = 3
 	st := &streamer{s: s, file: "mariadb-bin.000001"}
 	src := event.Source{Version: version.Version, Connector: "mysql", Name: "p", Snapshot: "false", DB: "bench", Table: "wide", File: st.file}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		if i%flushRows == 0 {
-			s.pub.cur = newPubBatch()
+		if i%publish.FlushRows == 0 {
+			s.pub.Cur = publish.NewBatch()
 			s.pub.Begin(fmt.Sprint(i), event.MakeSeq(1, uint64(i), 0), false)
 		}
 		before, err := decodeRow(def, idx, raw)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/faults"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/keyset"
 	"github.com/sluice-cdc/sluice/pkg/checkpoint"
 	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/event"
@@ -48,7 +49,7 @@ func (s *Source) snapshot(ctx context.Context, attempt uint64, truncate []string
 	}
 	// Record the view's position and the tables before publishing anything:
 	// a crash from here on resumes (or, on MySQL, restarts) this snapshot.
-	s.pub.acked, s.pub.committed = pos, pos
+	s.pub.Acked, s.pub.Committed = pos, pos
 	prev := s.state
 	s.state = checkpoint.SourceState{Snapshot: checkpoint.SnapshotRunning, SnapshotTables: names,
 		SnapshotAttempt: attempt, SnapshotSeq: prev.SnapshotSeq, SignalOffset: s.signalEnd(ctx, prev.SignalOffset)}
@@ -218,7 +219,7 @@ func masterPositionConn(ctx context.Context, conn *sql.Conn) (event.Position, er
 // tableChunk is one chunk read by a snapshot worker.
 type tableChunk struct {
 	def *event.TableDef
-	c   *chunk
+	c   *keyset.Chunk
 }
 
 // run copies names with one worker per connection. Workers only read; this
@@ -239,10 +240,10 @@ func (sc *snapshotter) run(ctx context.Context, conns []*sql.Conn, names []strin
 		g.Go(func() error {
 			for name := range work {
 				def := s.tables[name]
-				r := newChunkReader(def, s.cfg.SnapshotChunkSize)
+				r := keyset.NewReader(def, s.cfg.SnapshotChunkSize)
 				var after [][]byte
 				for {
-					c, err := r.read(gctx, conn, after)
+					c, err := r.Read(gctx, conn, after)
 					if err != nil {
 						return err
 					}
@@ -251,10 +252,10 @@ func (sc *snapshotter) run(ctx context.Context, conns []*sql.Conn, names []strin
 					case <-gctx.Done():
 						return gctx.Err()
 					}
-					if c.last {
+					if c.Last {
 						break
 					}
-					after = c.lastKey
+					after = c.LastKey
 				}
 			}
 			return nil
@@ -281,8 +282,8 @@ func (sc *snapshotter) run(ctx context.Context, conns []*sql.Conn, names []strin
 func (sc *snapshotter) publish(ctx context.Context, tc tableChunk, lastTable string) error {
 	s := sc.s
 	name := tc.def.Name()
-	sc.tableRows[name] += int64(len(tc.c.rows))
-	if len(tc.c.rows) > 0 {
+	sc.tableRows[name] += int64(len(tc.c.Rows))
+	if len(tc.c.Rows) > 0 {
 		seq, err := s.snapSeq(ctx, sc.pos)
 		if err != nil {
 			return err
@@ -298,14 +299,14 @@ func (sc *snapshotter) publish(ctx context.Context, tc tableChunk, lastTable str
 			time.Sleep(faults.SnapshotChunkDelay)
 		}
 	}
-	s.noteChunk(snapAck{seq: s.pub.committedSeq, table: name, lastKey: tc.c.lastKey, rows: sc.tableRows[name], done: tc.c.last})
-	sc.progress(name, int64(len(tc.c.rows)), sc.tableRows[name])
-	if tc.c.last {
+	s.noteChunk(snapAck{seq: s.pub.CommittedSeq, table: name, lastKey: tc.c.LastKey, rows: sc.tableRows[name], done: tc.c.Last})
+	sc.progress(name, int64(len(tc.c.Rows)), sc.tableRows[name])
+	if tc.c.Last {
 		el := time.Since(sc.prog.start).Seconds()
 		s.log.Info("snapshot table done", "table", name, "rows", sc.tableRows[name], "seconds", el,
 			"rows_per_s", int(float64(sc.tableRows[name])/max(el, 1e-3)))
 	}
-	if err := s.pub.reap(ctx, false); err != nil { // take back what Kafka acknowledged meanwhile (publisher_flight.go)
+	if err := s.pub.Reap(ctx, false); err != nil { // take back what Kafka acknowledged meanwhile (publisher_flight.go)
 		return err
 	}
 	if s.ackedProgress() && time.Since(sc.lastSave) >= checkpointEvery/2 {

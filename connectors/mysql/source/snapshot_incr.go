@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/keyset"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source/publish"
 	"github.com/sluice-cdc/sluice/pkg/checkpoint"
 	"github.com/sluice-cdc/sluice/pkg/event"
 )
@@ -67,7 +69,7 @@ type incTable struct {
 	name      string
 	reason    string
 	def       *event.TableDef
-	reader    *chunkReader
+	reader    *keyset.Reader
 	after     [][]byte // key after which the next chunk to read starts
 	published [][]byte // key after which the next chunk to publish starts
 	readAll   bool     // its last chunk is read
@@ -81,7 +83,7 @@ type incTable struct {
 type incChunk struct {
 	t   *incTable
 	def *event.TableDef
-	c   *chunk
+	c   *keyset.Chunk
 	pos event.Position
 }
 
@@ -138,7 +140,7 @@ func (st *streamer) snapshotStep(ctx context.Context) error {
 	if inc == nil || st.txOpen || s.pub.InTx() {
 		return nil
 	}
-	for len(inc.pending) > 0 && !posBefore(s.pub.committed, inc.pending[0].pos) {
+	for len(inc.pending) > 0 && !posBefore(s.pub.Committed, inc.pending[0].pos) {
 		if err := inc.publish(ctx); err != nil {
 			return err
 		}
@@ -149,7 +151,7 @@ func (st *streamer) snapshotStep(ctx context.Context) error {
 	if err := inc.read(ctx, st); err != nil {
 		return err
 	}
-	for len(inc.pending) > 0 && !posBefore(s.pub.committed, inc.pending[0].pos) {
+	for len(inc.pending) > 0 && !posBefore(s.pub.Committed, inc.pending[0].pos) {
 		if err := inc.publish(ctx); err != nil {
 			return err
 		}
@@ -171,10 +173,10 @@ func (inc *incSnap) read(ctx context.Context, st *streamer) error {
 		inc.finish(t, false)
 		return nil
 	}
-	if t.reader == nil || t.reader.def != def {
+	if t.reader == nil || t.reader.Def != def {
 		old := t.reader
-		t.reader = newChunkReader(def, s.cfg.SnapshotChunkSize)
-		if (old != nil && !slices.Equal(old.def.PrimaryKey, def.PrimaryKey)) || (t.after != nil && len(t.after) != len(def.PrimaryKey)) {
+		t.reader = keyset.NewReader(def, s.cfg.SnapshotChunkSize)
+		if (old != nil && !slices.Equal(old.Def.PrimaryKey, def.PrimaryKey)) || (t.after != nil && len(t.after) != len(def.PrimaryKey)) {
 			s.log.Warn("incremental snapshot: the table's primary key changed; copying it from its first key again", "table", t.name)
 			t.after, t.published = nil, nil
 		}
@@ -197,15 +199,15 @@ func (inc *incSnap) read(ctx context.Context, st *streamer) error {
 	case posBefore(pos, st.lastTx):
 		inc.nextTry = time.Now().Add(2 * time.Millisecond) // a commit not yet visible
 		return nil
-	case behind(st.s.pub.committed, pos) > incCatchUp:
+	case behind(st.s.pub.Committed, pos) > incCatchUp:
 		inc.nextTry = time.Now().Add(100 * time.Millisecond) // let the stream catch up first
 		return nil
 	}
-	c, err := t.reader.read(ctx, conn, t.after)
+	c, err := t.reader.Read(ctx, conn, t.after)
 	if err != nil {
 		return err
 	}
-	t.after, t.readAll = c.lastKey, c.last
+	t.after, t.readAll = c.LastKey, c.Last
 	inc.pending = append(inc.pending, &incChunk{t: t, def: def, c: c, pos: pos})
 	return nil
 }
@@ -245,23 +247,23 @@ func (inc *incSnap) publish(ctx context.Context) error {
 		return err
 	}
 	rng := &event.KeyRange{Table: p.t.name}
-	if rng.After, err = p.t.reader.keyRow(p.c.after); err != nil {
+	if rng.After, err = p.t.reader.KeyRow(p.c.After); err != nil {
 		return err
 	}
-	if !p.c.last {
-		if rng.Through, err = p.t.reader.keyRow(p.c.lastKey); err != nil {
+	if !p.c.Last {
+		if rng.Through, err = p.t.reader.KeyRow(p.c.LastKey); err != nil {
 			return err
 		}
 	}
-	at := s.pub.committed
+	at := s.pub.Committed
 	if err := s.publishChunk(ctx, p.def, p.c, fmt.Sprintf("snapshot:%s", seq), seq, at, "incremental", rng); err != nil {
 		return err
 	}
-	p.t.published = p.c.lastKey
-	p.t.rows += int64(len(p.c.rows))
-	s.noteChunk(snapAck{seq: s.pub.committedSeq, table: p.t.name, lastKey: p.c.lastKey, rows: p.t.rows, done: p.c.last})
+	p.t.published = p.c.LastKey
+	p.t.rows += int64(len(p.c.Rows))
+	s.noteChunk(snapAck{seq: s.pub.CommittedSeq, table: p.t.name, lastKey: p.c.LastKey, rows: p.t.rows, done: p.c.Last})
 	inc.progress(p.t)
-	if p.c.last {
+	if p.c.Last {
 		inc.finish(p.t, true)
 	}
 	return nil
@@ -318,7 +320,7 @@ func (st *streamer) eventWait(idle bool) time.Duration {
 	case inc != nil && inc.canRead():
 		return time.Millisecond
 	case !idle:
-		return flushDelay
+		return publish.FlushDelay
 	case inc != nil || st.s.signalsEnabled():
 		return signalPoll
 	}

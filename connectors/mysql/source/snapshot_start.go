@@ -32,8 +32,8 @@ func (s *Source) startPosition(ctx context.Context, st *checkpoint.SourceState) 
 		return s.firstStart(ctx)
 	}
 	s.state = *st
-	s.pub.acked, s.pub.committed = st.Position, st.Position
-	s.pub.ackedSeq, s.pub.committedSeq = st.Seq, st.Seq
+	s.pub.Acked, s.pub.Committed = st.Position, st.Position
+	s.pub.AckedSeq, s.pub.CommittedSeq = st.Seq, st.Seq
 	s.snap.lastSeq = max(st.SnapshotSeq, st.Seq)
 	for _, t := range st.Covered {
 		s.snap.covered[t] = true
@@ -81,7 +81,7 @@ func (s *Source) firstStart(ctx context.Context) (event.Position, error) {
 			return event.Position{}, err
 		}
 		s.state = checkpoint.SourceState{Position: pos, Snapshot: checkpoint.SnapshotDone, SignalOffset: s.signalEnd(ctx, 0)}
-		s.pub.acked, s.pub.committed = pos, pos
+		s.pub.Acked, s.pub.Committed = pos, pos
 		for t := range s.tables {
 			s.snap.covered[t] = true
 		}

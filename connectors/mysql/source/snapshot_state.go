@@ -45,7 +45,7 @@ func (s *Source) noteChunk(a snapAck) { s.snap.acks = append(s.snap.acks, a) }
 // leaves state.Tables and is covered.
 func (s *Source) ackedProgress() bool {
 	n := 0
-	for ; n < len(s.snap.acks) && !s.pub.ackedSeq.Less(s.snap.acks[n].seq); n++ {
+	for ; n < len(s.snap.acks) && !s.pub.AckedSeq.Less(s.snap.acks[n].seq); n++ {
 		a := s.snap.acks[n]
 		i := slices.IndexFunc(s.state.Tables, func(t checkpoint.TableSnapshot) bool { return t.Table == a.table })
 		if i < 0 {

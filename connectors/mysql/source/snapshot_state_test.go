@@ -17,9 +17,9 @@ func TestSnapshotSeqOrder(t *testing.T) {
 	// A chunk read at W sits after the transaction ending at W (which
 	// started before W-1) and before the next one (starting at W).
 	w := uint64(5000)
-	prev, chunk, next := event.MakeSeq(1, 4000, 0), event.MakeSeq(1, w-1, 1), event.MakeSeq(1, w, 0)
-	if !prev.Less(chunk) || !chunk.Less(next) || !chunk.Less(event.MakeSeq(1, w-1, 2)) {
-		t.Errorf("chunk seq %s out of order between %s and %s", chunk, prev, next)
+	prev, Chunk, next := event.MakeSeq(1, 4000, 0), event.MakeSeq(1, w-1, 1), event.MakeSeq(1, w, 0)
+	if !prev.Less(Chunk) || !Chunk.Less(next) || !Chunk.Less(event.MakeSeq(1, w-1, 2)) {
+		t.Errorf("chunk seq %s out of order between %s and %s", Chunk, prev, next)
 	}
 	a := event.Position{File: "bin.000002", Pos: 10}
 	b := event.Position{File: "bin.000010", Pos: 4}

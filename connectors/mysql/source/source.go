@@ -11,6 +11,7 @@ import (
 	drv "github.com/go-sql-driver/mysql"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source/publish"
 	"github.com/sluice-cdc/sluice/pkg/checkpoint"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
@@ -18,13 +19,8 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
 
-// Flush thresholds of the source's publisher.
-const (
-	flushRows       = 5000
-	flushBytes      = 8 << 20
-	flushDelay      = 20 * time.Millisecond
-	checkpointEvery = time.Second
-)
+// checkpointEvery is how often the source records its position.
+const checkpointEvery = time.Second
 
 // Source is the mysql-source connector.
 type Source struct {
@@ -39,7 +35,7 @@ type Source struct {
 	dbCfg  *drv.Config
 	info   *dbconn.ServerInfo
 	store  *checkpoint.Store
-	pub    *publisher
+	pub    *publish.Publisher
 	tables map[string]*event.TableDef // "db.table" -> definition at the reader's position
 	schema *catalog.State             // applies DDL to tables; set by initSchema
 	state  checkpoint.SourceState     // last saved
@@ -106,8 +102,8 @@ func (s *Source) runLeader(ctx context.Context) error {
 	if err := s.initSchema(ctx, st); err != nil {
 		return err
 	}
-	s.pub = newPublisher(s.env.Kafka, s.topics, s.env.Config.Kafka.Partitions, s.env.Metrics, s.labels)
-	defer s.pub.close() // no produce request outlives the term
+	s.pub = publish.New(s.env.Kafka, s.topics, s.env.Config.Kafka.Partitions, s.env.Metrics, s.labels)
+	defer s.pub.Close() // no produce request outlives the term
 	defer s.startStatus(ctx)()
 	pos, err := s.startPosition(ctx, st)
 	if err != nil {
@@ -148,7 +144,7 @@ func (s *Source) publishSchema(ctx context.Context, def *event.TableDef, seq eve
 // saveState records the publisher's acknowledged position.
 func (s *Source) saveState(ctx context.Context) error {
 	s.prepareState()
-	s.state.Position, s.state.Seq = s.xa.heldPosition(s.pub.acked, s.pub.ackedSeq) // xa.go
+	s.state.Position, s.state.Seq = s.xa.heldPosition(s.pub.Acked, s.pub.AckedSeq) // xa.go
 	s.state.ServerID = s.info.ServerID
 	s.state.ServerUUID = s.info.UUID
 	s.state.Flavor = s.info.Flavor

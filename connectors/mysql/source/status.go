@@ -96,7 +96,7 @@ func (st *sourceStatus) setRecorded(p event.Position) {
 	st.mu.Unlock()
 }
 
-func (st *sourceStatus) setRead(p event.Position) {
+func (st *sourceStatus) SetRead(p event.Position) {
 	if st == nil {
 		return
 	}
@@ -105,7 +105,7 @@ func (st *sourceStatus) setRead(p event.Position) {
 	st.mu.Unlock()
 }
 
-func (st *sourceStatus) published(rows int) {
+func (st *sourceStatus) Published(rows int) {
 	if st == nil || rows == 0 {
 		return
 	}
@@ -133,7 +133,7 @@ func (st *sourceStatus) snapshotProgress(p *snapProgress) {
 // stop ends the refresher and must be called before the pool is closed.
 func (s *Source) startStatus(ctx context.Context) (stop func()) {
 	s.initMetrics()
-	s.pub.stat = &s.stat
+	s.pub.Stat = &s.stat
 	s.stat.mu.Lock()
 	s.stat.db = s.db
 	s.stat.mu.Unlock()

@@ -9,7 +9,9 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/binlog"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source/publish"
 	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
@@ -93,7 +95,7 @@ func (s *Source) stream(ctx context.Context, pos event.Position) (err error) {
 		// default: about 500 MB of decoded rows in a large transaction).
 		EventCacheCount: 256,
 		Logger:          discardLogger(),
-		Dialer:          binlogDialer, // stream_conn.go
+		Dialer:          binlog.Dialer, // stream_conn.go
 	}
 	value.ConfigureSyncer(&cfg)
 	cfg.TLSConfig = dbconn.BinlogTLS(ctx, s.db, s.dbCfg)
@@ -109,7 +111,7 @@ func (s *Source) stream(ctx context.Context, pos event.Position) (err error) {
 	// another server can take over from it (failover.go). A MariaDB
 	// position without one has no GTID before it: the set starts empty.
 	if pos.GTID != "" || s.info.Flavor == "mariadb" {
-		if st.gtidSet, err = parseGTIDs(s.info.Flavor, pos.GTID); err != nil {
+		if st.gtidSet, err = binlog.ParseGTIDs(s.info.Flavor, pos.GTID); err != nil {
 			return fmt.Errorf("parse GTID set %q: %w", pos.GTID, err)
 		}
 	}
@@ -143,7 +145,7 @@ func (s *Source) stream(ctx context.Context, pos event.Position) (err error) {
 // delay while rows are queued or in flight (so queued rows do not wait for
 // more traffic, and acknowledgements are taken in).
 func (st *streamer) next(ctx context.Context, bs *replication.BinlogStreamer) (*replication.BinlogEvent, error) {
-	wait := st.eventWait(st.s.pub.Idle() && st.s.pub.acked == st.s.state.Position)
+	wait := st.eventWait(st.s.pub.Idle() && st.s.pub.Acked == st.s.state.Position)
 	if wait == 0 {
 		return bs.GetEvent(ctx) // nothing to flush, record or snapshot: wait for the server
 	}
@@ -154,22 +156,22 @@ func (st *streamer) next(ctx context.Context, bs *replication.BinlogStreamer) (*
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("binlog stream at %s:%d: %w", st.file, st.s.pub.committed.Pos, err)
+		return nil, fmt.Errorf("binlog stream at %s:%d: %w", st.file, st.s.pub.Committed.Pos, err)
 	}
 	return ev, nil
 }
 
 func (st *streamer) maybeFlush(ctx context.Context) error {
 	pub := st.s.pub
-	if err := pub.reap(ctx, false); err != nil { // publisher_flight.go: take in acknowledgements
+	if err := pub.Reap(ctx, false); err != nil { // publisher_flight.go: take in acknowledgements
 		return err
 	}
-	if pub.Due(flushRows, flushBytes, flushDelay) {
+	if pub.Due(publish.FlushRows, publish.FlushBytes, publish.FlushDelay) {
 		if err := pub.Send(ctx); err != nil { // the reader decodes on while Kafka acknowledges
 			return err
 		}
 	}
-	if time.Since(st.lastCkp) >= checkpointEvery && pub.acked != st.s.state.Position {
+	if time.Since(st.lastCkp) >= checkpointEvery && pub.Acked != st.s.state.Position {
 		st.lastCkp = time.Now()
 		if err := st.s.saveState(ctx); err != nil {
 			return err
@@ -184,8 +186,8 @@ func (st *streamer) maybeFlush(ctx context.Context) error {
 // reader is asked to stop, so that a restart does not read again what
 // Kafka already has (that would be harmless, only slower).
 func (st *streamer) stopCleanly() error {
-	_ = st.s.pub.reap(context.Background(), false) // batches acknowledged before the stop count
-	if st.s.pub.acked == st.s.state.Position {
+	_ = st.s.pub.Reap(context.Background(), false) // batches acknowledged before the stop count
+	if st.s.pub.Acked == st.s.state.Position {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -239,7 +241,7 @@ func (st *streamer) handle(ctx context.Context, ev *replication.BinlogEvent) err
 // too). It never moves back: a stream started mid-file first gets the
 // file's format description again.
 func (st *streamer) passMeta(h *replication.EventHeader) error {
-	cur := st.s.pub.committed
+	cur := st.s.pub.Committed
 	if st.txOpen || h.LogPos == 0 || (cur.File == st.file && uint64(h.LogPos) <= cur.Pos) {
 		return nil
 	}

@@ -84,7 +84,7 @@ func (st *streamer) eventStart(h *replication.EventHeader) uint32 {
 	if st.txOpen {
 		return st.txStart
 	}
-	return uint32(st.s.pub.committed.Pos)
+	return uint32(st.s.pub.Committed.Pos)
 }
 
 // skippedColumns refuses a rows event that logs only some columns of a

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/go-mysql-org/go-mysql/replication"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source/publish"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 )
@@ -14,7 +15,7 @@ import (
 // a GTID group; they are placed at the start of their transaction instead
 // of at a wrapped-around position.
 func TestEventStart(t *testing.T) {
-	st := &streamer{s: &Source{pub: &publisher{committed: event.Position{File: "b.000001", Pos: 700}}}, file: "b.000001"}
+	st := &streamer{s: &Source{pub: &publish.Publisher{Committed: event.Position{File: "b.000001", Pos: 700}}}, file: "b.000001"}
 	if got := st.eventStart(&replication.EventHeader{LogPos: 500, EventSize: 100}); got != 400 {
 		t.Errorf("end 500 size 100: start %d, want 400", got)
 	}
@@ -30,7 +31,7 @@ func TestEventStart(t *testing.T) {
 // TestOtherEvents: events without rows pass; unknown and unsupported ones
 // stop the reader (connector.Fatal) with their coordinates.
 func TestOtherEvents(t *testing.T) {
-	st := &streamer{s: &Source{pub: &publisher{}}, file: "b.000002"}
+	st := &streamer{s: &Source{pub: &publish.Publisher{}}, file: "b.000002"}
 	pass := []struct {
 		typ replication.EventType
 		ev  replication.Event

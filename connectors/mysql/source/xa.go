@@ -47,7 +47,7 @@ type xaChange struct {
 // xaBegin starts holding rows at a GTID event of a prepared XA group.
 func (st *streamer) xaBegin(e *replication.MariadbGTIDEvent) {
 	if e.Flags&flPreparedXA != 0 {
-		st.s.xa.buf = &xaBuffer{hold: st.s.pub.acked, holdSeq: st.s.pub.ackedSeq}
+		st.s.xa.buf = &xaBuffer{hold: st.s.pub.Acked, holdSeq: st.s.pub.AckedSeq}
 	}
 }
 

@@ -1,4 +1,4 @@
-package source
+package publish
 
 import (
 	"context"
@@ -14,39 +14,54 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/metrics"
 )
 
+// Flush thresholds of the source's publisher.
+const (
+	FlushRows  = 5000
+	FlushBytes = 8 << 20
+	FlushDelay = 20 * time.Millisecond
+)
+
+// pubObserver is told what the publisher read and published. Its methods
+// are called from the publisher's goroutines and must be safe for
+// concurrent use.
+type Observer interface {
+	SetRead(p event.Position) // the end of the last transaction queued
+	Published(rows int)       // rows Kafka acknowledged
+}
+
 // publisher batches row messages and transaction markers and produces them
 // in the order that keeps the invariant: a marker is sent only after every
 // row it counts was acknowledged. Sealed batches are produced in the
 // background (publisher_flight.go) while the reader goes on decoding; the
 // positions move on only as batches are acknowledged, in order. It is not
 // safe for concurrent use: only the reader's goroutine calls it.
-type publisher struct {
+type Publisher struct {
 	client     *kafka.Client
 	topics     event.Topics
 	partitions int // partitions of new table topics
 	labels     [2]string
 	m          *metrics.Metrics
 
-	known map[string]int          // topic -> partition count
+	Known map[string]int          // topic -> partition count
 	outs  map[[2]string]*tableOut // db, table -> names, partitions, counters
 
-	cur *pubBatch // queued, not yet handed to the flight
-	fl  flight    // batches being produced
+	Cur *Batch // queued, not yet handed to the flight
+	fl  flight // batches being produced
 
-	tx *txBuilder // the open transaction, nil between transactions
+	Tx *TxBuilder // the open transaction, nil between transactions
 
 	// committed is the position after the last closed transaction, queued
 	// or not; acked is the position up to which everything is acknowledged.
-	committed, acked       event.Position
-	committedSeq, ackedSeq event.Seq
+	Committed, Acked       event.Position
+	CommittedSeq, AckedSeq event.Seq
 	lastFlush              time.Time
 
-	stat *sourceStatus    // the source's status; nil-safe
+	Stat Observer         // the source's status
 	hook *faults.ExitHook // fault tests only (testhook.go)
 }
 
 // txBuilder counts the rows of one open transaction.
-type txBuilder struct {
+type TxBuilder struct {
 	id     string
 	seq    event.Seq
 	total  uint64
@@ -55,20 +70,20 @@ type txBuilder struct {
 	tabOrd []string
 	snap   bool
 	trunc  []string
-	rng    *event.KeyRange // an incremental snapshot chunk's key range
+	Rng    *event.KeyRange // an incremental snapshot chunk's key range
 	ddl    *event.DDL
 }
 
-func newPublisher(c *kafka.Client, topics event.Topics, partitions int, m *metrics.Metrics, labels [2]string) *publisher {
-	return &publisher{
+func New(c *kafka.Client, topics event.Topics, partitions int, m *metrics.Metrics, labels [2]string) *Publisher {
+	return &Publisher{
 		client: c, topics: topics, partitions: partitions, m: m, labels: labels,
-		known: map[string]int{}, cur: newPubBatch(), lastFlush: time.Now(), hook: faults.NewExitHook(),
+		Known: map[string]int{}, Cur: NewBatch(), lastFlush: time.Now(), hook: faults.NewExitHook(),
 	}
 }
 
 // ensureTopic creates a table topic when needed and returns its partitions.
-func (p *publisher) ensureTopic(ctx context.Context, topic string, spec kafka.TopicSpec) (int, error) {
-	if n, ok := p.known[topic]; ok {
+func (p *Publisher) ensureTopic(ctx context.Context, topic string, spec kafka.TopicSpec) (int, error) {
+	if n, ok := p.Known[topic]; ok {
 		return n, nil
 	}
 	spec.Name = topic
@@ -85,28 +100,28 @@ func (p *publisher) ensureTopic(ctx context.Context, topic string, spec kafka.To
 			"or, to change the count, stop sluice, delete the pipeline's table topics and the sinks' checkpoints, and start over with a snapshot",
 			topic, n, spec.Partitions, n)}
 	}
-	p.known[topic] = n
+	p.Known[topic] = n
 	return n, nil
 }
 
 // Begin opens a transaction identified by seq.
-func (p *publisher) Begin(id string, seq event.Seq, snapshot bool) {
-	p.tx = &txBuilder{id: id, seq: seq, perTP: map[kafka.TopicPartition]uint64{}, perTab: map[string]uint64{}, snap: snapshot}
+func (p *Publisher) Begin(id string, seq event.Seq, snapshot bool) {
+	p.Tx = &TxBuilder{id: id, seq: seq, perTP: map[kafka.TopicPartition]uint64{}, perTab: map[string]uint64{}, snap: snapshot}
 }
 
 // InTx reports whether a transaction is open.
-func (p *publisher) InTx() bool { return p.tx != nil }
+func (p *Publisher) InTx() bool { return p.Tx != nil }
 
 // Truncate asks sinks to empty tables before this transaction's rows.
-func (p *publisher) Truncate(tables []string) { p.tx.trunc = append(p.tx.trunc, tables...) }
+func (p *Publisher) Truncate(tables []string) { p.Tx.trunc = append(p.Tx.trunc, tables...) }
 
 // SetDDL makes the open transaction a schema change: its marker carries
 // ddl and sinks apply it as a barrier.
-func (p *publisher) SetDDL(ddl *event.DDL) { p.tx.ddl = ddl }
+func (p *Publisher) SetDDL(ddl *event.DDL) { p.Tx.ddl = ddl }
 
 // Add queues one change of the open transaction. It fills in the
 // transaction block.
-func (p *publisher) Add(ctx context.Context, ch *event.Change, key event.Row) error {
+func (p *Publisher) Add(ctx context.Context, ch *event.Change, key event.Row) error {
 	k, err := event.EncodeKey(key)
 	if err != nil {
 		return fmt.Errorf("encode key of %s: %w", ch.Table(), err)
@@ -115,8 +130,8 @@ func (p *publisher) Add(ctx context.Context, ch *event.Change, key event.Row) er
 }
 
 // AddKeyed is Add with the key already encoded (event.EncodeKey).
-func (p *publisher) AddKeyed(ctx context.Context, ch *event.Change, k []byte) error {
-	tx := p.tx
+func (p *Publisher) AddKeyed(ctx context.Context, ch *event.Change, k []byte) error {
+	tx := p.Tx
 	out, err := p.tableOut(ctx, ch.Source.DB, ch.Source.Table)
 	if err != nil {
 		return err
@@ -140,7 +155,7 @@ func (p *publisher) AddKeyed(ctx context.Context, ch *event.Change, k []byte) er
 	}
 	tp := kafka.TopicPartition{Topic: out.topic, Partition: event.PartitionFor(k, out.partitions)}
 	tx.perTP[tp]++
-	p.cur.add(tp, kafka.Record{Key: k, Value: v}, table, ch.Op)
+	p.Cur.add(tp, kafka.Record{Key: k, Value: v}, table, ch.Op)
 	out.read(p, ch.Op).Inc()
 	return nil
 }
@@ -153,7 +168,7 @@ type tableOut struct {
 	rowsRead    map[event.Op]prometheus.Counter
 }
 
-func (p *publisher) tableOut(ctx context.Context, db, table string) (*tableOut, error) {
+func (p *Publisher) tableOut(ctx context.Context, db, table string) (*tableOut, error) {
 	if out := p.outs[[2]string{db, table}]; out != nil {
 		return out, nil
 	}
@@ -171,7 +186,7 @@ func (p *publisher) tableOut(ctx context.Context, db, table string) (*tableOut, 
 }
 
 // read returns the counter of rows read of op.
-func (o *tableOut) read(p *publisher, op event.Op) prometheus.Counter {
+func (o *tableOut) read(p *Publisher, op event.Op) prometheus.Counter {
 	c := o.rowsRead[op]
 	if c == nil {
 		c = p.m.SourceRowsRead.WithLabelValues(p.labels[0], p.labels[1], o.name, string(op))
@@ -182,20 +197,22 @@ func (o *tableOut) read(p *publisher, op event.Op) prometheus.Counter {
 
 // Commit closes the open transaction: its marker is queued behind its rows.
 // A transaction without rows and without truncations leaves no marker.
-func (p *publisher) Commit(pos event.Position, tsMs int64) error {
-	tx := p.tx
-	p.tx = nil
-	p.committed = pos
-	p.stat.setRead(pos)
-	if tx == nil || (tx.total == 0 && len(tx.trunc) == 0 && tx.rng == nil && tx.ddl == nil) {
+func (p *Publisher) Commit(pos event.Position, tsMs int64) error {
+	tx := p.Tx
+	p.Tx = nil
+	p.Committed = pos
+	if p.Stat != nil {
+		p.Stat.SetRead(pos)
+	}
+	if tx == nil || (tx.total == 0 && len(tx.trunc) == 0 && tx.Rng == nil && tx.ddl == nil) {
 		if p.Idle() {
-			p.acked = pos // nothing queued or in flight: the position may move on
+			p.Acked = pos // nothing queued or in flight: the position may move on
 		}
 		return nil
 	}
-	p.committedSeq = tx.seq
+	p.CommittedSeq = tx.seq
 	m := event.TxMarker{Status: "END", ID: tx.id, TsMs: tsMs, EventCount: tx.total, Seq: tx.seq,
-		Position: pos, Truncate: tx.trunc, Snapshot: tx.snap, Range: tx.rng, DDL: tx.ddl}
+		Position: pos, Truncate: tx.trunc, Snapshot: tx.snap, Range: tx.Rng, DDL: tx.ddl}
 	for _, t := range tx.tabOrd {
 		m.DataCollections = append(m.DataCollections, event.DataCollection{DataCollection: t, EventCount: tx.perTab[t]})
 	}
@@ -207,19 +224,19 @@ func (p *publisher) Commit(pos event.Position, tsMs int64) error {
 	if err != nil {
 		return err
 	}
-	p.cur.markers = append(p.cur.markers, kafka.Record{Key: []byte(tx.id), Value: b})
+	p.Cur.Markers = append(p.Cur.Markers, kafka.Record{Key: []byte(tx.id), Value: b})
 	return nil
 }
 
 // Idle reports whether nothing is queued and nothing is in flight.
-func (p *publisher) Idle() bool { return p.cur.empty() && p.fl.n == 0 }
+func (p *Publisher) Idle() bool { return p.Cur.empty() && p.fl.n == 0 }
 
 // Due reports whether the queue should be sent now: it reached maxRows or
 // maxBytes, or its oldest record waited maxDelay while at most one batch
 // is in flight (under load, records wait for the flight to drain and go
 // out in bigger batches).
-func (p *publisher) Due(maxRows, maxBytes int, maxDelay time.Duration) bool {
-	b := p.cur
+func (p *Publisher) Due(maxRows, maxBytes int, maxDelay time.Duration) bool {
+	b := p.Cur
 	if b.empty() {
 		return false
 	}
@@ -229,16 +246,16 @@ func (p *publisher) Due(maxRows, maxBytes int, maxDelay time.Duration) bool {
 // Flush sends the queue and returns once Kafka acknowledged everything
 // sent so far. After an error nothing queued may be considered published
 // and the caller must restart from its checkpoint.
-func (p *publisher) Flush(ctx context.Context) error {
+func (p *Publisher) Flush(ctx context.Context) error {
 	if err := p.Send(ctx); err != nil {
 		return err
 	}
 	for p.fl.n > 0 {
-		if err := p.reap(ctx, true); err != nil {
+		if err := p.Reap(ctx, true); err != nil {
 			return err
 		}
 	}
-	return p.reap(ctx, false) // nothing in flight: acked catches up with committed
+	return p.Reap(ctx, false) // nothing in flight: acked catches up with committed
 }
 
 func sortPartitions(ps []event.PartitionCount) {

@@ -1,4 +1,4 @@
-package source
+package binlog
 
 import (
 	"context"
@@ -42,7 +42,7 @@ func (c *coarseDeadlineConn) SetDeadline(t time.Time) error {
 }
 
 // binlogDialer dials the binlog connection wrapped in coarseDeadlineConn.
-func binlogDialer(ctx context.Context, network, address string) (net.Conn, error) {
+func Dialer(ctx context.Context, network, address string) (net.Conn, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, network, address)
 	if err != nil {

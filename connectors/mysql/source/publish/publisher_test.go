@@ -1,4 +1,4 @@
-package source
+package publish
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 )
 
 // pubFixture is a publisher on an embedded broker, its position at pos0.
-func pubFixture(t *testing.T, createTxTopic bool) (context.Context, *kafka.Client, *publisher) {
+func pubFixture(t *testing.T, createTxTopic bool) (context.Context, *kafka.Client, *Publisher) {
 	t.Helper()
 	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0", DataDir: t.TempDir(), MaxMessageBytes: 1 << 20})
 	if err != nil {
@@ -29,9 +29,9 @@ func pubFixture(t *testing.T, createTxTopic bool) (context.Context, *kafka.Clien
 			t.Fatal(err)
 		}
 	}
-	pub := newPublisher(c, topics, 3, metrics.New(), [2]string{"p", "src"})
-	t.Cleanup(pub.close)
-	pub.acked, pub.committed = pubPos(0), pubPos(0)
+	pub := New(c, topics, 3, metrics.New(), [2]string{"p", "src"})
+	t.Cleanup(pub.Close)
+	pub.Acked, pub.Committed = pubPos(0), pubPos(0)
 	return ctx, c, pub
 }
 
@@ -40,7 +40,7 @@ func pubPos(tx int) event.Position { return event.Position{File: "bin.000001", P
 // queueTx adds transaction tx of rows rows (ids tx*rows+i) and commits it,
 // sending batches of 700 rows the way the reader does: without waiting. It
 // returns the first error of a send.
-func queueTx(ctx context.Context, t *testing.T, pub *publisher, tx, rows int) error {
+func queueTx(ctx context.Context, t *testing.T, pub *Publisher, tx, rows int) error {
 	t.Helper()
 	pub.Begin(fmt.Sprintf("tx%d", tx), event.MakeSeq(1, uint64(1000+tx), 0), false)
 	for i := range rows {
@@ -50,7 +50,7 @@ func queueTx(ctx context.Context, t *testing.T, pub *publisher, tx, rows int) er
 		if err := pub.Add(ctx, ch, event.Row{"id": id}); err != nil {
 			t.Fatal(err)
 		}
-		if pub.Due(700, flushBytes, time.Hour) {
+		if pub.Due(700, FlushBytes, time.Hour) {
 			if err := pub.Send(ctx); err != nil {
 				return err
 			}
@@ -99,18 +99,18 @@ func TestPublisherPipeline(t *testing.T) {
 			t.Fatal(err)
 		}
 		boundaries[pubPos(tx+1)] = true
-		if err := pub.reap(ctx, false); err != nil {
+		if err := pub.Reap(ctx, false); err != nil {
 			t.Fatal(err)
 		}
-		if !boundaries[pub.acked] {
-			t.Fatalf("after tx %d the acknowledged position is %s, not a transaction boundary read so far", tx, pub.acked)
+		if !boundaries[pub.Acked] {
+			t.Fatalf("after tx %d the acknowledged position is %s, not a transaction boundary read so far", tx, pub.Acked)
 		}
 	}
 	if err := pub.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if pub.acked != pubPos(txs) {
-		t.Fatalf("after Flush acked = %s, want %s", pub.acked, pubPos(txs))
+	if pub.Acked != pubPos(txs) {
+		t.Fatalf("after Flush acked = %s, want %s", pub.Acked, pubPos(txs))
 	}
 	topic := pub.topics.Table("shop", "t")
 	perPart := map[int]map[string]uint64{} // partition -> tx id -> rows
@@ -180,8 +180,8 @@ func TestPublisherHaltsOnFailure(t *testing.T) {
 	if err := pub.Flush(ctx); err == nil {
 		t.Fatal("Flush after a failed batch succeeded")
 	}
-	if pub.acked != pubPos(0) {
-		t.Errorf("acked = %s after a failed batch, want %s", pub.acked, pubPos(0))
+	if pub.Acked != pubPos(0) {
+		t.Errorf("acked = %s after a failed batch, want %s", pub.Acked, pubPos(0))
 	}
 	n := 0
 	for p := range 3 {

@@ -1,4 +1,4 @@
-package source
+package publish
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 // bounds the publisher's memory whatever the size of a transaction.
 const (
 	maxInflight      = 4
-	maxInflightBytes = 3 * flushBytes
+	maxInflightBytes = 3 * FlushBytes
 )
 
 // errHalted marks batches left unsent because the flight stopped.
@@ -27,12 +27,12 @@ var errHalted = errors.New("publisher stopped before this batch was produced")
 // pubBatch is the records queued between two sends. The flight produces its
 // rows (in parallel across partitions), then its markers, so a marker
 // follows every row it counts, and batches leave in order.
-type pubBatch struct {
+type Batch struct {
 	ctx       context.Context // the reader's context when sent (the leader's term)
-	rows      map[kafka.TopicPartition][]kafka.Record
+	Rows      map[kafka.TopicPartition][]kafka.Record
 	rowCount  int
 	byteCount int
-	markers   []kafka.Record
+	Markers   []kafka.Record
 	ops       map[[2]string]int // rows per table and op, for metrics
 
 	// Set when sent: the position once this batch is acknowledged, and
@@ -45,14 +45,14 @@ type pubBatch struct {
 	produce time.Duration // time to acknowledge the rows
 }
 
-func newPubBatch() *pubBatch {
-	return &pubBatch{rows: map[kafka.TopicPartition][]kafka.Record{}, ops: map[[2]string]int{}}
+func NewBatch() *Batch {
+	return &Batch{Rows: map[kafka.TopicPartition][]kafka.Record{}, ops: map[[2]string]int{}}
 }
 
-func (b *pubBatch) empty() bool { return b.rowCount == 0 && len(b.markers) == 0 }
+func (b *Batch) empty() bool { return b.rowCount == 0 && len(b.Markers) == 0 }
 
-func (b *pubBatch) add(tp kafka.TopicPartition, r kafka.Record, table string, op event.Op) {
-	b.rows[tp] = append(b.rows[tp], r)
+func (b *Batch) add(tp kafka.TopicPartition, r kafka.Record, table string, op event.Op) {
+	b.Rows[tp] = append(b.Rows[tp], r)
 	b.rowCount++
 	b.byteCount += len(r.Key) + len(r.Value)
 	b.ops[[2]string{table, string(op)}]++
@@ -64,7 +64,7 @@ func (b *pubBatch) add(tp kafka.TopicPartition, r kafka.Record, table string, op
 // rows stage goes on with the next batch. After a failure no later batch
 // is produced: the reader stops and restarts from its recorded position.
 type flight struct {
-	send, mark, done chan *pubBatch
+	send, mark, done chan *Batch
 	halt             atomic.Bool // a stage failed, or close: produce nothing more
 	wg               sync.WaitGroup
 
@@ -75,16 +75,16 @@ type flight struct {
 // Send hands the queued records to the flight without waiting for Kafka,
 // unless the flight is full: then it waits for the oldest batch. It
 // returns the error of a failed batch (reap).
-func (p *publisher) Send(ctx context.Context) error {
-	if err := p.reap(ctx, false); err != nil {
+func (p *Publisher) Send(ctx context.Context) error {
+	if err := p.Reap(ctx, false); err != nil {
 		return err
 	}
-	b := p.cur
+	b := p.Cur
 	if b.empty() {
 		return nil
 	}
 	for p.fl.n >= maxInflight || (p.fl.n > 0 && p.fl.bytes+b.byteCount > maxInflightBytes) {
-		if err := p.reap(ctx, true); err != nil {
+		if err := p.Reap(ctx, true); err != nil {
 			return err
 		}
 	}
@@ -92,9 +92,9 @@ func (p *publisher) Send(ctx context.Context) error {
 		p.startFlight()
 	}
 	b.ctx = ctx
-	b.committed, b.committedSeq = p.committed, p.committedSeq
-	b.open = p.tx != nil && p.tx.total > 0
-	p.cur, p.lastFlush = newPubBatch(), time.Now()
+	b.committed, b.committedSeq = p.Committed, p.CommittedSeq
+	b.open = p.Tx != nil && p.Tx.total > 0
+	p.Cur, p.lastFlush = NewBatch(), time.Now()
 	p.fl.n++
 	p.fl.bytes += b.byteCount
 	p.fl.send <- b // never blocks: the channels hold maxInflight batches
@@ -107,9 +107,9 @@ func (p *publisher) Send(ctx context.Context) error {
 // transaction is acknowledged. A failed batch's error, or ctx's while
 // waiting, is returned now and on every later call, and the flight
 // produces nothing more.
-func (p *publisher) reap(ctx context.Context, wait bool) error {
+func (p *Publisher) Reap(ctx context.Context, wait bool) error {
 	for p.fl.err == nil && p.fl.n > 0 {
-		var b *pubBatch
+		var b *Batch
 		if wait {
 			select {
 			case b = <-p.fl.done:
@@ -141,38 +141,40 @@ func (p *publisher) reap(ctx context.Context, wait bool) error {
 		return p.fl.err
 	}
 	if p.Idle() {
-		p.acked, p.ackedSeq = p.committed, p.committedSeq
+		p.Acked, p.AckedSeq = p.Committed, p.CommittedSeq
 	}
 	return nil
 }
 
 // acknowledged accounts for a batch Kafka acknowledged in full.
-func (p *publisher) acknowledged(b *pubBatch) {
-	p.hook.Acked(len(b.markers), b.open) // testhook.go: acknowledged, not yet recorded
+func (p *Publisher) acknowledged(b *Batch) {
+	p.hook.Acked(len(b.Markers), b.open) // testhook.go: acknowledged, not yet recorded
 	if b.rowCount > 0 {
-		p.stat.published(b.rowCount)
+		if p.Stat != nil {
+			p.Stat.Published(b.rowCount)
+		}
 		p.m.ProduceSeconds.WithLabelValues(p.labels[0], p.labels[1]).Observe(b.produce.Seconds())
 		p.m.SourceBytes.WithLabelValues(p.labels[0], p.labels[1]).Add(float64(b.byteCount))
 		for k, n := range b.ops {
 			p.m.SourceRowsPublished.WithLabelValues(p.labels[0], p.labels[1], k[0], k[1]).Add(float64(n))
 		}
 	}
-	if len(b.markers) > 0 {
-		p.m.SourceTransactions.WithLabelValues(p.labels[0], p.labels[1]).Add(float64(len(b.markers)))
+	if len(b.Markers) > 0 {
+		p.m.SourceTransactions.WithLabelValues(p.labels[0], p.labels[1]).Add(float64(len(b.Markers)))
 	}
-	p.acked, p.ackedSeq = b.committed, b.committedSeq
+	p.Acked, p.AckedSeq = b.committed, b.committedSeq
 }
 
-func (p *publisher) startFlight() {
+func (p *Publisher) startFlight() {
 	f := &p.fl
-	f.send, f.mark, f.done = make(chan *pubBatch, maxInflight), make(chan *pubBatch, maxInflight), make(chan *pubBatch, maxInflight)
+	f.send, f.mark, f.done = make(chan *Batch, maxInflight), make(chan *Batch, maxInflight), make(chan *Batch, maxInflight)
 	f.wg.Add(2)
 	go p.runStage(f.send, f.mark, p.produceRows)
 	go p.runStage(f.mark, f.done, p.produceMarkers)
 }
 
 // runStage produces each batch from in, in order, and passes it to out.
-func (p *publisher) runStage(in <-chan *pubBatch, out chan<- *pubBatch, produce func(*pubBatch) error) {
+func (p *Publisher) runStage(in <-chan *Batch, out chan<- *Batch, produce func(*Batch) error) {
 	defer p.fl.wg.Done()
 	defer close(out)
 	for b := range in {
@@ -182,7 +184,7 @@ func (p *publisher) runStage(in <-chan *pubBatch, out chan<- *pubBatch, produce 
 }
 
 // stage runs one stage's produce for b unless b or the flight failed.
-func (p *publisher) stage(b *pubBatch, produce func(*pubBatch) error) {
+func (p *Publisher) stage(b *Batch, produce func(*Batch) error) {
 	if b.err == nil && p.fl.halt.Load() {
 		b.err = errHalted
 	}
@@ -194,7 +196,7 @@ func (p *publisher) stage(b *pubBatch, produce func(*pubBatch) error) {
 	}
 }
 
-func (p *publisher) produceRows(b *pubBatch) error {
+func (p *Publisher) produceRows(b *Batch) error {
 	if b.rowCount == 0 {
 		return nil
 	}
@@ -202,7 +204,7 @@ func (p *publisher) produceRows(b *pubBatch) error {
 	g, gctx := errgroup.WithContext(b.ctx)
 	g.SetLimit(16)
 	sizes := p.m.ProduceBatchMessages.WithLabelValues(p.labels[0], p.labels[1])
-	for tp, recs := range b.rows {
+	for tp, recs := range b.Rows {
 		sizes.Observe(float64(len(recs)))
 		g.Go(func() error {
 			_, err := p.client.Produce(gctx, tp.Topic, tp.Partition, recs)
@@ -214,19 +216,19 @@ func (p *publisher) produceRows(b *pubBatch) error {
 	return err
 }
 
-func (p *publisher) produceMarkers(b *pubBatch) error {
-	if len(b.markers) == 0 {
+func (p *Publisher) produceMarkers(b *Batch) error {
+	if len(b.Markers) == 0 {
 		return nil
 	}
-	p.m.ProduceBatchMessages.WithLabelValues(p.labels[0], p.labels[1]).Observe(float64(len(b.markers)))
-	_, err := p.client.Produce(b.ctx, p.topics.Transaction(), 0, b.markers)
+	p.m.ProduceBatchMessages.WithLabelValues(p.labels[0], p.labels[1]).Observe(float64(len(b.Markers)))
+	_, err := p.client.Produce(b.ctx, p.topics.Transaction(), 0, b.Markers)
 	return err
 }
 
 // close stops the flight: batches not yet produced are dropped (nothing
 // after them was acknowledged, so the recorded position is before them),
 // and it returns once no produce request of this publisher is running.
-func (p *publisher) close() {
+func (p *Publisher) Close() {
 	f := &p.fl
 	if f.send == nil {
 		return

@@ -1,4 +1,4 @@
-package source
+package binlog
 
 import (
 	"context"
@@ -23,7 +23,7 @@ import (
 // parseGTIDs parses a GTID set of flavor. For MariaDB, a list naming one
 // domain several times (a binlog state: one GTID per domain and server)
 // keeps the highest seq_no per domain.
-func parseGTIDs(flavor, s string) (gomysql.GTIDSet, error) {
+func ParseGTIDs(flavor, s string) (gomysql.GTIDSet, error) {
 	s = strings.Join(strings.Fields(s), "")
 	if flavor != "mariadb" {
 		return gomysql.ParseMysqlGTIDSet(s)
@@ -46,7 +46,7 @@ func parseGTIDs(flavor, s string) (gomysql.GTIDSet, error) {
 
 // missingGTIDs lists the GTIDs of want that have lacks, one entry per
 // MariaDB domain or MySQL UUID, in the form an operator can look up.
-func missingGTIDs(want, have gomysql.GTIDSet) []string {
+func MissingGTIDs(want, have gomysql.GTIDSet) []string {
 	switch w := want.(type) {
 	case *gomysql.MariadbGTIDSet:
 		h, _ := have.(*gomysql.MariadbGTIDSet)
@@ -135,7 +135,7 @@ type binlogEvent struct {
 // order that interleaves them with others (several MariaDB domains
 // applied out of order, a MySQL replica that did not preserve commit
 // order).
-func gtidPosition(ctx context.Context, db *sql.DB, flavor string, want gomysql.GTIDSet) (event.Position, error) {
+func GTIDPosition(ctx context.Context, db *sql.DB, flavor string, want gomysql.GTIDSet) (event.Position, error) {
 	logs, err := dbconn.BinaryLogs(ctx, db) // status.go
 	if err != nil {
 		return event.Position{}, err
@@ -165,7 +165,7 @@ func gtidPosition(ctx context.Context, db *sql.DB, flavor string, want gomysql.G
 				return true, nil
 			}
 			g := m[1] + m[2]
-			one, err := parseGTIDs(flavor, g)
+			one, err := ParseGTIDs(flavor, g)
 			if err != nil {
 				return false, fmt.Errorf("binlog %s:%d: GTID %q: %w", f.Name, e.pos, g, err)
 			}
@@ -213,7 +213,7 @@ func fileHeaderGTIDs(ctx context.Context, db *sql.DB, flavor, file string) (gomy
 	if err != nil {
 		return nil, err
 	}
-	return parseGTIDs(flavor, head)
+	return ParseGTIDs(flavor, head)
 }
 
 // scanBinlog calls fn for the events of file in order until fn returns
