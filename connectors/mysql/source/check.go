@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/pkg/connector"
+	"github.com/sluice-cdc/sluice/pkg/sqlscan"
 )
 
 var _ connector.Checker = (*Source)(nil)
@@ -112,31 +113,23 @@ func showReplicas(ctx context.Context, db *sql.DB) ([]replicaHost, error) {
 		}
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
 	var out []replicaHost
 	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := sqlscan.Named(rows)
+		if err != nil {
 			return nil, err
 		}
 		var r replicaHost
 		var host, port string
-		for i, col := range cols {
+		for col, v := range vals {
 			switch strings.ToLower(col) {
 			case "server_id":
-				id, _ := strconv.ParseUint(vals[i].String, 10, 32)
+				id, _ := strconv.ParseUint(v.String, 10, 32)
 				r.id = uint32(id)
 			case "host":
-				host = vals[i].String
+				host = v.String
 			case "port":
-				port = vals[i].String
+				port = v.String
 			}
 		}
 		r.from = "host " + strconv.Quote(host) + " (port " + port + ")"

@@ -17,6 +17,7 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
+	"github.com/sluice-cdc/sluice/pkg/sqlscan"
 )
 
 // checkpointEvery is how often the source records its position.
@@ -168,16 +169,11 @@ func masterPosition(ctx context.Context, db *sql.DB, flavor string) (event.Posit
 		return event.Position{}, fmt.Errorf("SHOW MASTER STATUS: %w (the source user needs REPLICATION CLIENT)", err)
 	}
 	defer rows.Close()
-	cols, _ := rows.Columns()
 	if !rows.Next() {
 		return event.Position{}, &connector.Fatal{Err: errors.New("SHOW MASTER STATUS returned nothing: binary logging is off")}
 	}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
+	vals, err := sqlscan.Row(rows)
+	if err != nil {
 		return event.Position{}, err
 	}
 	var pos event.Position

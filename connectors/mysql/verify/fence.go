@@ -13,6 +13,7 @@ import (
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/sqlscan"
 )
 
 // fence tells whether a sink has applied everything the source committed
@@ -82,19 +83,11 @@ func firstRow(ctx context.Context, db *sql.DB, q string) ([]string, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
 	if !rows.Next() {
 		return nil, rows.Err()
 	}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
+	vals, err := sqlscan.Row(rows)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]string, len(vals))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/sqlscan"
 )
 
 // binlogFile is one row of SHOW BINARY LOGS.
@@ -22,18 +23,10 @@ func BinaryLogs(ctx context.Context, db *sql.DB) ([]BinlogFile, error) {
 		return nil, fmt.Errorf("SHOW BINARY LOGS: %w", err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
 	var out []BinlogFile
 	for rows.Next() {
-		vals := make([]sql.NullString, len(cols)) // MySQL 8 adds Encrypted
-		ptrs := make([]any, len(vals))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := sqlscan.Row(rows) // MySQL 8 adds Encrypted
+		if err != nil {
 			return nil, err
 		}
 		f := BinlogFile{Name: vals[0].String}
