@@ -307,3 +307,31 @@ func TestMySQL8TaggedGTID(t *testing.T) {
 		t.Errorf("recorded GTID set %q reads back as %v (%v)", ms[0].Position.GTID, set, err)
 	}
 }
+
+// TestThreadNotStale: a transaction without a BEGIN query event (MariaDB
+// writes none: its GTID event stands for BEGIN) must not carry the thread
+// of the query event before it; one with a BEGIN carries BEGIN's thread.
+func TestThreadNotStale(t *testing.T) {
+	f := newM8Binlog("8.0.36", true)
+	itemsTx(t, f, false) // GTID 5, BEGIN from thread 77, two rows, XID
+	f.add(replication.GTID_EVENT, gtidBody(6))
+	f.add(replication.TABLE_MAP_EVENT, tableMapBody(itemsTable))
+	f.add(replication.WRITE_ROWS_EVENTv2, writeItemsBody(itemRow(3, "pear")))
+	f.add(replication.XID_EVENT, xidBody(43))
+	st := m8Streamer(t, m8SIDText+":1-4")
+	if err := feed(st, parseBinlog(t, f.write(t, m8File))); err != nil {
+		t.Fatal(err)
+	}
+	chs, _ := queued(t, st, "items")
+	if len(chs) != 3 {
+		t.Fatalf("%d changes, want 3", len(chs))
+	}
+	for i, ch := range chs[:2] {
+		if ch.Source.Thread == nil || *ch.Source.Thread != 77 {
+			t.Errorf("change %d of the transaction with BEGIN: thread %v, want 77", i, ch.Source.Thread)
+		}
+	}
+	if th := chs[2].Source.Thread; th != nil {
+		t.Errorf("change of the transaction without BEGIN: thread %d, want none (not the previous BEGIN's)", *th)
+	}
+}

@@ -257,6 +257,10 @@ func (st *streamer) begin(h *replication.EventHeader) {
 	st.txStart = st.eventStart(h)
 	st.txOpen = true
 	st.gtid = ""
+	// The thread of a transaction is that of its BEGIN or DDL query event;
+	// MariaDB writes none for a transaction (its GTID event stands for
+	// BEGIN), so its rows carry no thread rather than the last query's.
+	st.thread = 0
 }
 
 func (st *streamer) ensurePubTx() error {
@@ -281,6 +285,7 @@ func (st *streamer) query(ctx context.Context, h *replication.EventHeader, e *re
 	switch up := strings.ToUpper(q); {
 	case up == "BEGIN":
 		st.begin(h)
+		st.thread = e.SlaveProxyID
 		return nil
 	case up == "COMMIT" || up == "ROLLBACK":
 		// Non-transactional tables end their group this way; their changes
@@ -296,6 +301,7 @@ func (st *streamer) query(ctx context.Context, h *replication.EventHeader, e *re
 	}
 	// A DDL statement is a transaction of its own.
 	st.begin(h)
+	st.thread = e.SlaveProxyID
 	err := st.ddl(ctx, h, string(e.Schema), q)
 	if err == nil {
 		err = st.commit(h)
