@@ -11,14 +11,9 @@ import (
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/pkg/connector"
-	"github.com/sluice-cdc/sluice/pkg/sqlscan"
 )
 
 var _ connector.Checker = (*Source)(nil)
-
-// minRetentionSeconds: binlogs purged sooner than this leave little time to
-// bring a stopped source back before its position is gone.
-const minRetentionSeconds = 86400
 
 // Check implements connector.Checker: it verifies the source server's binlog
 // settings, that server_id is free, binlog retention, the user's grants and
@@ -47,9 +42,9 @@ func (s *Source) Check(ctx context.Context) []connector.Finding {
 		}
 	}
 	s.checkServerID(ctx, c, db, set)
-	checkRetention(ctx, c, db)
+	dbconn.CheckRetention(ctx, c, db)
 	tables := s.checkTables(ctx, c, db)
-	checkForeignKeyFindings(ctx, c, db, s.filter) // fk.go
+	catalog.ForeignKeyFindings(ctx, c, db, s.filter)
 	g, err := dbconn.ReadGrants(ctx, db)
 	if err != nil {
 		c.Add(connector.SeverityUnknown, c.On("grants"), fmt.Sprintf("cannot read them: %v", err), "")
@@ -69,7 +64,7 @@ func (s *Source) checkServerID(ctx context.Context, c *dbconn.Checker, db *sql.D
 			fmt.Sprintf("set server_id: to another number in connector %s (e.g. %d)", s.cfg.Name, id+1))
 		return
 	}
-	replicas, err := showReplicas(ctx, db)
+	replicas, err := dbconn.Replicas(ctx, db)
 	if err != nil {
 		c.Add(connector.SeverityWarn, subject, fmt.Sprintf("not compared with the server's replicas: cannot list them (%v)", err),
 			"to have it checked, give the user REPLICATION MASTER ADMIN (MariaDB 10.5+) or REPLICATION SLAVE (MySQL)")
@@ -77,12 +72,12 @@ func (s *Source) checkServerID(ctx context.Context, c *dbconn.Checker, db *sql.D
 	}
 	used := map[uint32]bool{set.ServerID: true}
 	for _, r := range replicas {
-		used[r.id] = true
+		used[r.ID] = true
 	}
 	for _, r := range replicas {
-		if r.id == id {
+		if r.ID == id {
 			if runs := s.running(ctx); runs != "" {
-				c.Add(connector.SeverityOK, subject, fmt.Sprintf("is held by a binlog reader connected from %s: this connector's own, which runs now (%s)", r.from, runs), "")
+				c.Add(connector.SeverityOK, subject, fmt.Sprintf("is held by a binlog reader connected from %s: this connector's own, which runs now (%s)", r.From, runs), "")
 				return
 			}
 			free := id + 1
@@ -90,97 +85,12 @@ func (s *Source) checkServerID(ctx context.Context, c *dbconn.Checker, db *sql.D
 				free++
 			}
 			c.Add(connector.SeverityError, subject,
-				fmt.Sprintf("is already used by a replica or binlog reader connected from %s; two readers with one id make the server disconnect one of them (unless that reader is this connector, already running)", r.from),
+				fmt.Sprintf("is already used by a replica or binlog reader connected from %s; two readers with one id make the server disconnect one of them (unless that reader is this connector, already running)", r.From),
 				fmt.Sprintf("set server_id: %d (unused) in connector %s", free, s.cfg.Name))
 			return
 		}
 	}
 	c.Add(connector.SeverityOK, subject, fmt.Sprintf("differs from the server's own (%d) and from its %d connected replica(s)", set.ServerID, len(replicas)), "")
-}
-
-type replicaHost struct {
-	id   uint32
-	from string
-}
-
-// showReplicas lists the replicas registered with the server: SHOW
-// REPLICAS (MySQL 8.0.22+), else SHOW SLAVE HOSTS (MariaDB, older MySQL).
-func showReplicas(ctx context.Context, db *sql.DB) ([]replicaHost, error) {
-	rows, err := db.QueryContext(ctx, "SHOW REPLICAS")
-	if err != nil {
-		if rows, err = db.QueryContext(ctx, "SHOW SLAVE HOSTS"); err != nil {
-			return nil, err
-		}
-	}
-	defer rows.Close()
-	var out []replicaHost
-	for rows.Next() {
-		vals, err := sqlscan.Named(rows)
-		if err != nil {
-			return nil, err
-		}
-		var r replicaHost
-		var host, port string
-		for col, v := range vals {
-			switch strings.ToLower(col) {
-			case "server_id":
-				id, _ := strconv.ParseUint(v.String, 10, 32)
-				r.id = uint32(id)
-			case "host":
-				host = v.String
-			case "port":
-				port = v.String
-			}
-		}
-		r.from = "host " + strconv.Quote(host) + " (port " + port + ")"
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// checkRetention warns when binlogs are never purged (disk grows) or purged
-// so soon that a stopped source may find its position gone.
-func checkRetention(ctx context.Context, c *dbconn.Checker, db *sql.DB) {
-	rows, err := db.QueryContext(ctx, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('binlog_expire_logs_seconds', 'expire_logs_days')")
-	if err != nil {
-		c.Add(connector.SeverityWarn, c.On("binlog retention"), fmt.Sprintf("cannot read it: %v", err), "")
-		return
-	}
-	defer rows.Close()
-	var secs, days float64
-	for rows.Next() {
-		var name, v string
-		if err := rows.Scan(&name, &v); err != nil {
-			c.Add(connector.SeverityWarn, c.On("binlog retention"), fmt.Sprintf("cannot read it: %v", err), "")
-			return
-		}
-		f, _ := strconv.ParseFloat(v, 64)
-		if name == "binlog_expire_logs_seconds" {
-			secs = f
-		} else {
-			days = f
-		}
-	}
-	if secs == 0 {
-		secs = days * 86400
-	}
-	const fix = "SET GLOBAL binlog_expire_logs_seconds = 604800; and my.cnf [mysqld] binlog_expire_logs_seconds=604800 (7 days; expire_logs_days=7 on MariaDB before 10.6)"
-	switch {
-	case secs <= 0:
-		c.Add(connector.SeverityWarn, c.On("binlog retention"), "binlogs are never purged: fine for sluice, but the disk fills unless someone purges them", fix)
-	case secs < minRetentionSeconds:
-		c.Add(connector.SeverityWarn, c.On("binlog retention"),
-			fmt.Sprintf("binlogs are purged after %s: a source stopped longer than that loses its position and must snapshot again", fmtDuration(secs)), fix)
-	default:
-		c.Add(connector.SeverityOK, c.On("binlog retention"), "binlogs kept "+fmtDuration(secs), "")
-	}
-}
-
-func fmtDuration(secs float64) string {
-	if secs >= 86400 {
-		return strconv.FormatFloat(secs/86400, 'f', -1, 64) + " days"
-	}
-	return (time.Duration(secs) * time.Second).String()
 }
 
 // checkTables reports patterns that match no table and selected tables

@@ -84,7 +84,7 @@ func (s *Source) runLeader(ctx context.Context) error {
 	if s.info, err = dbconn.Preflight(ctx, db, dbCfg.Addr, s.cfg.Flavor); err != nil {
 		return err
 	}
-	if err := checkForeignKeys(ctx, db, s.filter); err != nil { // fk.go
+	if err := catalog.CheckForeignKeys(ctx, db, s.filter); err != nil {
 		return fmt.Errorf("source %s: %w", s.cfg.Name, err)
 	}
 	if err := s.ensureControlTopics(ctx); err != nil {

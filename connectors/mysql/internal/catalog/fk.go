@@ -1,4 +1,4 @@
-package source
+package catalog
 
 import (
 	"context"
@@ -7,12 +7,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
 
-// checkForeignKeys refuses selected tables whose foreign keys change rows
+// CheckForeignKeys refuses selected tables whose foreign keys change rows
 // by themselves: ON DELETE or ON UPDATE CASCADE, SET NULL or SET DEFAULT.
 // The server applies those actions inside the storage engine and does not
 // log them (MariaDB 10.11 and MySQL write the parent's row change, not the
@@ -22,7 +21,7 @@ import (
 // cascade either. RESTRICT and NO ACTION foreign keys are fine: every row
 // change they allow is in the binlog. A cascading foreign key added by DDL
 // while sluice streams is found at the next start.
-func checkForeignKeys(ctx context.Context, db *sql.DB, f catalog.Filter) error {
+func CheckForeignKeys(ctx context.Context, db *sql.DB, f Filter) error {
 	found, err := cascadingForeignKeys(ctx, db, f)
 	if err != nil || len(found) == 0 {
 		return err
@@ -54,8 +53,8 @@ func (fk fkCascade) String() string {
 // schema at a time, without ORDER BY: MariaDB 10.11.19 crashed (segfault in
 // the temporary table's cleanup) repeatedly in our runs on the unfiltered,
 // sorted query over every schema's REFERENTIAL_CONSTRAINTS.
-func cascadingForeignKeys(ctx context.Context, db *sql.DB, f catalog.Filter) ([]fkCascade, error) {
-	tables, err := catalog.ListTables(ctx, db, f) // schema.go
+func cascadingForeignKeys(ctx context.Context, db *sql.DB, f Filter) ([]fkCascade, error) {
+	tables, err := ListTables(ctx, db, f) // schema.go
 	if err != nil {
 		return nil, fmt.Errorf("read foreign keys: %w", err)
 	}
@@ -98,9 +97,9 @@ func cascadingForeignKeys(ctx context.Context, db *sql.DB, f catalog.Filter) ([]
 // alone (the binlog then carries every row change).
 func restrictive(rule string) bool { return rule == "RESTRICT" || rule == "NO ACTION" }
 
-// checkForeignKeyFindings reports cascading foreign keys for sluice check,
+// ForeignKeyFindings reports cascading foreign keys for sluice check,
 // one error each; Run refuses them (checkForeignKeys).
-func checkForeignKeyFindings(ctx context.Context, c *dbconn.Checker, db *sql.DB, f catalog.Filter) {
+func ForeignKeyFindings(ctx context.Context, c *dbconn.Checker, db *sql.DB, f Filter) {
 	found, err := cascadingForeignKeys(ctx, db, f)
 	if err != nil {
 		c.Add(connector.SeverityUnknown, c.On("foreign keys"), err.Error(), "")
