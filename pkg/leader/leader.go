@@ -11,7 +11,7 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
 
-// election is one connector's side of a leader election.
+// Election is one connector's side of a leader election.
 type Election struct {
 	Env      connector.Env
 	Group    string // the Kafka consumer group the candidates join
@@ -24,7 +24,7 @@ type Election struct {
 	Run      func(ctx context.Context, l *kafka.Leadership) error // the leader's work; ctx ends with the term
 }
 
-// lead campaigns in e.group, waits as a standby until elected, then runs
+// Lead campaigns in e.group, waits as a standby until elected, then runs
 // e.run under a context that ends when ctx does (a clean stop: the term
 // holds, so the last checkpoint can be written) or when the term ends (lost).
 // It resigns once e.run returned, so a standby leads at once. It returns nil
@@ -57,7 +57,7 @@ func Lead(ctx context.Context, e Election) error {
 	return err
 }
 
-// holder names this process in a leader claim.
+// Holder names this process in a leader claim.
 func Holder() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s pid %d", host, os.Getpid())

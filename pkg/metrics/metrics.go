@@ -85,10 +85,10 @@ func New() *Metrics {
 			Namespace: namespace, Subsystem: "sink", Name: "batch_rows",
 			Help: "Rows per replica commit.", Buckets: prometheus.ExponentialBuckets(1, 4, 9),
 		}, pc),
-		SinkSeconds: counter("sink", "seconds_total", "Time the applier spent, by phase: read (waiting for and collecting a batch's rows from Kafka), apply (the statements on the replica) and commit (offsets and COMMIT). Mostly read: the sink waits for the source or Kafka; mostly apply and commit: the replica is the bound.", []string{"pipeline", "connector", "phase"}),
+		SinkSeconds:       counter("sink", "seconds_total", "Time the applier spent, by phase: read (waiting for and collecting a batch's rows from Kafka), apply (the statements on the replica) and commit (offsets and COMMIT). Mostly read: the sink waits for the source or Kafka; mostly apply and commit: the replica is the bound.", []string{"pipeline", "connector", "phase"}),
 		SinkWorkerBatches: counter("sink", "worker_batches_total", "Batches given to the workers (workers > 1), by result: applied (as XA branches at once) or fallback (rolled back, then applied on one connection: a rejected row or a deadlock between workers).", []string{"pipeline", "connector", "result"}),
-		SinkDuplicates: counter("sink", "duplicates_skipped_total", "Rows and markers skipped because they were already applied.", pc),
-		ReplicationLag: gauge("sink", "replication_lag_seconds", "Source commit to replica commit, of the last transaction applied.", pc),
+		SinkDuplicates:    counter("sink", "duplicates_skipped_total", "Rows and markers skipped because they were already applied.", pc),
+		ReplicationLag:    gauge("sink", "replication_lag_seconds", "Source commit to replica commit, of the last transaction applied.", pc),
 		ReplicationLagHist: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Subsystem: "sink", Name: "replication_lag_distribution_seconds",
 			Help: "Source commit to replica commit, per transaction.", Buckets: lagBuckets,

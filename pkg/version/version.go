@@ -1,4 +1,6 @@
+// Package version holds the sluice version, shown by `sluice version`, in
+// /status and in every change envelope's source.version.
 package version
 
-// Version is reported in every envelope's source.version.
+// Version is the sluice version.
 var Version = "0.1.0"

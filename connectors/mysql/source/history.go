@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -97,7 +98,7 @@ func (s *Source) publishDropped(ctx context.Context, pos event.Position, names m
 	var recs []kafka.Record
 	for name := range names {
 		db, t, _ := strings.Cut(name, ".")
-		b, err := dbconn.JSONMarshal(event.SchemaRecord{Seq: seq, Table: event.TableDef{DB: db, Table: t}, Dropped: true})
+		b, err := json.Marshal(event.SchemaRecord{Seq: seq, Table: event.TableDef{DB: db, Table: t}, Dropped: true})
 		if err != nil {
 			return err
 		}
@@ -216,7 +217,7 @@ func (s *Source) captureMissing(ctx context.Context, pos event.Position, only []
 			s.log.Warn("table not in the schema history: its definition is read as of now", "table", name)
 		}
 		s.tables[name] = def
-		b, err := dbconn.JSONMarshal(event.SchemaRecord{Seq: seq, Table: *def})
+		b, err := json.Marshal(event.SchemaRecord{Seq: seq, Table: *def})
 		if err != nil {
 			return err
 		}
@@ -301,7 +302,7 @@ func (s *Source) publishDDL(ctx context.Context, seq event.Seq, pos event.Positi
 	var recs []kafka.Record
 	add := func(r event.SchemaRecord) error {
 		r.Seq, r.Statement, r.Schema, r.Position = seq, stmt, schema, &pos
-		b, err := dbconn.JSONMarshal(r)
+		b, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -49,7 +50,7 @@ func (s *Source) RequestSnapshot(ctx context.Context, tables []string, by string
 	var id [8]byte
 	_, _ = rand.Read(id[:])
 	sig := &event.Signal{Type: event.SignalSnapshot, ID: hex.EncodeToString(id[:]), Tables: tables, By: by, Time: clock.Now().UTC()}
-	b, err := dbconn.JSONMarshal(sig)
+	b, err := json.Marshal(sig)
 	if err != nil {
 		return nil, 0, err
 	}

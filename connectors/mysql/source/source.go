@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -134,7 +135,7 @@ func (s *Source) ensureControlTopics(ctx context.Context) error {
 // publishSchema writes one definition to the schema topic and returns once
 // Kafka acknowledged it, so it precedes every row that needs it.
 func (s *Source) publishSchema(ctx context.Context, def *event.TableDef, seq event.Seq) error {
-	b, err := dbconn.JSONMarshal(event.SchemaRecord{Seq: seq, Table: *def})
+	b, err := json.Marshal(event.SchemaRecord{Seq: seq, Table: *def})
 	if err != nil {
 		return err
 	}

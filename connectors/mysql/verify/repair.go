@@ -143,7 +143,7 @@ func (v *verifier) sourceRows(ctx context.Context, t *vtable, keys [][][]byte) (
 				return nil, fmt.Errorf("%s %s: %w", t.def.Name(), t.showKey(key), err)
 			}
 			// The sink's path: the envelope's JSON value, then sqlArg.
-			b, err := dbconn.JSONMarshal(val)
+			b, err := json.Marshal(val)
 			if err != nil {
 				return nil, err
 			}

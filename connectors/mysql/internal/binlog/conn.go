@@ -41,7 +41,7 @@ func (c *coarseDeadlineConn) SetDeadline(t time.Time) error {
 	return c.Conn.SetDeadline(t)
 }
 
-// binlogDialer dials the binlog connection wrapped in coarseDeadlineConn.
+// Dialer dials the binlog connection wrapped in coarseDeadlineConn.
 func Dialer(ctx context.Context, network, address string) (net.Conn, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, network, address)

@@ -20,7 +20,7 @@ import (
 // seq_no is at least as high. A MySQL set is a set of UUID:interval ranges
 // (@@gtid_executed) and containment is set inclusion.
 
-// parseGTIDs parses a GTID set of flavor. For MariaDB, a list naming one
+// ParseGTIDs parses a GTID set of flavor. For MariaDB, a list naming one
 // domain several times (a binlog state: one GTID per domain and server)
 // keeps the highest seq_no per domain.
 func ParseGTIDs(flavor, s string) (gomysql.GTIDSet, error) {
@@ -44,7 +44,7 @@ func ParseGTIDs(flavor, s string) (gomysql.GTIDSet, error) {
 	return set, nil
 }
 
-// missingGTIDs lists the GTIDs of want that have lacks, one entry per
+// MissingGTIDs lists the GTIDs of want that have lacks, one entry per
 // MariaDB domain or MySQL UUID, in the form an operator can look up.
 func MissingGTIDs(want, have gomysql.GTIDSet) []string {
 	switch w := want.(type) {
@@ -126,7 +126,7 @@ type binlogEvent struct {
 	info     string
 }
 
-// gtidPosition returns the position in the server's binlog where the GTID
+// GTIDPosition returns the position in the server's binlog where the GTID
 // set want ends: every transaction before it is in want and none after it
 // is. It starts at the newest binlog file whose header set (Gtid_list on
 // MariaDB, Previous_gtids on MySQL) is in want, and replays the GTID events

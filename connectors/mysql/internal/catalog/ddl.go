@@ -54,7 +54,7 @@ func (c *Change) ForSinks(q, schema string) *event.DDL {
 	return d
 }
 
-// schemaState is the definitions of the selected tables as of one binlog
+// State is the definitions of the selected tables as of one binlog
 // position. applyDDL moves it past one statement; the source keeps it in
 // step with the events it reads, so each row is decoded with the definition
 // in force where it was written. It is not safe for concurrent use.
@@ -76,12 +76,14 @@ type State struct {
 	NeedCopy map[string]bool
 }
 
+// NewState returns the schema state of the tables f selects, starting
+// from tables; mariadb selects the MariaDB dialect of the DDL parser.
 func NewState(f Filter, mariadb bool, tables map[string]*event.TableDef) *State {
 	return &State{filter: f, mariadb: mariadb, Tables: tables, Charsets: map[string]string{},
 		Shadows: map[string]*Shadow{}, Retired: map[string]*event.TableDef{}, NeedCopy: map[string]bool{}}
 }
 
-// ddlChange is what one DDL statement did to the selected tables. Nothing
+// Change is what one DDL statement did to the selected tables. Nothing
 // changed and sinks need not hear of it when relevant is false.
 type Change struct {
 	Relevant  bool
@@ -103,7 +105,7 @@ type Change struct {
 var ddlKeyword = regexp.MustCompile(`(?is)^\s*(/\*.*?\*/\s*)*(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s+(OR\s+REPLACE\s+)?` +
 	`((TEMPORARY|ONLINE|IGNORE|OFFLINE|UNIQUE|FULLTEXT|SPATIAL)\s+)*(TABLE|TABLES|DATABASE|SCHEMA|INDEX)\b`)
 
-// looksLikeTableDDL reports whether q might change a table or database.
+// LooksLikeTableDDL reports whether q might change a table or database.
 func LooksLikeTableDDL(q string) bool { return ddlKeyword.MatchString(q) }
 
 // takeCopy reports whether table needs a snapshot because a RENAME brought
@@ -138,6 +140,8 @@ func (ss *State) dbCharset(db string) string {
 	return ss.ServerCharset
 }
 
+// Qualify returns the database and table of tn, the database defaulting
+// to schema (the statement's current database).
 func Qualify(tn *ast.TableName, schema string) (string, string) {
 	if tn.Schema.O != "" {
 		return tn.Schema.O, tn.Name.O

@@ -50,7 +50,7 @@ func addCollation(id int, cs, co string, isDefault bool) {
 	}
 }
 
-// registerCharsets teaches the parser every collation the source server
+// RegisterCharsets teaches the parser every collation the source server
 // has, so that DDL naming any of them parses.
 func RegisterCharsets(ctx context.Context, db *sql.DB) error {
 	ctx, cancel := dbconn.MetaCtx(ctx) // util.go

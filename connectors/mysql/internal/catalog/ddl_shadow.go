@@ -24,7 +24,7 @@ import (
 // _t_old old table), and whether the table is the tool's copy of t.
 var shadowSuffixes = map[string]bool{"_gho": true, "_new": true, "_ghc": false, "_del": false, "_old": false}
 
-// shadowOf returns the table a shadow table belongs to ("_t_gho" -> "t")
+// ShadowOf returns the table a shadow table belongs to ("_t_gho" -> "t")
 // and whether it is the copy that becomes t at the cut-over.
 func ShadowOf(table string) (orig string, copyOf bool, ok bool) {
 	if !strings.HasPrefix(table, "_") || len(table) < 6 {
@@ -38,14 +38,14 @@ func ShadowOf(table string) (orig string, copyOf bool, ok bool) {
 	return table[1 : len(table)-4], c, true
 }
 
-// isShadow reports whether table is a shadow table of another table.
+// IsShadow reports whether table is a shadow table of another table.
 func IsShadow(name string) bool {
 	_, t, _ := strings.Cut(name, ".")
 	_, _, ok := ShadowOf(t)
 	return ok
 }
 
-// shadow is an online schema change in progress: its copy table, created
+// Shadow is an online schema change in progress: its copy table, created
 // as a clone of orig (LIKE, or an equal definition), and the ALTERs run on
 // it since.
 type Shadow struct {

@@ -14,7 +14,7 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/value"
 )
 
-// parseSQL parses one or more statements with the TiDB parser, which
+// ParseSQL parses one or more statements with the TiDB parser, which
 // understands MySQL's and most of MariaDB's DDL. MariaDB clauses that only
 // say how the server runs an ALTER (ONLINE, WAIT n, NOWAIT,
 // ALGORITHM=NOCOPY) are taken out first; they change no definition.
@@ -51,7 +51,7 @@ var (
 
 var enforcedRe = regexp.MustCompile(`\) ENFORCED\b`)
 
-// restoreSQL prints a statement back as SQL that MySQL and MariaDB accept:
+// RestoreSQL prints a statement back as SQL that MySQL and MariaDB accept:
 // string literals without charset introducers, CHECK without ENFORCED.
 func RestoreSQL(n ast.Node) (string, error) {
 	var sb strings.Builder
@@ -211,4 +211,5 @@ func isTextType(dt string) bool {
 	return false
 }
 
+// CreateTableRe matches the start of a CREATE TABLE statement.
 var CreateTableRe = regexp.MustCompile("(?is)^CREATE\\s+TABLE\\s+`(?:[^`]|``)+`")

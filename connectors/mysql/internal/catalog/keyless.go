@@ -25,7 +25,7 @@ import (
 // calls, can apply them.
 var uniqueKeyOptIn sync.Map // *sql.DB -> tableFilter
 
-// optInUniqueKey registers a source pool's unique_key_tables; the returned
+// OptInUniqueKey registers a source pool's unique_key_tables; the returned
 // func removes them.
 func OptInUniqueKey(db *sql.DB, patterns []string) (undo func()) {
 	if len(patterns) == 0 {
@@ -41,7 +41,7 @@ func uniqueKeyAllowed(db *sql.DB, schema, table string) bool {
 	return ok && f.(Filter).Match(schema, table)
 }
 
-// keylessKey returns the key of a table without a primary key: its unique
+// KeylessKey returns the key of a table without a primary key: its unique
 // NOT NULL key when unique_key_tables selects it, else the refusal.
 func KeylessKey(ctx context.Context, db *sql.DB, schema, table string) ([]string, error) {
 	if !uniqueKeyAllowed(db, schema, table) {
@@ -60,7 +60,7 @@ func KeylessKey(ctx context.Context, db *sql.DB, schema, table string) ([]string
 	return cols, nil
 }
 
-// uniqueNotNullKey returns the columns of the table's unique index whose
+// UniqueNotNullKey returns the columns of the table's unique index whose
 // columns are all NOT NULL and not generated: the one with the fewest
 // columns, then the first by name. It returns nil when there is none.
 func UniqueNotNullKey(ctx context.Context, db *sql.DB, schema, table string) ([]string, error) {

@@ -13,7 +13,7 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/value"
 )
 
-// tableFilter matches "db.table" names against the configured patterns.
+// Filter matches "db.table" names against the configured patterns.
 type Filter []string
 
 // Match reports whether db.table is selected. System schemas never are.
@@ -37,7 +37,7 @@ func (f Filter) Match(db, table string) bool {
 	return false
 }
 
-// listTables returns the selected base tables, sorted.
+// ListTables returns the selected base tables, sorted.
 func ListTables(ctx context.Context, db *sql.DB, f Filter) ([][2]string, error) {
 	ctx, cancel := dbconn.MetaCtx(ctx) // util.go
 	defer cancel()
@@ -61,7 +61,7 @@ func ListTables(ctx context.Context, db *sql.DB, f Filter) ([][2]string, error) 
 	return out, rows.Err()
 }
 
-// loadTable reads a table's definition from information_schema. A table
+// LoadTable reads a table's definition from information_schema. A table
 // without a primary key is refused: its rows cannot be keyed or upserted.
 func LoadTable(ctx context.Context, db *sql.DB, schema, table string) (*event.TableDef, error) {
 	ctx, cancel := dbconn.MetaCtx(ctx) // util.go
@@ -121,6 +121,7 @@ func LoadTable(ctx context.Context, db *sql.DB, schema, table string) (*event.Ta
 	return def, nil
 }
 
+// PrimaryKey returns the primary-key columns of schema.table, in key order.
 func PrimaryKey(ctx context.Context, db *sql.DB, schema, table string) ([]string, error) {
 	ctx, cancel := dbconn.MetaCtx(ctx) // util.go
 	defer cancel()
@@ -150,7 +151,7 @@ func PrimaryKey(ctx context.Context, db *sql.DB, schema, table string) ([]string
 	return out, rows.Err()
 }
 
-// binlogColumns returns the indexes of the columns present in a binlog row
+// BinlogColumns returns the indexes of the columns present in a binlog row
 // image with n columns: all of them, or all but virtual generated columns
 // (which some servers leave out).
 func BinlogColumns(def *event.TableDef, n int) ([]int, bool) {
@@ -171,4 +172,5 @@ func BinlogColumns(def *event.TableDef, n int) ([]int, bool) {
 	return nil, false
 }
 
+// IsGlob reports whether s holds a path.Match pattern character.
 func IsGlob(s string) bool { return strings.ContainsAny(s, `*?[\`) }

@@ -9,13 +9,13 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/sqlscan"
 )
 
-// binlogFile is one row of SHOW BINARY LOGS.
+// BinlogFile is one row of SHOW BINARY LOGS.
 type BinlogFile struct {
 	Name string
 	Size int64
 }
 
-// binaryLogs returns the server's binlog files, oldest first. The size of
+// BinaryLogs returns the server's binlog files, oldest first. The size of
 // the last one is the server's current end of binlog.
 func BinaryLogs(ctx context.Context, db *sql.DB) ([]BinlogFile, error) {
 	rows, err := db.QueryContext(ctx, "SHOW BINARY LOGS")
@@ -44,7 +44,7 @@ func BinaryLogs(ctx context.Context, db *sql.DB) ([]BinlogFile, error) {
 	return out, nil
 }
 
-// binlogBehind returns the bytes of binlog from at to the end of logs, or
+// BinlogBehind returns the bytes of binlog from at to the end of logs, or
 // -1 when at's file is no longer on the server (purged) or unknown.
 func BinlogBehind(logs []BinlogFile, at event.Position) int64 {
 	var n int64
@@ -64,7 +64,7 @@ func BinlogBehind(logs []BinlogFile, at event.Position) int64 {
 	return n
 }
 
-// binlogRetention returns the server's binlog expiry in seconds, 0 when
+// BinlogRetention returns the server's binlog expiry in seconds, 0 when
 // binlogs are never purged automatically. binlog_expire_logs_seconds wins
 // when set (MySQL 8, MariaDB 10.6+), else expire_logs_days.
 func BinlogRetention(ctx context.Context, db *sql.DB) (float64, error) {

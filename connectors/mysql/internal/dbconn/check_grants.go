@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// grants is what SHOW GRANTS says the current user may do. It knows the
+// Grants is what SHOW GRANTS says the current user may do. It knows the
 // global (*.*), database (`db`.*) and table (`db`.`t`) levels; column
 // privileges, routine privileges and PROXY are ignored, and privileges that
 // come through roles are not resolved (Roles lists the granted roles, so a
@@ -28,7 +28,7 @@ type dbGrant struct {
 	privs map[string]bool
 }
 
-// readGrants reads the current user's grants. SHOW GRANTS output may hold
+// ReadGrants reads the current user's grants. SHOW GRANTS output may hold
 // a password hash: it is parsed here and never printed.
 func ReadGrants(ctx context.Context, db *sql.DB) (*Grants, error) {
 	var cur string
@@ -56,7 +56,7 @@ func ReadGrants(ctx context.Context, db *sql.DB) (*Grants, error) {
 	return g, nil
 }
 
-// grantee turns CURRENT_USER()'s user@host into 'user'@'host'.
+// Grantee turns CURRENT_USER()'s user@host into 'user'@'host'.
 func Grantee(cur string) string {
 	u, h := cur, "%"
 	if i := strings.LastIndexByte(cur, '@'); i >= 0 {
@@ -72,7 +72,7 @@ var privAliases = map[string]string{
 	"ALL":            "ALL PRIVILEGES",
 }
 
-// parseGrants parses SHOW GRANTS lines. Lines it does not understand are
+// ParseGrants parses SHOW GRANTS lines. Lines it does not understand are
 // skipped: a missing privilege is then reported, never a false one granted.
 func ParseGrants(lines []string) *Grants {
 	g := &Grants{global: map[string]bool{}, tables: map[[2]string]map[string]bool{}}

@@ -11,7 +11,7 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
 
-// checker collects the findings of one connector's Check.
+// Checker collects the findings of one connector's Check.
 type Checker struct {
 	Name     string
 	Addr     string

@@ -15,7 +15,7 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
 
-// openDB opens a pool on dsn with the session settings sluice relies on:
+// Open opens a pool on dsn with the session settings sluice relies on:
 // UTC for TIMESTAMP values, utf8mb4, and no implicit type conversions by
 // the driver. It checks the server answers.
 func Open(ctx context.Context, dsn string, maxConns int) (*sql.DB, *drv.Config, error) {
@@ -50,7 +50,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*sql.DB, *drv.Config, 
 	return db, cfg, nil
 }
 
-// hostPort splits the driver's address into host and port.
+// HostPort splits the driver's address into host and port.
 func HostPort(cfg *drv.Config) (string, uint16, error) {
 	if cfg.Net != "tcp" {
 		return "", 0, fmt.Errorf("dsn: the binlog reader needs tcp(host:port), got %s(%s)", cfg.Net, cfg.Addr)
@@ -66,7 +66,7 @@ func HostPort(cfg *drv.Config) (string, uint16, error) {
 	return h, uint16(port), nil
 }
 
-// serverInfo is what preflight learns about a source server.
+// ServerInfo is what preflight learns about a source server.
 type ServerInfo struct {
 	Flavor   string // "mysql" or "mariadb"
 	Version  string
@@ -75,7 +75,7 @@ type ServerInfo struct {
 	DomainID uint32 // MariaDB's gtid_domain_id
 }
 
-// serverSettings are a source server's global settings that decide whether
+// Settings are a source server's global settings that decide whether
 // its binlog can feed sluice. Run (through preflight) and Check both read
 // them with readSettings and judge them with checks, so they agree.
 type Settings struct {
@@ -90,7 +90,7 @@ type settingCheck struct {
 	Fix                  string
 }
 
-// readSettings reads the global binlog settings, the version and server_id.
+// ReadSettings reads the global binlog settings, the version and server_id.
 func ReadSettings(ctx context.Context, db *sql.DB) (*Settings, error) {
 	var s Settings
 	row := db.QueryRowContext(ctx, "SELECT @@GLOBAL.log_bin, @@GLOBAL.binlog_format, @@GLOBAL.binlog_row_image, VERSION(), @@GLOBAL.server_id")
@@ -133,7 +133,7 @@ func (s *Settings) FlavorMismatch(addr, want string) string {
 	return fmt.Sprintf("source %s is %s (%s) but flavor: %s is configured; set flavor: %s or auto", addr, s.Flavor(), s.Version, want, s.Flavor())
 }
 
-// preflight refuses a server that cannot feed a correct change stream, with
+// Preflight refuses a server that cannot feed a correct change stream, with
 // the setting to change in the error.
 func Preflight(ctx context.Context, db *sql.DB, addr, wantFlavor string) (*ServerInfo, error) {
 	set, err := ReadSettings(ctx, db)
@@ -161,11 +161,13 @@ func Preflight(ctx context.Context, db *sql.DB, addr, wantFlavor string) (*Serve
 	return info, nil
 }
 
+// QuoteIdent quotes a MySQL identifier with backticks.
 func QuoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
+// QuoteTable quotes db.table.
 func QuoteTable(db, table string) string { return QuoteIdent(db) + "." + QuoteIdent(table) }
 
-// withSinkParams turns off foreign-key checks on the replica session:
+// WithSinkParams turns off foreign-key checks on the replica session:
 // rows arrive in source commit order, but cascades are not in the binlog
 // and checks would reject orders the source accepted (and the sink merges
 // rows per table, sink_merge.go). It also has the driver interpolate

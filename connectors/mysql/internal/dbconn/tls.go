@@ -16,7 +16,7 @@ import (
 // in the DSN (tls=<name>), so every pool opened by openDB uses them, and the
 // binlog reader takes the same configuration from the parsed DSN.
 
-// binlogTLS returns the TLS configuration for the binlog connection: the
+// BinlogTLS returns the TLS configuration for the binlog connection: the
 // SQL connection's, except in preferred mode (the driver may fall back to
 // plaintext), where it is nil when the SQL session db opened is not
 // encrypted, since go-mysql would insist on TLS.

@@ -2,16 +2,13 @@ package dbconn
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 )
-
-func JSONMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // metaQueryTimeout bounds a metadata query run under metaCtx.
 const metaQueryTimeout = 30 * time.Second
 
-// metaCtx detaches a metadata query (information_schema, SHOW CREATE
+// MetaCtx detaches a metadata query (information_schema, SHOW CREATE
 // TABLE) from ctx's cancellation and bounds it by metaQueryTimeout instead:
 // MariaDB 10.11 can crash when a client goes away in the middle of an
 // information_schema query that spilled to an Aria temporary table

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// exitHook lets the fault tests end the source process in the window
+// ExitHook lets the fault tests end the source process in the window
 // between Kafka acknowledging a flush and the position being recorded,
 // which a SIGKILL from outside hits only by chance.
 //
@@ -29,6 +29,7 @@ type ExitHook struct {
 	mid   bool // exit on a flush inside an open transaction
 }
 
+// NewExitHook returns the hook armed by SLUICE_TEST_EXIT_AFTER_ACK.
 func NewExitHook() *ExitHook { return &ExitHook{path: os.Getenv("SLUICE_TEST_EXIT_AFTER_ACK")} }
 
 // acked is called for each batch Kafka acknowledged, before the position
@@ -65,7 +66,7 @@ func (h *ExitHook) Acked(txs int, open bool) {
 	os.Exit(3)
 }
 
-// snapshotChunkDelay slows the initial snapshot by a pause after each chunk
+// SnapshotChunkDelay slows the initial snapshot by a pause after each chunk
 // it publishes, so that a test can kill the process in the middle of a
 // snapshot that would otherwise end before the kill lands. It is
 // SLUICE_TEST_SNAPSHOT_CHUNK_DELAY (a Go duration); zero without it.
@@ -82,6 +83,7 @@ var SnapshotChunkDelay = func() time.Duration {
 // sinkExitAt at that step removes the file and exits with status 3.
 var sinkExitPath = os.Getenv("SLUICE_TEST_SINK_EXIT_AT")
 
+// SinkExitAt exits when SLUICE_TEST_SINK_EXIT_AT names step (see above).
 func SinkExitAt(step string) {
 	if sinkExitPath == "" {
 		return

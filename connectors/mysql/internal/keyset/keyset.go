@@ -8,7 +8,7 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/value"
 )
 
-// keyArg returns a query argument that compares like the column does:
+// Arg returns a query argument that compares like the column does:
 // text for character columns (so the collation applies), bytes otherwise.
 func Arg(c *event.Column, raw []byte) any {
 	switch c.DataType {
@@ -18,7 +18,7 @@ func Arg(c *event.Column, raw []byte) any {
 	return string(raw)
 }
 
-// afterKey returns the condition "(k1, k2, ...) > (?, ?, ...)" expanded so
+// AfterKey returns the condition "(k1, k2, ...) > (?, ?, ...)" expanded so
 // that index range scans apply: k1 > ? OR (k1 = ? AND k2 > ?) OR ...
 func AfterKey(cols []string) string {
 	var ors []string
@@ -33,7 +33,7 @@ func AfterKey(cols []string) string {
 	return "(" + strings.Join(ors, " OR ") + ")"
 }
 
-// expandAfterKey lays out the arguments in afterKey's order.
+// ExpandAfterKey lays out the arguments in afterKey's order.
 func ExpandAfterKey(key []any) []any {
 	var args []any
 	for i := range key {
@@ -42,7 +42,7 @@ func ExpandAfterKey(key []any) []any {
 	return args
 }
 
-// sqlArg turns a decoded envelope value into a statement argument. A JSON
+// SQLArg turns a decoded envelope value into a statement argument. A JSON
 // column's text is passed through untouched; every other value is read
 // with exact numbers and converted by package value.
 func SQLArg(c *event.Column, v any) (any, error) {

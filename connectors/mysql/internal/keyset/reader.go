@@ -12,12 +12,12 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/value"
 )
 
-// queryer runs a query: a *sql.Conn inside a snapshot transaction, or a pool.
+// Queryer runs a query: a *sql.Conn inside a snapshot transaction, or a pool.
 type Queryer interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
-// chunkReader reads one table in primary-key order, one chunk per query.
+// Reader reads one table in primary-key order, one chunk per query.
 // It holds no connection and no position: the caller says which view to
 // read in and after which key.
 type Reader struct {
@@ -29,10 +29,10 @@ type Reader struct {
 	pkIdx []int // indexes in def.Columns of the primary-key columns
 }
 
-// snapRow is one copied row: its primary key and full image.
+// Row is one copied row: its primary key and full image.
 type Row struct{ Key, After event.Row }
 
-// chunk is what one chunk query returned.
+// Chunk is what one chunk query returned.
 type Chunk struct {
 	Rows    []Row
 	After   [][]byte // the key the chunk starts after (exclusive); nil: the table's start
@@ -40,6 +40,7 @@ type Chunk struct {
 	Last    bool     // fewer rows than the chunk size: the table ends with this chunk
 }
 
+// NewReader returns a reader of def in primary-key order, size rows a chunk.
 func NewReader(def *event.TableDef, size int) *Reader {
 	cols := make([]string, len(def.Columns))
 	for i := range def.Columns {

@@ -6,17 +6,17 @@ import (
 	"time"
 )
 
-// statusRefresh is how often a running connector refreshes what its own
+// Refresh is how often a running connector refreshes what its own
 // traffic does not tell it: the server's end of binlog (source), the
 // partitions' high watermarks (sink). Gauges derived from them stay current
 // while no rows flow.
 const Refresh = 2 * time.Second
 
-// statusQueryTimeout bounds the queries Status runs on behalf of an HTTP
+// QueryTimeout bounds the queries Status runs on behalf of an HTTP
 // handler.
 const QueryTimeout = 2 * time.Second
 
-// rateMeter measures events per second over roughly the last rateWindow.
+// RateMeter measures events per second over roughly the last rateWindow.
 // It is safe for concurrent use.
 type RateMeter struct {
 	mu      sync.Mutex
@@ -62,7 +62,7 @@ func (r *RateMeter) sample(now time.Time) {
 	}
 }
 
-// shortErr keeps the first line of an error for a status field.
+// ShortErr keeps the first line of an error for a status field.
 func ShortErr(err error) string {
 	if err == nil {
 		return ""

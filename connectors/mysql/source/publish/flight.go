@@ -24,7 +24,7 @@ const (
 // errHalted marks batches left unsent because the flight stopped.
 var errHalted = errors.New("publisher stopped before this batch was produced")
 
-// pubBatch is the records queued between two sends. The flight produces its
+// Batch is the records queued between two sends. The flight produces its
 // rows (in parallel across partitions), then its markers, so a marker
 // follows every row it counts, and batches leave in order.
 type Batch struct {
@@ -45,6 +45,7 @@ type Batch struct {
 	produce time.Duration // time to acknowledge the rows
 }
 
+// NewBatch returns an empty batch.
 func NewBatch() *Batch {
 	return &Batch{Rows: map[kafka.TopicPartition][]kafka.Record{}, ops: map[[2]string]int{}}
 }

@@ -21,7 +21,7 @@ const (
 	FlushDelay = 20 * time.Millisecond
 )
 
-// pubObserver is told what the publisher read and published. Its methods
+// Observer is told what the publisher read and published. Its methods
 // are called from the publisher's goroutines and must be safe for
 // concurrent use.
 type Observer interface {
@@ -29,7 +29,7 @@ type Observer interface {
 	Published(rows int)       // rows Kafka acknowledged
 }
 
-// publisher batches row messages and transaction markers and produces them
+// Publisher batches row messages and transaction markers and produces them
 // in the order that keeps the invariant: a marker is sent only after every
 // row it counts was acknowledged. Sealed batches are produced in the
 // background (publisher_flight.go) while the reader goes on decoding; the
@@ -60,7 +60,7 @@ type Publisher struct {
 	hook *faults.ExitHook // fault tests only (testhook.go)
 }
 
-// txBuilder counts the rows of one open transaction.
+// TxBuilder counts the rows of one open transaction.
 type TxBuilder struct {
 	id     string
 	seq    event.Seq
@@ -74,6 +74,8 @@ type TxBuilder struct {
 	ddl    *event.DDL
 }
 
+// New builds a publisher of a source's changes to its topics through c;
+// partitions is the partition count of new table topics.
 func New(c *kafka.Client, topics event.Topics, partitions int, m *metrics.Metrics, labels [2]string) *Publisher {
 	return &Publisher{
 		client: c, topics: topics, partitions: partitions, m: m, labels: labels,
