@@ -8,8 +8,8 @@
 // transaction topic, schema records on the schema topic, and the source's
 // checkpoint (pkg/checkpoint) in the offsets topic.
 //
-// Files: source.go (the connector and its start), leader.go (Run: the
-// leader election), stream*.go (the binlog reader), rows.go (row events to
+// Files: source.go (the connector: New, Run under the leader election,
+// its start), leader.go (the leader's checkpoint epoch), stream*.go (the binlog reader), rows.go (row events to
 // changes), publisher*.go (batches to Kafka), history.go (schema history),
 // snapshot*.go (initial and incremental snapshots), failover.go and gtid.go
 // (another server), xa.go, mysql8.go, check.go, status.go.
@@ -27,7 +27,7 @@
 // produced in order, rows before the markers that count them; the position
 // follows the acknowledged batches, always at a transaction boundary.
 //
-// Leaders (leader.go, pkg/leader): a source run by several
+// Leaders (Run, pkg/leader): a source run by several
 // processes elects one through a Kafka consumer group
 // (_sluice.<pipeline>.<connector>.leader); the others are standbys. Source
 // transactions are applied atomically in commit order by one writer, so
