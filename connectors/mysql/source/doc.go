@@ -9,10 +9,11 @@
 // checkpoint (pkg/checkpoint) in the offsets topic.
 //
 // Files: source.go (the connector: New, Run under the leader election,
-// its start), leader.go (the leader's checkpoint epoch), stream*.go (the binlog reader), rows.go (row events to
-// changes), publisher*.go (batches to Kafka), history.go (schema history),
-// snapshot*.go (initial and incremental snapshots), failover.go and gtid.go
-// (another server), xa.go, mysql8.go, check.go, status.go.
+// its start), leader.go (the leader's checkpoint epoch), stream*.go (the
+// binlog reader), rows.go (row events to changes), history.go (schema
+// history), snapshot*.go (initial and incremental snapshots), failover.go
+// (another server), xa.go, mysql8.go, check.go, status.go. The publisher
+// is package publish; GTID sets and the binlog dialer internal/binlog.
 //
 // Source data flow: preflight (log_bin ON, binlog_format ROW, row image
 // FULL) -> the selected tables' definitions at the start position (schema
@@ -22,7 +23,7 @@
 // the partition of their key; after Kafka acknowledged all of them a marker
 // on the transaction topic closes the transaction, and only then may the
 // position after it be saved in the offsets topic. The reader does not wait
-// for Kafka (publisher_flight.go): it seals batches of rows and markers and
+// for Kafka (package publish): it seals batches of rows and markers and
 // decodes on while a bounded number of them (by count and bytes) are
 // produced in order, rows before the markers that count them; the position
 // follows the acknowledged batches, always at a transaction boundary.
