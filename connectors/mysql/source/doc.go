@@ -60,7 +60,7 @@
 // gh-ost and pt-osc are tracked but not replicated; their cut-over RENAME
 // becomes the ALTERs run on the copy.
 //
-// Failover (failover.go, gtid.go): the checkpoint names the server its
+// Failover (failover.go, internal/binlog): the checkpoint names the server its
 // position belongs to (server_id, server_uuid on MySQL, gtid_domain_id on
 // MariaDB, flavor). A source started on another server (the old one
 // replaced by its replica) does not trust the recorded binlog coordinates,
