@@ -41,6 +41,10 @@ func (s *Source) Check(ctx context.Context) []connector.Finding {
 			c.Add(connector.SeverityError, c.On(sc.Setting), fmt.Sprintf("is %s, must be %s", sc.Value, sc.Want), sc.Fix)
 		}
 	}
+	if set.ReplicaOf == "?" {
+		c.Add(connector.SeverityWarn, c.On("replication status"), "cannot be read, so whether this server is a replica with log_slave_updates OFF (whose binlog lacks every change it replicates) is not checked",
+			"give the user REPLICATION CLIENT (MariaDB 10.5+: SLAVE MONITOR)")
+	}
 	s.checkServerID(ctx, c, db, set)
 	dbconn.CheckRetention(ctx, c, db)
 	tables := s.checkTables(ctx, c, db)

@@ -317,3 +317,36 @@ func withoutTLS(t *testing.T, fs []connector.Finding) []connector.Finding {
 	}
 	return out
 }
+
+// TestCheckReplicaWithoutLogUpdates: a source pointed at a replica that
+// does not write what it replicates to its binlog would miss every change
+// made on the primary. Run (Preflight) refuses it and check reports it,
+// naming log_slave_updates; with it ON the same topology is fine.
+func TestCheckReplicaWithoutLogUpdates(t *testing.T) {
+	primary := mariadbtest.Start(t, mariadbtest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, logUpdates := range []bool{false, true} {
+		replica := mariadbtest.Start(t, mariadbtest.Options{LogReplicaUpdates: logUpdates})
+		if err := replica.ReplicateFrom(ctx, primary); err != nil {
+			t.Fatal(err)
+		}
+		_, err := dbconn.Preflight(ctx, replica.DB(t), replica.Addr(), "auto")
+		cs := &checkSetup{cfg: &config.Config{Name: "t", Connectors: []config.Connector{
+			{Name: "src", Type: config.TypeMySQLSource, DSN: replica.DSN(""), ServerID: 4242, Tables: []string{"shop.*"}, Snapshot: "initial", Flavor: "auto"},
+		}}}
+		bad := find(cs.check(t, "src"), connector.SeverityError, "log_slave_updates", "OFF on a replica of 127.0.0.1:", "point the source's dsn at the primary")
+		if logUpdates {
+			if err != nil || bad != nil {
+				t.Errorf("log_slave_updates ON: preflight %v, check %+v; want both fine", err, bad)
+			}
+			continue
+		}
+		if err == nil || !connector.IsFatal(err) || !strings.Contains(err.Error(), "log_slave_updates") {
+			t.Errorf("preflight on a replica with log_slave_updates OFF: %v, want a fatal error naming log_slave_updates", err)
+		}
+		if bad == nil {
+			t.Error("check does not report log_slave_updates OFF on a replica")
+		}
+	}
+}

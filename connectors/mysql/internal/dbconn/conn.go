@@ -13,6 +13,7 @@ import (
 	drv "github.com/go-sql-driver/mysql"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
+	"github.com/sluice-cdc/sluice/pkg/sqlscan"
 )
 
 // Open opens a pool on dsn with the session settings sluice relies on:
@@ -81,6 +82,14 @@ type ServerInfo struct {
 type Settings struct {
 	LogBin, Format, Image, Version string
 	ServerID                       uint32
+	// ReplicaOf is the primary ("host:port") this server replicates from,
+	// "" when it replicates from none, "?" when it could not be read (no
+	// privilege to see the replication status).
+	ReplicaOf string
+	// LogReplicaUpdates is log_replica_updates (log_slave_updates before
+	// MySQL 8.0.26, and on MariaDB): whether the changes a replica applies
+	// are written to its own binlog.
+	LogReplicaUpdates string
 }
 
 // settingCheck is the verdict on one setting. Fix is set when !OK.
@@ -97,7 +106,47 @@ func ReadSettings(ctx context.Context, db *sql.DB) (*Settings, error) {
 	if err := row.Scan(&s.LogBin, &s.Format, &s.Image, &s.Version, &s.ServerID); err != nil {
 		return nil, err
 	}
+	if err := db.QueryRowContext(ctx, "SELECT @@GLOBAL.log_replica_updates").Scan(&s.LogReplicaUpdates); err != nil {
+		if err := db.QueryRowContext(ctx, "SELECT @@GLOBAL.log_slave_updates").Scan(&s.LogReplicaUpdates); err != nil {
+			return nil, err
+		}
+	}
+	s.ReplicaOf = replicaOf(ctx, db)
 	return &s, nil
+}
+
+// replicaOf returns the primary db replicates from ("host:port", the first
+// running or configured channel), "" when none, "?" when the replication
+// status cannot be read.
+func replicaOf(ctx context.Context, db *sql.DB) string {
+	var rows *sql.Rows
+	var err error
+	for _, q := range []string{"SHOW ALL SLAVES STATUS", "SHOW REPLICA STATUS", "SHOW SLAVE STATUS"} {
+		if rows, err = db.QueryContext(ctx, q); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return "?"
+	}
+	defer rows.Close()
+	for rows.Next() {
+		vals, err := sqlscan.Named(rows)
+		if err != nil {
+			return "?"
+		}
+		host, port := vals["Master_Host"].String, vals["Master_Port"].String
+		if host == "" {
+			host, port = vals["Source_Host"].String, vals["Source_Port"].String
+		}
+		if host != "" {
+			return net.JoinHostPort(host, port)
+		}
+	}
+	if rows.Err() != nil {
+		return "?"
+	}
+	return ""
 }
 
 // flavor returns "mysql" or "mariadb", from the version string.
@@ -108,13 +157,14 @@ func (s *Settings) Flavor() string {
 	return "mysql"
 }
 
-// checks judges log_bin, binlog_format and binlog_row_image, in that order.
+// Checks judges log_bin, binlog_format and binlog_row_image, in that
+// order, and on a replica log_slave_updates.
 func (s *Settings) Checks() []settingCheck {
 	logBin := "OFF"
 	if s.LogBin == "1" || strings.EqualFold(s.LogBin, "ON") {
 		logBin = "ON"
 	}
-	return []settingCheck{
+	checks := []settingCheck{
 		{Setting: "log_bin", Value: logBin, Want: "ON", OK: logBin == "ON",
 			Fix: "start the server with log_bin (my.cnf [mysqld] log_bin=mysql-bin)"},
 		{Setting: "binlog_format", Value: s.Format, Want: "ROW", OK: strings.EqualFold(s.Format, "ROW"),
@@ -122,6 +172,19 @@ func (s *Settings) Checks() []settingCheck {
 		{Setting: "binlog_row_image", Value: s.Image, Want: "FULL", OK: strings.EqualFold(s.Image, "FULL"),
 			Fix: "set binlog_row_image=FULL (my.cnf [mysqld] binlog_row_image=FULL, or SET GLOBAL binlog_row_image='FULL' and reconnect clients)"},
 	}
+	if s.ReplicaOf != "" && s.ReplicaOf != "?" {
+		// A replica that does not log what it applies has a binlog without
+		// any change made on its primary: every one would be missing.
+		on := s.LogReplicaUpdates == "1" || strings.EqualFold(s.LogReplicaUpdates, "ON")
+		value := "OFF"
+		if on {
+			value = "ON"
+		}
+		checks = append(checks, settingCheck{Setting: "log_slave_updates", Value: value + " on a replica of " + s.ReplicaOf, Want: "ON", OK: on,
+			Fix: "the changes this replica applies from " + s.ReplicaOf + " are not in its binlog, so sluice would miss every one of them: " +
+				"start it with log_slave_updates=ON (MySQL 8.0.26+: log_replica_updates=ON; my.cnf [mysqld], then restart), or point the source's dsn at the primary"})
+	}
+	return checks
 }
 
 // flavorMismatch returns why the configured flavor does not fit the
