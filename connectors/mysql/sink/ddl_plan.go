@@ -77,6 +77,14 @@ func (s *Sink) planStmt(p *ddlPlan, d *event.DDL, text string, single bool, stmt
 		st.Name, st.IfNotExists = ast.NewCIStr(s.routeDB(st.Name.O)), true
 		p.dbs = append(p.dbs, st.Name.O)
 		return restore()
+	case *ast.AlterDatabaseStmt:
+		name := st.Name.O
+		if st.AlterDefaultDatabase || name == "" {
+			name = d.Schema // the source's current database
+		}
+		st.Name, st.AlterDefaultDatabase = ast.NewCIStr(s.routeDB(name)), false
+		p.dbs = append(p.dbs, st.Name.O)
+		return restore()
 	case *ast.DropDatabaseStmt:
 		db := s.routeDB(st.Name.O)
 		for _, name := range d.Dropped { // routed elsewhere: dropped one by one

@@ -133,6 +133,24 @@ func (ss *State) dbSelected(db string) bool {
 	return false
 }
 
+// setDBCharset records the default character set a CREATE or ALTER
+// DATABASE gives db: its CHARACTER SET, else the character set of its
+// COLLATE (a collation names its character set).
+func (ss *State) setDBCharset(db string, opts []*ast.DatabaseOption) {
+	for _, o := range opts {
+		if o.Tp == ast.DatabaseOptionCharset {
+			ss.Charsets[db] = normCharset(o.Value)
+			return
+		}
+	}
+	for _, o := range opts {
+		if o.Tp == ast.DatabaseOptionCollate {
+			ss.Charsets[db] = collationCharset(o.Value)
+		}
+	}
+}
+
+// dbCharset is db's default character set, or the server's.
 func (ss *State) dbCharset(db string) string {
 	if cs := ss.Charsets[db]; cs != "" {
 		return cs
@@ -156,19 +174,21 @@ func (ss *State) Apply(stmt ast.StmtNode, schema string) (*Change, error) {
 	ch := &Change{}
 	switch s := stmt.(type) {
 	case *ast.CreateDatabaseStmt:
-		for _, o := range s.Options {
-			if o.Tp == ast.DatabaseOptionCharset {
-				ss.Charsets[s.Name.O] = strings.ToLower(o.Value)
-			}
-		}
+		ss.setDBCharset(s.Name.O, s.Options)
 		if ss.dbSelected(s.Name.O) {
 			ch.Relevant, ch.Databases = true, []string{s.Name.O}
 		}
 	case *ast.AlterDatabaseStmt:
-		for _, o := range s.Options {
-			if o.Tp == ast.DatabaseOptionCharset {
-				ss.Charsets[s.Name.O] = strings.ToLower(o.Value)
-			}
+		name := s.Name.O
+		if s.AlterDefaultDatabase || name == "" {
+			name = schema // ALTER DATABASE without a name: the current one
+		}
+		if name == "" {
+			return ch, nil
+		}
+		ss.setDBCharset(name, s.Options)
+		if ss.dbSelected(name) { // the replica's database gets the same defaults
+			ch.Relevant, ch.Databases = true, []string{name}
 		}
 	case *ast.DropDatabaseStmt:
 		for name, def := range ss.Tables {

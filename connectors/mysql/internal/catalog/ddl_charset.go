@@ -85,3 +85,28 @@ func RegisterCharsets(ctx context.Context, db *sql.DB) error {
 	}
 	return nil
 }
+
+// collationCharset is the character set a collation belongs to, as the
+// parser's tables (extended by RegisterCharsets with the server's) know
+// it, else the collation name's first part (utf8mb4_unicode_ci: utf8mb4).
+func collationCharset(collation string) string {
+	co := strings.ToLower(collation)
+	parserMu.RLock()
+	c, err := charset.GetCollationByName(co)
+	parserMu.RUnlock()
+	if err == nil && c.CharsetName != "" {
+		return normCharset(c.CharsetName)
+	}
+	cs, _, _ := strings.Cut(co, "_")
+	return normCharset(cs)
+}
+
+// normCharset is a character set's name as MariaDB 10.6+ and MySQL 8
+// report it in information_schema: the parser's "utf8" is utf8mb3.
+func normCharset(cs string) string {
+	cs = strings.ToLower(cs)
+	if cs == "utf8" {
+		return "utf8mb3"
+	}
+	return cs
+}

@@ -134,10 +134,9 @@ func tableCharset(ct *ast.CreateTableStmt, dbCharset string) string {
 	for _, o := range ct.Options {
 		switch o.Tp {
 		case ast.TableOptionCharset:
-			return strings.ToLower(o.StrValue)
+			return normCharset(o.StrValue)
 		case ast.TableOptionCollate:
-			cs, _, _ := strings.Cut(strings.ToLower(o.StrValue), "_")
-			return cs
+			return collationCharset(o.StrValue)
 		}
 	}
 	return dbCharset
@@ -167,10 +166,10 @@ func columnFromDef(cd *ast.ColumnDef, tableCharset string, mariadb bool) (event.
 	if isTextType(c.DataType) {
 		switch {
 		case tp.GetCharset() != "":
-			c.Charset, c.Collation = strings.ToLower(tp.GetCharset()), strings.ToLower(tp.GetCollate())
+			c.Charset, c.Collation = normCharset(tp.GetCharset()), strings.ToLower(tp.GetCollate())
 		case tp.GetCollate() != "":
 			c.Collation = strings.ToLower(tp.GetCollate())
-			c.Charset, _, _ = strings.Cut(c.Collation, "_")
+			c.Charset = collationCharset(c.Collation)
 		default:
 			c.Charset = tableCharset
 		}
@@ -187,8 +186,8 @@ func columnFromDef(cd *ast.ColumnDef, tableCharset string, mariadb bool) (event.
 			c.Nullable = false
 		case ast.ColumnOptionCollate:
 			c.Collation = strings.ToLower(o.StrValue)
-			if cs, _, _ := strings.Cut(c.Collation, "_"); isTextType(c.DataType) {
-				c.Charset = cs
+			if isTextType(c.DataType) {
+				c.Charset = collationCharset(c.Collation)
 			}
 		case ast.ColumnOptionGenerated:
 			expr, err := RestoreSQL(o.Expr)

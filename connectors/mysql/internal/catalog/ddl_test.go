@@ -254,3 +254,39 @@ func TestOnlineSchemaChangeTwoStep(t *testing.T) {
 		t.Errorf("g after the cut-over: %s", got)
 	}
 }
+
+// TestDatabaseCharsets: a database's default character set comes from its
+// CHARACTER SET or the character set of its COLLATE, by CREATE or ALTER
+// DATABASE, with or without a name (the current database); tables created
+// in it without their own take it, and the ALTER reaches the sinks.
+func TestDatabaseCharsets(t *testing.T) {
+	ss := NewState(Filter{"shop.*", "shop2.*", "shop3.*"}, true, map[string]*event.TableDef{})
+	ss.ServerCharset = "latin1"
+	apply := func(q, schema string) *Change {
+		t.Helper()
+		stmts, err := ParseSQL(q)
+		if err != nil {
+			t.Fatalf("parse %q: %v", q, err)
+		}
+		ch, err := ss.Apply(stmts[0], schema)
+		if err != nil {
+			t.Fatalf("apply %q: %v", q, err)
+		}
+		return ch
+	}
+	apply("CREATE DATABASE shop2 COLLATE utf8mb4_unicode_ci", "")
+	if ch := apply("ALTER DATABASE CHARACTER SET utf8mb3", "shop"); !ch.Relevant || len(ch.Databases) != 1 || ch.Databases[0] != "shop" {
+		t.Errorf("ALTER DATABASE of the current database: %+v, want it relevant to the sinks for shop", ch)
+	}
+	apply("CREATE DATABASE shop3", "")
+	apply("ALTER DATABASE shop3 CHARACTER SET utf8mb4", "shop")
+	if ss.Charsets[""] != "" {
+		t.Errorf("a charset was recorded under the empty name: %q", ss.Charsets[""])
+	}
+	for db, want := range map[string]string{"shop": "utf8mb3", "shop2": "utf8mb4", "shop3": "utf8mb4"} {
+		apply("CREATE TABLE "+db+".t (id INT PRIMARY KEY, s VARCHAR(10))", "")
+		if got := ss.Tables[db+".t"].Columns[1].Charset; got != want {
+			t.Errorf("%s.t.s: charset %q, want %q", db, got, want)
+		}
+	}
+}
