@@ -94,6 +94,9 @@ func (st *streamer) applyOrRead(ctx context.Context, h *replication.EventHeader,
 	stmts, err := catalog.ParseSQL(q)
 	switch {
 	case err != nil && !catalog.LooksLikeTableDDL(q):
+		// By its first keyword no table or database change (a routine,
+		// trigger or grant the parser does not know): said, not silent.
+		s.log.Info("statement not parsed; by its keyword it changes no table or database", "position", st.where(h), "statement", q, "error", err)
 		return nil, false, nil
 	case err != nil:
 		what, cause = "cannot parse", err

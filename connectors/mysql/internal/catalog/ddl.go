@@ -102,7 +102,9 @@ type Change struct {
 
 // ddlKeyword matches statements that may change tables or databases; a
 // statement sluice cannot parse stops the reader only when it matches.
-var ddlKeyword = regexp.MustCompile(`(?is)^\s*(/\*.*?\*/\s*)*(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s+(OR\s+REPLACE\s+)?` +
+// Comments before the keyword are passed over: /* ... */ (executable ones
+// too), and "-- " and "#" comments to the end of their line.
+var ddlKeyword = regexp.MustCompile(`(?is)^\s*(/\*.*?\*/\s*|--(\s[^\n]*)?(\n|$)\s*|#[^\n]*(\n|$)\s*)*(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s+(OR\s+REPLACE\s+)?` +
 	`((TEMPORARY|ONLINE|IGNORE|OFFLINE|UNIQUE|FULLTEXT|SPATIAL)\s+)*(TABLE|TABLES|DATABASE|SCHEMA|INDEX)\b`)
 
 // LooksLikeTableDDL reports whether q might change a table or database.

@@ -290,3 +290,24 @@ func TestDatabaseCharsets(t *testing.T) {
 		}
 	}
 }
+
+// TestLooksLikeTableDDL: leading comments of every kind do not hide a
+// table or database change (an unparsable one must stop the reader or be
+// read from the server, never pass as "not DDL").
+func TestLooksLikeTableDDL(t *testing.T) {
+	for q, want := range map[string]bool{
+		"-- widen\nALTER TABLE t MODIFY s VARCHAR(10) UNICODE":         true,
+		"# widen\nALTER TABLE t MODIFY s VARCHAR(10)":                  true,
+		"/* a */ -- b\n# c\n  /*!40101 x */ DROP TABLE t":              true,
+		"--\nCREATE TABLE t (id INT)":                                  true,
+		"/*M! comment */ RENAME TABLE a TO b":                          true,
+		"-- just a comment\nCREATE PROCEDURE p() BEGIN SELECT 1; END":  false,
+		"CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @x = 1": false,
+		"--ALTER TABLE t ADD c INT":                                    false, // not a comment: "--" needs a space
+		"GRANT ALL ON *.* TO u":                                        false,
+	} {
+		if got := LooksLikeTableDDL(q); got != want {
+			t.Errorf("LooksLikeTableDDL(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
