@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -183,7 +184,8 @@ const watchEvery = 250 * time.Millisecond
 // doubling to 30 s, back to 1 s after a minute of running. A sink's retry
 // mapping bounds this: its max_backoff caps the backoff, and after
 // max_attempts failures in a row (none running a minute, none while Kafka
-// does not answer) the last error becomes a connector.Fatal that says so.
+// does not answer, none after a run that moved the connector's checkpoint
+// on: progressMark) the last error becomes a connector.Fatal that says so.
 func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
 	factory := s.reg[cfg.Type]
 	if factory == nil {
@@ -199,7 +201,7 @@ func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
 		maxBackoff, maxAttempts = cfg.Retry.MaxBackoff, cfg.Retry.MaxAttempts
 		backoff = min(backoff, maxBackoff)
 	}
-	attempts, firstFail := 0, time.Time{}
+	attempts, firstFail, lastMark := 0, time.Time{}, ""
 	for {
 		c, err := factory(cfg, s.env)
 		if err != nil {
@@ -222,8 +224,14 @@ func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
 		if err == nil {
 			err = errors.New("stopped without an error")
 		}
-		if time.Since(started) > time.Minute {
+		// Failures count in a row only while nothing moves: a run of a minute
+		// or a checkpoint beyond the last failure's starts the count anew.
+		mark := progressMark(ctx, c)
+		if time.Since(started) > time.Minute || (mark != "" && lastMark != "" && mark != lastMark) {
 			backoff, attempts = min(time.Second, maxBackoff), 0
+		}
+		if mark != "" {
+			lastMark = mark
 		}
 		if attempts == 0 {
 			firstFail = started
@@ -253,6 +261,27 @@ func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
 		backoff = min(2*backoff, maxBackoff)
 		s.env.Metrics.ConnectorRestarts.WithLabelValues(labels...).Inc()
 	}
+}
+
+// progressMark says how far a connector got by its status: a source's
+// recorded position, a sink's committed offsets. Two failures with different
+// marks had progress between them. "" when the connector reports none.
+func progressMark(ctx context.Context, c connector.Connector) string {
+	st, ok := c.(connector.Statuser)
+	if !ok {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	s := st.Status(ctx)
+	var b strings.Builder
+	if p := s.Position; p != nil && p.File != "" {
+		fmt.Fprintf(&b, "%s:%d %s;", p.File, p.Pos, p.GTID)
+	}
+	for _, p := range s.Partitions {
+		fmt.Fprintf(&b, "%s/%d@%d;", p.Topic, p.Partition, p.Committed)
+	}
+	return b.String()
 }
 
 // kafkaAnswers reports whether Kafka answers a metadata request within 5 s.
