@@ -20,15 +20,18 @@
 //     detector (SLUICE_E2E_NORACE=1: without) and -tags sluicefault, which
 //     compiles in the SLUICE_TEST_* fault hooks a release build lacks.
 //     Main removes it at the end; Run and Output run one command to its end.
-//   - Processes: StartProc, StartBroker, StartConnector and the Proc type
-//     (Start again, Kill, Stop, Wait, Exited, Log); ExpectExit1,
-//     ExpectStop, WaitFailed and WaitExit for processes that must end
-//     by themselves; CheckNoRace for the race detector's reports.
+//   - Processes: StartProc, StartBroker, StartConnector, StartSplit (broker,
+//     source and sink as three processes) and the Proc type (Start again,
+//     Kill, Stop, Wait, Exited, Log); ExpectExit1, ExpectStop, WaitFailed
+//     and WaitExit for processes that must end by themselves; WaitLog,
+//     LogInts, LogTails and ShowLog read their logs; CheckNoRace fails on
+//     the race detector's reports.
 //   - Config: WriteConfig, EditConfig, PointSource, WriteFile.
 //   - Databases: ExecAll, MustExec, SessionExec, TableRows, TablesEqual,
-//     WaitEqual, HasTable, TableCount, MaxID, RowStrings, MasterStatus.
+//     WaitEqual, WaitRowCount, HasTable, TableCount, MaxID, RowStrings
+//     (one row of any width, as SHOW statements return), MasterStatus.
 //   - HTTP and metrics: WaitHTTP, HTTPGet, MetricValue, MetricValues,
-//     GaugeOf, ConnectorState.
+//     GaugeOf, ConnectorState; WaitFor and CtxTimeout for the rest.
 //   - Fixtures: the shop schema (ShopSchema, Seed), the accounts and ledger
 //     with the replica's audit trigger (SetupAccounts, CheckNoRegressions
 //     and two workloads), shop.kv (KVSchema, KVPipeline), shop.txrows
