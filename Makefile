@@ -4,7 +4,7 @@ GO ?= go
 # Go 1.26 lives in /usr/local/go on the project machines.
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all build test demo soak bench bench-verify bench-snapshot bench-bigtx clean
+.PHONY: all build test test-unit demo soak bench bench-verify bench-snapshot bench-bigtx clean
 
 all: build
 
@@ -17,6 +17,17 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+## test-unit: vet, then every test that needs no server (go test -short skips
+## those that start MariaDB, a broker or the sluice binary); under a minute.
+## The packages with test hooks behind the sluicefault build tag (the tag the
+## e2e harness builds the binary with) are vetted and tested with it too.
+FAULT_TAG_PKGS ?= ./pkg/clock/
+test-unit:
+	$(GO) vet ./...
+	$(GO) test -short -count=1 ./...
+	$(GO) vet -tags sluicefault $(FAULT_TAG_PKGS)
+	$(GO) test -short -count=1 -tags sluicefault $(FAULT_TAG_PKGS)
 
 ## soak: the long fault suite: a seeded crash loop of SOAK_KILLS faults (SIGKILLs of
 ## reader, sink and broker, exits after a Kafka ack and mid-transaction; again with a

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -28,21 +29,21 @@ func BenchmarkBigTransaction(b *testing.B) {
 	opts := mariadbtest.Options{ExtraArgs: []string{"--innodb-buffer-pool-size=512M", "--innodb-log-file-size=256M"}}
 	src, dst := mariadbtest.Start(b, opts), mariadbtest.Start(b, opts)
 	sdb, ddb := src.DB(b), dst.DB(b)
-	execAll(b, sdb, "CREATE DATABASE shop;\n"+
+	e2e.ExecAll(b, sdb, "CREATE DATABASE shop;\n"+
 		"CREATE TABLE shop.big (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL, qty INT NOT NULL, price DECIMAL(12,2) NOT NULL, created DATETIME NOT NULL, pad TEXT NOT NULL)")
-	mustExec(b, sdb, "INSERT INTO shop.big VALUES (0, 'first', 0, 0, '2025-01-01 00:00:00', '')")
-	cfg, _ := writeConfig(b, b.TempDir(), src, dst, true)
-	setConfig(b, cfg, "    batch_rows: 500\n", "    batch_rows: 5000\n")
-	setConfig(b, cfg, "  partitions: 3\n", "  partitions: 3\n  max_message_bytes: 16777216\n")
+	e2e.MustExec(b, sdb, "INSERT INTO shop.big VALUES (0, 'first', 0, 0, '2025-01-01 00:00:00', '')")
+	cfg, _ := e2e.WriteConfig(b, b.TempDir(), src, dst, true)
+	e2e.EditConfig(b, cfg, "    batch_rows: 500\n", "    batch_rows: 5000\n")
+	e2e.EditConfig(b, cfg, "  partitions: 3\n", "  partitions: 3\n  max_message_bytes: 16777216\n")
 	for b.Loop() {
-		broker := startProc(b, "broker.log", "broker", "--config", cfg)
-		srcP := startProc(b, "src.log", "run", "--config", cfg, "--connector", "src", "--admin", fmt.Sprintf("127.0.0.1:%d", freePort(b)))
-		sinkP := startProc(b, "sink.log", "run", "--config", cfg, "--connector", "replica-1", "--admin", fmt.Sprintf("127.0.0.1:%d", freePort(b)))
-		procs := []*proc{broker, srcP, sinkP}
-		waitEqual(b, sdb, ddb, 2*time.Minute, procs, "shop.big")
+		broker := e2e.StartBroker(b, cfg)
+		srcP := e2e.StartConnector(b, "src.log", cfg, "src", e2e.FreeAddr(b))
+		sinkP := e2e.StartConnector(b, "sink.log", cfg, "replica-1", e2e.FreeAddr(b))
+		procs := []*e2e.Proc{broker, srcP, sinkP}
+		e2e.WaitEqual(b, sdb, ddb, 2*time.Minute, procs, "shop.big")
 
 		start := time.Now()
-		mustExec(b, sdb, fmt.Sprintf("INSERT INTO shop.big SELECT seq, CONCAT('item ', seq), seq %% 17, seq / 100, '2025-01-01 00:00:00', REPEAT('x', %d) FROM shop.seq_1_to_%d", pad, rows))
+		e2e.MustExec(b, sdb, fmt.Sprintf("INSERT INTO shop.big SELECT seq, CONCAT('item ', seq), seq %% 17, seq / 100, '2025-01-01 00:00:00', REPEAT('x', %d) FROM shop.seq_1_to_%d", pad, rows))
 		b.Logf("source transaction of %d rows committed in %s", rows, time.Since(start).Round(time.Millisecond))
 		partial := 0
 		for n := 1; n != rows+1; {
@@ -61,10 +62,10 @@ func BenchmarkBigTransaction(b *testing.B) {
 		b.Logf("MEASURE one transaction of %d rows of %d padding bytes on the replica after %s (%.0f rows/s); replica showed part of it: %v (%d rows)",
 			rows, pad, el.Round(time.Millisecond), float64(rows)/el.Seconds(), partial != 0, partial)
 		for _, p := range procs {
-			b.Logf("MEASURE peak RSS (VmHWM) of sluice %s: %s", p.args[0]+" "+strings.Join(p.args[3:], " "), vmHWM(b, p))
+			b.Logf("MEASURE peak RSS (VmHWM) of sluice %s: %s", p.Args()[0]+" "+strings.Join(p.Args()[3:], " "), vmHWM(b, p))
 		}
 		for _, p := range procs {
-			if err := p.stop(); err != nil {
+			if err := p.Stop(); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -73,8 +74,8 @@ func BenchmarkBigTransaction(b *testing.B) {
 
 // vmHWM returns the peak resident set size of a running process, from
 // /proc/<pid>/status.
-func vmHWM(b *testing.B, p *proc) string {
-	s, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+func vmHWM(b *testing.B, p *e2e.Proc) string {
+	s, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid()))
 	if err != nil {
 		b.Fatal(err)
 	}

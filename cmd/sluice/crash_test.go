@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -46,7 +47,7 @@ var faultKinds = []string{faultKillReader, faultKillSink, faultKillBroker, fault
 // size it; make soak raises both. With SLUICE_SOAK_REPORT set, a row per
 // fault kind is appended to that file.
 func TestCrashRecovery(t *testing.T) {
-	crashRecovery(t, 1, envInt(t, "SLUICE_FAULT_KILLS", 21))
+	crashRecovery(t, 1, e2e.EnvInt(t, "SLUICE_FAULT_KILLS", 21))
 }
 
 // TestCrashRecoveryWorkers is the crash loop with a sink of three workers
@@ -55,57 +56,36 @@ func TestCrashRecovery(t *testing.T) {
 // the next start settles. The replica's trigger sends shop.accounts whole
 // to one worker; shop.ledger is split by key.
 func TestCrashRecoveryWorkers(t *testing.T) {
-	crashRecovery(t, 3, envInt(t, "SLUICE_FAULT_KILLS", 12))
+	crashRecovery(t, 3, e2e.EnvInt(t, "SLUICE_FAULT_KILLS", 12))
 }
 
 func crashRecovery(t *testing.T, workers, faults int) {
-	seed := faultSeed(t)
-	accounts := envInt(t, "SLUICE_FAULT_ACCOUNTS", 200)
+	seed := e2e.FaultSeed(t)
+	accounts := e2e.EnvInt(t, "SLUICE_FAULT_ACCOUNTS", 200)
 	src := mariadbtest.Start(t, mariadbtest.Options{})
 	dst := mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
-	const schema = `CREATE DATABASE shop;
-CREATE TABLE shop.accounts (id INT PRIMARY KEY, version BIGINT NOT NULL, balance BIGINT NOT NULL, note VARCHAR(64) NULL);
-CREATE TABLE shop.ledger (id BIGINT PRIMARY KEY, account INT NOT NULL, delta BIGINT NOT NULL)`
-	execAll(t, sdb, schema)
 	// The replica gets the same tables plus an audit trigger that records any
 	// update moving a row to an older version.
-	execAll(t, ddb, schema+`;
-CREATE DATABASE audit;
-CREATE TABLE audit.regressions (id INT, old_version BIGINT, new_version BIGINT);
-CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH ROW
-  INSERT INTO audit.regressions SELECT NEW.id, OLD.version, NEW.version FROM DUAL WHERE NEW.version < OLD.version`)
-	for i := 1; i <= accounts; i += 1000 {
-		var b strings.Builder
-		for j := i; j < i+1000 && j <= accounts; j++ {
-			if j > i {
-				b.WriteString(",")
-			}
-			fmt.Fprintf(&b, "(%d, 0, 1000, NULL)", j)
-		}
-		mustExec(t, sdb, "INSERT INTO shop.accounts VALUES "+b.String())
-	}
+	e2e.SetupAccounts(t, sdb, ddb, accounts)
 
 	dir := t.TempDir()
-	cfgPath, _ := writeConfig(t, dir, src, dst, true)
+	cfgPath, _ := e2e.WriteConfig(t, dir, src, dst, true)
 	if workers > 1 {
-		editConfig(t, cfgPath, "    batch_rows: 500\n", fmt.Sprintf("    batch_rows: 500\n    workers: %d\n", workers))
+		e2e.EditConfig(t, cfgPath, "    batch_rows: 500\n", fmt.Sprintf("    batch_rows: 500\n    workers: %d\n", workers))
 	}
 	hook := filepath.Join(dir, "exit-after-ack")
 	t.Setenv("SLUICE_TEST_EXIT_AFTER_ACK", hook) // only the source reads it
 	sinkHook := filepath.Join(dir, "sink-exit-at")
 	t.Setenv("SLUICE_TEST_SINK_EXIT_AT", sinkHook) // only a sink with workers reads it
 
-	broker := startProc(t, "broker.log", "broker", "--config", cfgPath)
-	srcAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	sinkAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	source := startProc(t, "source.log", "run", "--config", cfgPath, "--connector", "src", "--admin", srcAdmin)
-	sink := startProc(t, "sink.log", "run", "--config", cfgPath, "--connector", "replica-1", "--admin", sinkAdmin)
-	procs := []*proc{broker, source, sink}
+	sp := e2e.StartSplit(t, cfgPath)
+	broker, source, sink, procs := sp.Broker, sp.Source, sp.Sink, sp.Procs()
+	srcAdmin, sinkAdmin := sp.SourceAdmin, sp.SinkAdmin
 
 	stop := make(chan struct{})
 	done := make(chan int)
-	go func() { done <- workload(t, sdb, accounts, stop) }()
+	go func() { done <- e2e.AccountsWorkload(t, sdb, accounts, stop) }()
 	crashes := keepUp(t, src, stop)
 
 	rng := rand.New(rand.NewSource(seed))
@@ -115,11 +95,11 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 	start := time.Now()
 	for i, kind := range schedule {
 		time.Sleep(time.Duration(100+rng.Intn(700)) * time.Millisecond)
-		var p *proc
+		var p *e2e.Proc
 		switch kind {
 		case faultKillReader, faultKillSink, faultKillBroker:
-			p = map[string]*proc{faultKillReader: source, faultKillSink: sink, faultKillBroker: broker}[kind]
-			p.kill()
+			p = map[string]*e2e.Proc{faultKillReader: source, faultKillSink: sink, faultKillBroker: broker}[kind]
+			p.Kill()
 		case faultAfterAck:
 			p = source
 			armAndWait(t, p, hook, strconv.Itoa(1+rng.Intn(20)), nil)
@@ -128,11 +108,11 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 			armAndWait(t, p, hook, "mid", func() { bigLedgerTx(t, sdb, -int64(i+1)*100000, 6000, accounts) })
 		}
 		at := time.Now()
-		rw.fault(kind, maxID(t, sdb, "shop.ledger"))
+		rw.fault(kind, e2e.MaxID(t, sdb, "shop.ledger"))
 		time.Sleep(time.Duration(100+rng.Intn(300)) * time.Millisecond)
-		p.start()
-		waitHTTP(t, "http://"+srcAdmin+"/readyz", 90*time.Second)
-		waitHTTP(t, "http://"+sinkAdmin+"/readyz", 90*time.Second)
+		p.Start()
+		e2e.WaitHTTP(t, "http://"+srcAdmin+"/readyz", 90*time.Second)
+		e2e.WaitHTTP(t, "http://"+sinkAdmin+"/readyz", 90*time.Second)
 		ready[kind] = append(ready[kind], time.Since(at))
 	}
 	var xaReady []string
@@ -144,8 +124,8 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 		for _, step := range []string{"prepared", "decided"} {
 			armAndWait(t, sink, sinkHook, step, nil)
 			at := time.Now()
-			sink.start()
-			waitHTTP(t, "http://"+sinkAdmin+"/readyz", 90*time.Second)
+			sink.Start()
+			e2e.WaitHTTP(t, "http://"+sinkAdmin+"/readyz", 90*time.Second)
 			xaReady = append(xaReady, fmt.Sprintf("%s: ready %s", step, time.Since(at).Round(100*time.Millisecond)))
 		}
 	}
@@ -156,14 +136,14 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 	}
 	t.Logf("seed %d: %d faults in %s; workload committed %d transactions", seed, len(schedule), time.Since(start).Round(time.Millisecond), txs)
 	converge := time.Now()
-	waitEqual(t, sdb, ddb, 180*time.Second, procs, "shop.accounts", "shop.ledger")
+	e2e.WaitEqual(t, sdb, ddb, 180*time.Second, procs, "shop.accounts", "shop.ledger")
 	t.Logf("MEASURE crash loop: replica equal %s after the last fault's restart", time.Since(converge).Round(time.Millisecond))
 	if workers > 1 { // the workers applied batches (after the last restart: metrics start at 0)
-		m := metricValues(sinkAdmin)
+		m := e2e.MetricValues(sinkAdmin)
 		if m["sluice_sink_worker_batches_total"] == 0 {
 			t.Errorf("no batch was applied by the workers: %v", m["sluice_sink_worker_batches_total"])
 		}
-		log := sink.logText()
+		log := sink.Log()
 		for _, verb := range []string{"ROLLBACK", "COMMIT"} {
 			if !strings.Contains(log, "xa="+verb) {
 				t.Errorf("no prepared branch was settled by XA %s at a start after the exits inside a batch", verb)
@@ -173,25 +153,12 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 			strings.Count(log, "settled a worker's batch left prepared"), strings.Count(log, "after the workers failed"))
 	}
 	caughtUp := rw.stop()
-	var regressions int
-	if err := ddb.QueryRow("SELECT COUNT(*) FROM audit.regressions").Scan(&regressions); err != nil {
-		t.Fatal(err)
-	}
-	if regressions > 0 {
-		t.Errorf("%d updates moved an account back to an older version on the replica", regressions)
-	}
-	for _, p := range procs {
-		if strings.Contains(p.logText(), "DATA RACE") {
-			t.Errorf("race detected in %v:\n%s", p.args, p.logText())
-		}
-	}
-	rows := tableCount(t, ddb, "shop.accounts") + tableCount(t, ddb, "shop.ledger")
-	result := "pass"
-	if t.Failed() {
-		result = "FAIL"
-	}
+	e2e.CheckNoRegressions(t, ddb)
+	e2e.CheckNoRace(t, procs...)
+	rows := e2e.TableCount(t, ddb, "shop.accounts") + e2e.TableCount(t, ddb, "shop.ledger")
+	result := e2e.Result(t)
 	if len(xaReady) > 0 {
-		soakRow(t, fmt.Sprintf("crash loop, %d sink workers: sink exit after XA PREPARE (rolled back), after the offsets (committed)", workers),
+		e2e.SoakRow(t, fmt.Sprintf("crash loop, %d sink workers: sink exit after XA PREPARE (rolled back), after the offsets (committed)", workers),
 			len(xaReady), rows, strings.Join(xaReady, ", "), fmt.Sprintf("%s (seed %d)", result, seed))
 	}
 	for _, kind := range faultKinds {
@@ -203,7 +170,7 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 		if workers > 1 {
 			name = fmt.Sprintf("crash loop, %d sink workers: %s", workers, kind)
 		}
-		soakRow(t, name, len(ready[kind]), rows, rec, fmt.Sprintf("%s (seed %d)", result, seed))
+		e2e.SoakRow(t, name, len(ready[kind]), rows, rec, fmt.Sprintf("%s (seed %d)", result, seed))
 	}
 }
 
@@ -315,7 +282,7 @@ func faultSchedule(rng *rand.Rand, n int) []string {
 
 // armAndWait arms the source's exit hook with arm, runs then (when not nil)
 // and waits for the process to end itself.
-func armAndWait(t testing.TB, p *proc, hook, arm string, then func()) {
+func armAndWait(t testing.TB, p *e2e.Proc, hook, arm string, then func()) {
 	t.Helper()
 	if err := os.WriteFile(hook, []byte(arm), 0o644); err != nil {
 		t.Fatal(err)
@@ -323,11 +290,11 @@ func armAndWait(t testing.TB, p *proc, hook, arm string, then func()) {
 	if then != nil {
 		then()
 	}
-	waitFor(t, 60*time.Second, "the source's exit hook ("+arm+")", func() bool {
-		ended, _ := p.exited()
+	e2e.WaitFor(t, 60*time.Second, "the source's exit hook ("+arm+")", func() bool {
+		ended, _ := p.Exited()
 		return ended
 	})
-	p.kill() // reaps it
+	p.Kill() // reaps it
 }
 
 // bigLedgerTx commits one transaction of rows ledger inserts in statements
@@ -347,75 +314,10 @@ func bigLedgerTx(t testing.TB, db *sql.DB, from int64, rows, accounts int) {
 			}
 			fmt.Fprintf(&b, "(%d, %d, 0)", from-int64(i), 1+i%accounts)
 		}
-		mustExec(t, tx, b.String())
+		e2e.MustExec(t, tx, b.String())
 	}
-	mustExec(t, tx, "UPDATE shop.accounts SET version = version + 1 WHERE id = 1")
+	e2e.MustExec(t, tx, "UPDATE shop.accounts SET version = version + 1 WHERE id = 1")
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// workload commits multi-statement transactions until stop is closed and
-// returns how many it committed.
-func workload(t testing.TB, db *sql.DB, accounts int, stop chan struct{}) int {
-	rng := rand.New(rand.NewSource(7))
-	n := 0
-	ledger := maxID(t, db, "shop.ledger") // a later run continues the ids
-	for {
-		select {
-		case <-stop:
-			return n
-		default:
-		}
-		tx, err := db.Begin()
-		if err != nil {
-			t.Logf("begin: %v", err)
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		for k := 0; k < 1+rng.Intn(5); k++ {
-			a := 1 + rng.Intn(accounts)
-			d := int64(rng.Intn(100) - 50)
-			ledger++
-			if _, err = tx.Exec("UPDATE shop.accounts SET version = version + 1, balance = balance + ?, note = ? WHERE id = ?", d, fmt.Sprintf("tx %d", n), a); err == nil {
-				_, err = tx.Exec("INSERT INTO shop.ledger VALUES (?, ?, ?)", ledger, a, d)
-			}
-			if err != nil {
-				break
-			}
-		}
-		if err != nil {
-			t.Logf("workload: %v", err)
-			_ = tx.Rollback()
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		if rng.Intn(20) == 0 {
-			_ = tx.Rollback() // rolled back: must never reach the replica
-			continue
-		}
-		if err := tx.Commit(); err != nil {
-			t.Logf("commit: %v (the replica is compared with what the source has)", err)
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		n++
-		time.Sleep(time.Duration(10+rng.Intn(20)) * time.Millisecond) // about 40 tx/s: recovery, not backlog, is measured
-	}
-}
-
-func maxID(t testing.TB, db *sql.DB, table string) int64 {
-	var m sql.NullInt64
-	if err := db.QueryRow("SELECT MAX(id) FROM " + table).Scan(&m); err != nil {
-		t.Logf("max id of %s: %v", table, err)
-	}
-	return m.Int64
-}
-
-func tableCount(t testing.TB, db *sql.DB, table string) int {
-	var n int
-	if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
-		t.Errorf("count %s: %v", table, err)
-	}
-	return n
 }

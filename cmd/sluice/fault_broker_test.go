@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -43,26 +44,23 @@ func TestBrokerDown(t *testing.T) {
 	src := mariadbtest.Start(t, mariadbtest.Options{})
 	dst := mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
-	execAll(t, sdb, txRowsSchema)
-	cfg, _ := writeConfig(t, t.TempDir(), src, dst, true)
-	broker := startProc(t, "broker.log", "broker", "--config", cfg)
-	srcAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	sinkAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	source := startProc(t, "source.log", "run", "--config", cfg, "--connector", "src", "--admin", srcAdmin)
-	sink := startProc(t, "sink.log", "run", "--config", cfg, "--connector", "replica-1", "--admin", sinkAdmin)
-	procs := []*proc{broker, source, sink}
-	waitHTTP(t, "http://"+srcAdmin+"/readyz", 60*time.Second)
-	waitHTTP(t, "http://"+sinkAdmin+"/readyz", 60*time.Second)
+	e2e.ExecAll(t, sdb, e2e.TxRowsSchema)
+	cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, true)
+	sp := e2e.StartSplit(t, cfg)
+	broker, source, sink, procs := sp.Broker, sp.Source, sp.Sink, sp.Procs()
+	srcAdmin, sinkAdmin := sp.SourceAdmin, sp.SinkAdmin
+	e2e.WaitHTTP(t, "http://"+srcAdmin+"/readyz", 60*time.Second)
+	e2e.WaitHTTP(t, "http://"+sinkAdmin+"/readyz", 60*time.Second)
 
-	chk := watchPartial(t, ddb, "shop.txrows")
-	wl := startTxWorkload(t, sdb, 1, 10, 20*time.Millisecond)
-	waitFor(t, 60*time.Second, "rows on the replica", func() bool { return maxTx(ddb) > 100 })
+	chk := e2e.WatchPartial(t, ddb, "shop.txrows")
+	wl := e2e.StartTxWorkload(t, sdb, 1, 10, 20*time.Millisecond)
+	e2e.WaitFor(t, 60*time.Second, "rows on the replica", func() bool { return maxTx(ddb) > 100 })
 
-	broker.kill()
+	broker.Kill()
 	down := time.Now()
 	recorded := ""
 	for _, a := range []string{srcAdmin, sinkAdmin} {
-		waitFor(t, readyBound, "/readyz 503 on "+a, func() bool { return readyCode(a) == http.StatusServiceUnavailable })
+		e2e.WaitFor(t, readyBound, "/readyz 503 on "+a, func() bool { return readyCode(a) == http.StatusServiceUnavailable })
 		t.Logf("MEASURE broker-down: %s /readyz 503 %s after the kill", a, time.Since(down).Round(time.Millisecond))
 	}
 	applied := maxTx(ddb)
@@ -92,49 +90,44 @@ func TestBrokerDown(t *testing.T) {
 		t.Errorf("the replica moved from tx %d to %d while the broker was down", applied, a)
 	}
 	t.Logf("broker down %s; source position held at %s; %d transactions committed at the source meanwhile",
-		time.Since(down).Round(time.Second), recorded, wl.committed()-applied)
+		time.Since(down).Round(time.Second), recorded, wl.Committed()-applied)
 
-	broker.start()
+	broker.Start()
 	back := time.Now()
 	for _, a := range []string{srcAdmin, sinkAdmin} {
 		deadline := time.Now().Add(90 * time.Second)
 		for readyCode(a) != http.StatusOK {
 			if time.Now().After(deadline) {
-				for _, p := range []*proc{source, sink} {
-					t.Logf("log of %v:\n%s", p.args, tail(p.logText(), 40))
-				}
-				t.Fatalf("%s /readyz not 200 90 s after the broker returned: %s", a, httpGet(t, "http://"+a+"/readyz"))
+				e2e.LogTails(t, 40, source, sink)
+				t.Fatalf("%s /readyz not 200 90 s after the broker returned: %s", a, e2e.HTTPGet(t, "http://"+a+"/readyz"))
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	for _, p := range []*proc{source, sink} {
-		t.Logf("log of %v around the outage:\n%s", p.args, tail(p.logText(), 15))
+	for _, p := range []*e2e.Proc{source, sink} {
+		t.Logf("log of %v around the outage:\n%s", p.Args(), e2e.Tail(p.Log(), 15))
 	}
 	t.Logf("MEASURE broker-back: both /readyz 200 %s after the broker restarted", time.Since(back).Round(time.Millisecond))
 	readyAgain := time.Since(back)
-	target := wl.committed()
-	waitFor(t, 90*time.Second, "the replica past what the source committed during the outage", func() bool { return maxTx(ddb) >= target })
+	target := wl.Committed()
+	e2e.WaitFor(t, 90*time.Second, "the replica past what the source committed during the outage", func() bool { return maxTx(ddb) >= target })
 	caughtUp := time.Since(back)
 	t.Logf("MEASURE broker-back: replica caught up with the outage's %d transactions %s after the broker restarted",
 		target-applied, time.Since(back).Round(time.Millisecond))
-	txs := wl.stop()
-	waitEqual(t, sdb, ddb, 90*time.Second, procs, "shop.txrows")
-	checks, bad := chk.stop()
+	txs := wl.Stop()
+	e2e.WaitEqual(t, sdb, ddb, 90*time.Second, procs, "shop.txrows")
+	checks, bad := chk.Stop()
 	if bad != "" {
 		t.Errorf("a partial transaction was visible on the replica: %s", bad)
 	}
-	for _, p := range []*proc{source, sink} {
-		if ended, err := p.exited(); ended {
-			t.Errorf("%v exited: %v", p.args, err)
+	for _, p := range []*e2e.Proc{source, sink} {
+		if ended, err := p.Exited(); ended {
+			t.Errorf("%v exited: %v", p.Args(), err)
 		}
 	}
 	t.Logf("workload committed %d transactions; %d replica checks", txs, checks)
-	result := "pass"
-	if t.Failed() {
-		result = "FAIL"
-	}
-	soakRow(t, fmt.Sprintf("broker down %s", brokerDown(t)), 1, tableCount(t, ddb, "shop.txrows"),
+	result := e2e.Result(t)
+	e2e.SoakRow(t, fmt.Sprintf("broker down %s", brokerDown(t)), 1, e2e.TableCount(t, ddb, "shop.txrows"),
 		fmt.Sprintf("ready %s, caught up %s", readyAgain.Round(10*time.Millisecond), caughtUp.Round(10*time.Millisecond)), result)
 }
 
@@ -159,7 +152,7 @@ func recordedMetric(addr string) string {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	file, pos := metricValue(string(b), "sluice_source_binlog_file_number"), metricValue(string(b), "sluice_source_binlog_position")
+	file, pos := e2e.MetricValue(string(b), "sluice_source_binlog_file_number"), e2e.MetricValue(string(b), "sluice_source_binlog_position")
 	if file == 0 {
 		return ""
 	}

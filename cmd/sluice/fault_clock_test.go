@@ -1,17 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/clock"
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -33,35 +32,31 @@ func TestClockJumps(t *testing.T) {
 	src := mariadbtest.Start(t, mariadbtest.Options{})
 	dst := mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
-	execAll(t, sdb, regressSchema)
-	execAll(t, ddb, regressSchema+regressTrigger)
-	for i := 1; i <= 200; i++ {
-		mustExec(t, sdb, "INSERT INTO shop.accounts VALUES (?, 0, 1000, NULL)", i)
-	}
-	cfgPath, _ := writeConfig(t, t.TempDir(), src, dst, true)
-	broker := startProc(t, "broker.log", "broker", "--config", cfgPath)
+	e2e.SetupAccounts(t, sdb, ddb, 200)
+	cfgPath, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, true)
+	broker := e2e.StartBroker(t, cfgPath)
 	t.Setenv(clock.EnvJumps, clockJumps)
-	admin := []string{fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-	source := startProc(t, "source.log", "run", "--config", cfgPath, "--connector", "src", "--admin", admin[0])
-	sink := startProc(t, "sink.log", "run", "--config", cfgPath, "--connector", "replica-1", "--admin", admin[1])
+	admin := []string{e2e.FreeAddr(t), e2e.FreeAddr(t)}
+	source := e2e.StartConnector(t, "source.log", cfgPath, "src", admin[0])
+	sink := e2e.StartConnector(t, "sink.log", cfgPath, "replica-1", admin[1])
 	started := time.Now()
-	procs := []*proc{broker, source, sink}
+	procs := []*e2e.Proc{broker, source, sink}
 	stop := make(chan struct{})
 	done := make(chan int)
-	go func() { done <- standbyWorkload(t, sdb, stop) }()
+	go func() { done <- e2e.AccountsRoundRobin(t, sdb, stop) }()
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("source:\n%s\nsink:\n%s", tail(source.logText(), 40), tail(sink.logText(), 40))
+			t.Logf("source:\n%s\nsink:\n%s", e2e.Tail(source.Log(), 40), e2e.Tail(sink.Log(), 40))
 		}
 	})
 	s := sampleClocks(admin)
 	for _, a := range admin {
-		waitHTTP(t, "http://"+a+"/readyz", 30*time.Second)
+		e2e.WaitHTTP(t, "http://"+a+"/readyz", 30*time.Second)
 	}
 	t.Logf("source and sink ready %s after they started", time.Since(started).Round(10*time.Millisecond))
 	statuses := 0
 	for time.Since(started) < 19*time.Second { // past the last jump of both processes
-		out, code := runStatus(t, "--config", cfgPath, "--admin", admin[0], "--admin", admin[1])
+		out, code := e2e.Output(t, "status", "--config", cfgPath, "--admin", admin[0], "--admin", admin[1])
 		statuses++
 		t.Logf("sluice status %.1fs after start: exit %d", time.Since(started).Seconds(), code)
 		if code != 0 || strings.Contains(out, "STALE") {
@@ -71,15 +66,9 @@ func TestClockJumps(t *testing.T) {
 	}
 	close(stop)
 	txs := <-done
-	waitEqual(t, sdb, ddb, 60*time.Second, procs, "shop.accounts", "shop.ledger")
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, procs, "shop.accounts", "shop.ledger")
 	s.stop()
-	var regressions int
-	if err := ddb.QueryRow("SELECT COUNT(*) FROM audit.regressions").Scan(&regressions); err != nil {
-		t.Fatal(err)
-	}
-	if regressions > 0 {
-		t.Errorf("%d updates moved an account back to an older version on the replica", regressions)
-	}
+	e2e.CheckNoRegressions(t, ddb)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t.Logf("MEASURE clock jumps: %d transactions, replica equal; %d samples: source lag max %.2fs, sink lag max %.2fs, lag histogram mean %.2fs; /status clock offsets seen %v to %v; %d sluice status runs",
@@ -90,16 +79,13 @@ func TestClockJumps(t *testing.T) {
 	for _, e := range s.bad {
 		t.Error(e)
 	}
-	for _, p := range []*proc{source, sink} {
-		if !strings.Contains(p.logText(), "the host's wall clock stepped since sluice started") {
-			t.Errorf("%v did not log the clock step", p.args)
+	for _, p := range []*e2e.Proc{source, sink} {
+		if !strings.Contains(p.Log(), "the host's wall clock stepped since sluice started") {
+			t.Errorf("%v did not log the clock step", p.Args())
 		}
 	}
-	result := "pass"
-	if t.Failed() {
-		result = "FAIL"
-	}
-	soakRow(t, "wall clock +1h, -2h, +1h in source and sink", 6, tableCount(t, ddb, "shop.ledger"),
+	result := e2e.Result(t)
+	e2e.SoakRow(t, "wall clock +1h, -2h, +1h in source and sink", 6, e2e.TableCount(t, ddb, "shop.ledger"),
 		fmt.Sprintf("none needed; lag max %.1fs", max(s.srcLag, s.sinkLag)), result)
 }
 
@@ -135,7 +121,7 @@ func sampleClocks(admin []string) *clockSamples {
 func (s *clockSamples) stop() { close(s.quit); <-s.done }
 
 func (s *clockSamples) sample(admin string) {
-	m := metricValues(admin)
+	m := e2e.MetricValues(admin)
 	var st struct{ Time time.Time }
 	if resp, err := http.Get("http://" + admin + "/status"); err == nil {
 		_ = json.NewDecoder(resp.Body).Decode(&st)
@@ -166,32 +152,4 @@ func (s *clockSamples) sample(admin string) {
 	if ok1 && ok2 && n > 0 {
 		check("mean of sluice_sink_replication_lag_distribution_seconds", sum/n, true, &s.histMean)
 	}
-}
-
-// metricValues returns the metrics at admin by name, labels dropped (each
-// process runs one connector).
-func metricValues(admin string) map[string]float64 {
-	out := map[string]float64{}
-	resp, err := http.Get("http://" + admin + "/metrics")
-	if err != nil {
-		return out
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		if strings.HasPrefix(l, "#") {
-			continue
-		}
-		sp := strings.LastIndexByte(l, ' ')
-		if sp < 0 {
-			continue
-		}
-		name, _, _ := strings.Cut(l[:sp], "{")
-		if v, err := strconv.ParseFloat(l[sp+1:], 64); err == nil {
-			out[name] = v
-		}
-	}
-	return out
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-cdc/sluice/pkg/kafka"
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 )
 
 // TestRecoveryProcedures follows, step by step, the recovery each resume
@@ -19,91 +19,91 @@ import (
 // partition count, the source's checkpoint corrupted while rows were
 // deleted at the source.
 func TestRecoveryProcedures(t *testing.T) {
-	e := newFaultEnv(t)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.broker))
+	e := e2e.NewFaultEnv(t)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Broker))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	ctx := ctxTimeout(t, 5*time.Minute)
+	ctx := e2e.CtxTimeout(t, 5*time.Minute)
 	txTopic := "_sluice.test.src.transaction"
-	p := e.run()
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
-	e.waitRows(p, 3, 30*time.Second)
+	p := e.Run()
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+	e.WaitRows(p, 3, 30*time.Second)
 	stopOK(t, p)
 
 	// 1. Retention deleted two transactions the sink had not read (a new
 	// row and an update of an old one): the sink stops and says to move
 	// its offset past the gap and re-sync.
-	_, end0, _ := e.kc.Offsets(ctx, txTopic, 0)
-	p = e.run("--connector", "src")
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (4, 'd')")
-	mustExec(t, e.sdb, "UPDATE shop.t SET v = 'B' WHERE id = 2")
-	waitFor(t, 30*time.Second, "two markers", func() bool {
-		_, end, _ := e.kc.Offsets(ctx, txTopic, 0)
+	_, end0, _ := e.Kafka.Offsets(ctx, txTopic, 0)
+	p = e.Run("--connector", "src")
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (4, 'd')")
+	e2e.MustExec(t, e.SDB, "UPDATE shop.t SET v = 'B' WHERE id = 2")
+	e2e.WaitFor(t, 30*time.Second, "two markers", func() bool {
+		_, end, _ := e.Kafka.Offsets(ctx, txTopic, 0)
 		return end >= end0+2
 	})
 	stopOK(t, p)
-	_, gapEnd, _ := e.kc.Offsets(ctx, txTopic, 0)
-	deleteRecords(t, cl, txTopic, gapEnd)
-	p = e.run()
-	mustContain(t, "log", waitFailed(t, p, 30*time.Second), "UPDATE `sluice`.`sluice_offsets` SET next_offset = <the partition's first offset>")
-	first, _, err := e.kc.Offsets(ctx, txTopic, 0)
+	_, gapEnd, _ := e.Kafka.Offsets(ctx, txTopic, 0)
+	e2e.DeleteRecords(t, cl, txTopic, gapEnd)
+	p = e.Run()
+	e2e.MustContain(t, "log", e2e.WaitFailed(t, p, 30*time.Second), "UPDATE `sluice`.`sluice_offsets` SET next_offset = <the partition's first offset>")
+	first, _, err := e.Kafka.Offsets(ctx, txTopic, 0)
 	if err != nil || first != gapEnd {
 		t.Fatalf("first offset of %s = %d (%v), want %d", txTopic, first, err, gapEnd)
 	}
-	mustExec(t, e.ddb, "UPDATE sluice.sluice_offsets SET next_offset = ? WHERE sink = 'test/replica-1' AND topic = ? AND kpartition = 0", first, txTopic)
-	p = e.run()
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (5, 'e')")
+	e2e.MustExec(t, e.DDB, "UPDATE sluice.sluice_offsets SET next_offset = ? WHERE sink = 'test/replica-1' AND topic = ? AND kpartition = 0", first, txTopic)
+	p = e.Run()
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (5, 'e')")
 	resync(t, e, p, "after the retention gap")
 
 	// 2. The table topic deleted and created again with 5 partitions: the
 	// sink says to start over, the source to set kafka.partitions.
 	stopOK(t, p)
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (6, 'f')")
-	deleteTopic(t, cl, "test.shop.t")
-	waitFor(t, 30*time.Second, "test.shop.t deleted", func() bool {
-		n, err := e.kc.Partitions(ctx, "test.shop.t")
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (6, 'f')")
+	e2e.DeleteTopic(t, cl, "test.shop.t")
+	e2e.WaitFor(t, 30*time.Second, "test.shop.t deleted", func() bool {
+		n, err := e.Kafka.Partitions(ctx, "test.shop.t")
 		return err == nil && n == 0
 	})
-	if n, err := e.kc.EnsureTopic(ctx, kafka.TopicSpec{Name: "test.shop.t", Partitions: 5}); err != nil || n != 5 {
+	if n, err := e.Kafka.EnsureTopic(ctx, kafka.TopicSpec{Name: "test.shop.t", Partitions: 5}); err != nil || n != 5 {
 		t.Fatalf("re-create test.shop.t: %d partitions, %v", n, err)
 	}
-	p = e.run()
-	log := waitFailed(t, p, 30*time.Second)
-	mustContain(t, "log", log, "DELETE FROM `sluice`.`sluice_offsets` WHERE sink = 'test/replica-1' AND topic = 'test.shop.t'")
-	mustExec(t, e.ddb, "DELETE FROM sluice.sluice_offsets WHERE sink = 'test/replica-1' AND topic = 'test.shop.t'")
-	editConfig(t, e.cfg, "partitions: 3", "partitions: 5")
-	p = e.run()
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (7, 'g')")
+	p = e.Run()
+	log := e2e.WaitFailed(t, p, 30*time.Second)
+	e2e.MustContain(t, "log", log, "DELETE FROM `sluice`.`sluice_offsets` WHERE sink = 'test/replica-1' AND topic = 'test.shop.t'")
+	e2e.MustExec(t, e.DDB, "DELETE FROM sluice.sluice_offsets WHERE sink = 'test/replica-1' AND topic = 'test.shop.t'")
+	e2e.EditConfig(t, e.Config, "partitions: 3", "partitions: 5")
+	p = e.Run()
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (7, 'g')")
 	resync(t, e, p, "after the partition count change")
 
 	// 3. The source's checkpoint corrupted while rows were deleted at the
 	// source: delete the checkpoint topic (the source snapshots again),
 	// then verify --repair removes what the snapshot cannot.
 	stopOK(t, p)
-	mustExec(t, e.sdb, "DELETE FROM shop.t WHERE id IN (1, 6)")
-	mustExec(t, e.sdb, "UPDATE shop.t SET v = 'C' WHERE id = 3")
-	e.produce("_sluice.test.src.offsets", 0, "src", "garbage")
-	p = e.run()
-	mustContain(t, "log", waitFailed(t, p, 30*time.Second), "delete the topic _sluice.test.src.offsets", "sluice verify --config FILE --repair")
-	deleteTopic(t, cl, "_sluice.test.src.offsets")
-	p = e.run()
-	waitFor(t, 60*time.Second, "the new snapshot on the replica", func() bool {
+	e2e.MustExec(t, e.SDB, "DELETE FROM shop.t WHERE id IN (1, 6)")
+	e2e.MustExec(t, e.SDB, "UPDATE shop.t SET v = 'C' WHERE id = 3")
+	e.Produce("_sluice.test.src.offsets", 0, "src", "garbage")
+	p = e.Run()
+	e2e.MustContain(t, "log", e2e.WaitFailed(t, p, 30*time.Second), "delete the topic _sluice.test.src.offsets", "sluice verify --config FILE --repair")
+	e2e.DeleteTopic(t, cl, "_sluice.test.src.offsets")
+	p = e.Run()
+	e2e.WaitFor(t, 60*time.Second, "the new snapshot on the replica", func() bool {
 		var v string
-		_ = e.ddb.QueryRow("SELECT v FROM shop.t WHERE id = 3").Scan(&v)
+		_ = e.DDB.QueryRow("SELECT v FROM shop.t WHERE id = 3").Scan(&v)
 		return v == "C"
 	})
-	out, err := exec.Command(binary, "verify", "--config", e.cfg, "--repair").CombinedOutput()
-	t.Logf("verify --repair (%v):\n%s", err, out)
-	if !strings.Contains(string(out), "repaired") {
+	code, out := e2e.Run(t, "verify", "--config", e.Config, "--repair")
+	t.Logf("verify --repair (exit %d):\n%s", code, out)
+	if !strings.Contains(out, "repaired") {
 		t.Errorf("verify --repair did not report the rows it repaired (ids 1 and 6 deleted at the source while its checkpoint was lost)")
 	}
-	waitEqual(t, e.sdb, e.ddb, 60*time.Second, []*proc{p}, "shop.t")
-	if out, err := exec.Command(binary, "verify", "--config", e.cfg).CombinedOutput(); err != nil {
-		t.Errorf("verify after the recovery: %v\n%s", err, out)
+	e2e.WaitEqual(t, e.SDB, e.DDB, 60*time.Second, []*e2e.Proc{p}, "shop.t")
+	if code, out := e2e.Run(t, "verify", "--config", e.Config); code != 0 {
+		t.Errorf("verify after the recovery: exit %d\n%s", code, out)
 	}
-	if done, err := p.exited(); done {
+	if done, err := p.Exited(); done {
 		t.Errorf("sluice exited after the recovery: %v", err)
 	}
 	stopOK(t, p)
@@ -111,21 +111,21 @@ func TestRecoveryProcedures(t *testing.T) {
 
 // resync runs `sluice snapshot` for shop.t, as the recovery procedures
 // say, and waits until the replica equals the source with p running.
-func resync(t *testing.T, e *faultEnv, p *proc, when string) {
+func resync(t *testing.T, e *e2e.FaultEnv, p *e2e.Proc, when string) {
 	t.Helper()
-	if out, err := exec.Command(binary, "snapshot", "--config", e.cfg, "--table", "shop.t").CombinedOutput(); err != nil {
-		t.Fatalf("%s: sluice snapshot: %v\n%s", when, err, out)
+	if code, out := e2e.Run(t, "snapshot", "--config", e.Config, "--table", "shop.t"); code != 0 {
+		t.Fatalf("%s: sluice snapshot: exit %d\n%s", when, code, out)
 	}
-	waitEqual(t, e.sdb, e.ddb, 60*time.Second, []*proc{p}, "shop.t")
-	if done, err := p.exited(); done {
-		t.Fatalf("%s: sluice exited: %v\n%s", when, err, tail(p.logText(), 30))
+	e2e.WaitEqual(t, e.SDB, e.DDB, 60*time.Second, []*e2e.Proc{p}, "shop.t")
+	if done, err := p.Exited(); done {
+		t.Fatalf("%s: sluice exited: %v\n%s", when, err, e2e.Tail(p.Log(), 30))
 	}
 	t.Logf("%s: replica equal to the source after the documented recovery", when)
 }
 
-func stopOK(t *testing.T, p *proc) {
+func stopOK(t *testing.T, p *e2e.Proc) {
 	t.Helper()
-	if err := p.stop(); err != nil {
-		t.Fatalf("stop sluice: %v\n%s", err, tail(p.logText(), 20))
+	if err := p.Stop(); err != nil {
+		t.Fatalf("stop sluice: %v\n%s", err, e2e.Tail(p.Log(), 20))
 	}
 }

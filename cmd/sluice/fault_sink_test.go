@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-cdc/sluice/pkg/kafka"
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -23,55 +24,55 @@ import (
 // block go to the dead-letter topic, the rest is applied, and every
 // skipped message is in the log, the metric, /status and the replica.
 func TestSinkPoisonMessages(t *testing.T) {
-	e := newFaultEnv(t)
-	execAll(t, e.ddb, "CREATE DATABASE shop;\nCREATE TABLE shop.t (id INT PRIMARY KEY, v VARCHAR(3) NOT NULL)") // narrower than the source's
-	p := e.run()
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
-	e.waitRows(p, 3, 30*time.Second)
-	before := e.checkpoint()
+	e := e2e.NewFaultEnv(t)
+	e2e.ExecAll(t, e.DDB, "CREATE DATABASE shop;\nCREATE TABLE shop.t (id INT PRIMARY KEY, v VARCHAR(3) NOT NULL)") // narrower than the source's
+	p := e.Run()
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+	e.WaitRows(p, 3, 30*time.Second)
+	before := e.Checkpoint()
 
 	// Default: the replica rejects id 100; the sink stops at its message.
-	tx, _ := e.sdb.Begin()
-	mustExec(t, tx, "INSERT INTO shop.t VALUES (100, 'toolong')")
-	mustExec(t, tx, "INSERT INTO shop.t VALUES (101, 'ok')")
+	tx, _ := e.SDB.Begin()
+	e2e.MustExec(t, tx, "INSERT INTO shop.t VALUES (100, 'toolong')")
+	e2e.MustExec(t, tx, "INSERT INTO shop.t VALUES (101, 'ok')")
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	log := waitFailed(t, p, 30*time.Second)
+	log := e2e.WaitFailed(t, p, 30*time.Second)
 	t.Logf("default tolerance: stopped %s after the poison row", time.Since(start).Round(time.Millisecond))
-	mustContain(t, "log", log, `key "{\"id\":100}"`, "test.shop.t/", "Data too long", "a poison message: the sink stops here", "tolerance: all")
-	if after := e.checkpoint(); fmt.Sprint(after) != fmt.Sprint(before) {
+	e2e.MustContain(t, "log", log, `key "{\"id\":100}"`, "test.shop.t/", "Data too long", "a poison message: the sink stops here", "tolerance: all")
+	if after := e.Checkpoint(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("checkpoint moved past the poison message: %v, was %v", after, before)
 	}
 	var n int
-	_ = e.ddb.QueryRow("SELECT COUNT(*) FROM shop.t").Scan(&n)
+	_ = e.DDB.QueryRow("SELECT COUNT(*) FROM shop.t").Scan(&n)
 	if n != 3 {
 		t.Errorf("replica has %d rows after the stop, want 3 (nothing of the poisoned transaction)", n)
 	}
 
 	// tolerance: all. The rejected row is dead-lettered, the rest applied.
-	e.writeConfig("root", "    errors: {tolerance: all, dead_letter_topic: test.dlq}\n")
-	p = e.run()
-	e.waitRows(p, 4, 30*time.Second)
+	e.WriteConfig("root", "    errors: {tolerance: all, dead_letter_topic: test.dlq}\n")
+	p = e.Run()
+	e.WaitRows(p, 4, 30*time.Second)
 	// A marker that is not JSON, and a transaction of two rows that are
 	// not JSON and not the envelope's shape.
-	m := e.lastMarker()
-	e.produce("_sluice.test.src.transaction", 0, "", "not json {")
+	m := e.LastMarker()
+	e.Produce("_sluice.test.src.transaction", 0, "", "not json {")
 	seq := m["seq"].(string)
 	fake := seq[:len(seq)-10] + "0000000001" // after the last transaction, before the next
-	r0 := e.produce("test.shop.t", 0, `{"id":7}`, "garbage")
-	e.produce("test.shop.t", 0, `{"id":8}`, `{"op":"c","after":{"id":8,"v":"x"}}`)
+	r0 := e.Produce("test.shop.t", 0, `{"id":7}`, "garbage")
+	e.Produce("test.shop.t", 0, `{"id":8}`, `{"op":"c","after":{"id":8,"v":"x"}}`)
 	marker, _ := json.Marshal(map[string]any{"status": "END", "id": "fake", "event_count": 2, "seq": fake,
 		"position": m["position"], "partitions": []map[string]any{{"topic": "test.shop.t", "partition": 0, "count": 2}}})
-	e.produce("_sluice.test.src.transaction", 0, "", string(marker))
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (200, 'x'), (201, 'y')")
-	e.waitRows(p, 6, 30*time.Second)
+	e.Produce("_sluice.test.src.transaction", 0, "", string(marker))
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (200, 'x'), (201, 'y')")
+	e.WaitRows(p, 6, 30*time.Second)
 
 	// Reported: the dead-letter topic with headers, the replica's record,
 	// /status, the metric and the log.
-	ctx := ctxTimeout(t, 20*time.Second)
-	r, err := e.kc.NewPartitionReader(ctx, "test.dlq", 0, 0)
+	ctx := e2e.CtxTimeout(t, 20*time.Second)
+	r, err := e.Kafka.NewPartitionReader(ctx, "test.dlq", 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,26 +95,26 @@ func TestSinkPoisonMessages(t *testing.T) {
 	}
 	t.Logf("dead letters: %q", got)
 	all := strings.Join(got, "\n")
-	mustContain(t, "dead-letter topic", all, `rejected test.shop.t/`, `key={"id":100}`, "decode _sluice.test.src.transaction/0@",
+	e2e.MustContain(t, "dead-letter topic", all, `rejected test.shop.t/`, `key={"id":100}`, "decode _sluice.test.src.transaction/0@",
 		fmt.Sprintf("decode test.shop.t/0@%d key={\"id\":7}", r0), fmt.Sprintf("decode test.shop.t/0@%d key={\"id\":8}", r0+1))
 	var recorded int
-	_ = e.ddb.QueryRow("SELECT COUNT(*) FROM sluice.sluice_dead_letters").Scan(&recorded)
+	_ = e.DDB.QueryRow("SELECT COUNT(*) FROM sluice.sluice_dead_letters").Scan(&recorded)
 	if recorded != 4 {
 		t.Errorf("sluice_dead_letters holds %d rows, want 4", recorded)
 	}
-	status := httpGet(t, "http://"+e.admin+"/status")
-	mustContain(t, "/status", strings.Join(strings.Fields(status), ""), `"dead_letters":{"topic":"test.dlq","count":4`)
-	metrics := httpGet(t, "http://"+e.admin+"/metrics")
-	mustContain(t, "/metrics", metrics, `sluice_sink_dead_lettered_total{connector="replica-1",pipeline="test",reason="decode",topic="test.shop.t"} 2`,
+	status := e2e.HTTPGet(t, "http://"+e.Admin+"/status")
+	e2e.MustContain(t, "/status", strings.Join(strings.Fields(status), ""), `"dead_letters":{"topic":"test.dlq","count":4`)
+	metrics := e2e.HTTPGet(t, "http://"+e.Admin+"/metrics")
+	e2e.MustContain(t, "/metrics", metrics, `sluice_sink_dead_lettered_total{connector="replica-1",pipeline="test",reason="decode",topic="test.shop.t"} 2`,
 		`sluice_sink_dead_lettered_total{connector="replica-1",pipeline="test",reason="rejected",topic="test.shop.t"} 1`)
-	if c := strings.Count(p.logText(), "poison message sent to the dead-letter topic"); c != 4 {
+	if c := strings.Count(p.Log(), "poison message sent to the dead-letter topic"); c != 4 {
 		t.Errorf("%d WARN lines for dead letters, want 4", c)
 	}
 	var v string
-	if err := e.ddb.QueryRow("SELECT v FROM shop.t WHERE id = 101").Scan(&v); err != nil || v != "ok" {
+	if err := e.DDB.QueryRow("SELECT v FROM shop.t WHERE id = 101").Scan(&v); err != nil || v != "ok" {
 		t.Errorf("id 101 (same transaction as the rejected row) = %q, %v", v, err)
 	}
-	if err := p.stop(); err != nil {
+	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -125,56 +126,56 @@ func TestSinkPoisonMessages(t *testing.T) {
 // Then a row locked by another session makes the sink's write time out
 // once: retried, it succeeds when the lock is released.
 func TestSinkReplicaFaults(t *testing.T) {
-	e := newFaultEnv(t)
-	execAll(t, e.ddb, "CREATE USER 'sink'@'%';\n"+
+	e := e2e.NewFaultEnv(t)
+	e2e.ExecAll(t, e.DDB, "CREATE USER 'sink'@'%';\n"+
 		"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX ON shop.* TO 'sink'@'%';\n"+
 		"GRANT CREATE, SELECT, INSERT, UPDATE ON sluice.* TO 'sink'@'%'")
-	e.writeConfig("sink", "    retry: {max_attempts: 3, max_backoff: 1s}\n")
-	p := e.run()
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
-	e.waitRows(p, 3, 30*time.Second)
-	e.checkApplied(3, 1)
-	before := e.checkpoint()
+	e.WriteConfig("sink", "    retry: {max_attempts: 3, max_backoff: 1s}\n")
+	p := e.Run()
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+	e.WaitRows(p, 3, 30*time.Second)
+	e.CheckApplied(3, 1)
+	before := e.Checkpoint()
 
-	mustExec(t, e.ddb, "SET GLOBAL read_only = ON")
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (10, 'r')")
+	e2e.MustExec(t, e.DDB, "SET GLOBAL read_only = ON")
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (10, 'r')")
 	start := time.Now()
-	log := waitFailed(t, p, 60*time.Second)
+	log := e2e.WaitFailed(t, p, 60*time.Second)
 	t.Logf("read-only replica: stopped %s after the write", time.Since(start).Round(time.Millisecond))
-	mustContain(t, "log", log, "read-only", "gave up after 3 failed attempts in a row", "retry.max_attempts: 3", "the sink resumes from its last replica commit")
-	if after := e.checkpoint(); fmt.Sprint(after) != fmt.Sprint(before) {
+	e2e.MustContain(t, "log", log, "read-only", "gave up after 3 failed attempts in a row", "retry.max_attempts: 3", "the sink resumes from its last replica commit")
+	if after := e.Checkpoint(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("checkpoint moved while the replica refused writes: %v, was %v", after, before)
 	}
-	e.checkApplied(3, 1)
+	e.CheckApplied(3, 1)
 
-	mustExec(t, e.ddb, "SET GLOBAL read_only = OFF")
-	p = e.run()
-	e.waitRows(p, 4, 30*time.Second)
-	e.checkApplied(4, 2)
+	e2e.MustExec(t, e.DDB, "SET GLOBAL read_only = OFF")
+	p = e.Run()
+	e.WaitRows(p, 4, 30*time.Second)
+	e.CheckApplied(4, 2)
 
 	// The replica down: the same bounded retries.
-	if err := e.dst.Stop(); err != nil {
+	if err := e.Dst.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (11, 'd')")
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (11, 'd')")
 	start = time.Now()
-	log = waitFailed(t, p, 60*time.Second)
+	log = e2e.WaitFailed(t, p, 60*time.Second)
 	t.Logf("replica down: stopped %s after the write", time.Since(start).Round(time.Millisecond))
-	mustContain(t, "log", log, "gave up after 3 failed attempts in a row", "connection refused")
-	if err := e.dst.Restart(); err != nil {
+	e2e.MustContain(t, "log", log, "gave up after 3 failed attempts in a row", "connection refused")
+	if err := e.Dst.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	e.checkApplied(4, 2)
-	mustExec(t, e.ddb, "SET GLOBAL innodb_lock_wait_timeout = 1")
-	p = e.run()
-	e.waitRows(p, 5, 30*time.Second)
-	e.checkApplied(5, 3)
+	e.CheckApplied(4, 2)
+	e2e.MustExec(t, e.DDB, "SET GLOBAL innodb_lock_wait_timeout = 1")
+	p = e.Run()
+	e.WaitRows(p, 5, 30*time.Second)
+	e.CheckApplied(5, 3)
 
 	// A row locked by another replica session: the sink's write times out
 	// (as a deadlock victim would fail), it is retried, and succeeds once
 	// the lock is gone, within retry.max_attempts.
-	ctx := ctxTimeout(t, 30*time.Second)
-	conn, err := e.ddb.Conn(ctx)
+	ctx := e2e.CtxTimeout(t, 30*time.Second)
+	conn, err := e.DDB.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,10 +185,10 @@ func TestSinkReplicaFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mustExec(t, e.sdb, "UPDATE shop.t SET v = 'z' WHERE id = 1")
-	for !strings.Contains(p.logText(), "Lock wait timeout exceeded") {
+	e2e.MustExec(t, e.SDB, "UPDATE shop.t SET v = 'z' WHERE id = 1")
+	for !strings.Contains(p.Log(), "Lock wait timeout exceeded") {
 		if ctx.Err() != nil {
-			t.Fatalf("no lock wait timeout:\n%s", tail(p.logText(), 20))
+			t.Fatalf("no lock wait timeout:\n%s", e2e.Tail(p.Log(), 20))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -196,17 +197,17 @@ func TestSinkReplicaFaults(t *testing.T) {
 	}
 	for {
 		var v string
-		_ = e.ddb.QueryRow("SELECT v FROM shop.t WHERE id = 1").Scan(&v)
+		_ = e.DDB.QueryRow("SELECT v FROM shop.t WHERE id = 1").Scan(&v)
 		if v == "z" {
 			break
 		}
-		if done, _ := p.exited(); done || ctx.Err() != nil {
-			t.Fatalf("update not applied after the lock was released:\n%s", tail(p.logText(), 20))
+		if done, _ := p.Exited(); done || ctx.Err() != nil {
+			t.Fatalf("update not applied after the lock was released:\n%s", e2e.Tail(p.Log(), 20))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	e.checkApplied(5, 4)
-	if err := p.stop(); err != nil {
+	e.CheckApplied(5, 4)
+	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -219,78 +220,78 @@ func TestSinkReplicaFaults(t *testing.T) {
 // offsets, the source refuses to publish with another count); the
 // source's checkpoint record on its compacted topic corrupted.
 func TestSinkResumeFaults(t *testing.T) {
-	e := newFaultEnv(t)
-	p := e.run()
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
-	e.waitRows(p, 3, 30*time.Second)
-	if err := p.stop(); err != nil {
+	e := e2e.NewFaultEnv(t)
+	p := e.Run()
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+	e.WaitRows(p, 3, 30*time.Second)
+	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	// The source alone publishes one more transaction; retention (here
 	// DeleteRecords) removes it before the sink read it.
 	txTopic := "_sluice.test.src.transaction"
-	ctx := ctxTimeout(t, 60*time.Second)
-	_, end0, _ := e.kc.Offsets(ctx, txTopic, 0)
-	p = e.run("--connector", "src")
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (4, 'd')")
+	ctx := e2e.CtxTimeout(t, 60*time.Second)
+	_, end0, _ := e.Kafka.Offsets(ctx, txTopic, 0)
+	p = e.Run("--connector", "src")
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (4, 'd')")
 	for {
-		if _, end, _ := e.kc.Offsets(ctx, txTopic, 0); end > end0 {
+		if _, end, _ := e.Kafka.Offsets(ctx, txTopic, 0); end > end0 {
 			end0 = end
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if err := p.stop(); err != nil {
+	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.broker))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Broker))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	deleteRecords(t, cl, txTopic, end0)
-	p = e.run()
-	log := waitFailed(t, p, 30*time.Second)
-	mustContain(t, "log", log, txTopic+"/0: resume offset", "offset no longer on the broker",
+	e2e.DeleteRecords(t, cl, txTopic, end0)
+	p = e.Run()
+	log := e2e.WaitFailed(t, p, 30*time.Second)
+	e2e.MustContain(t, "log", log, txTopic+"/0: resume offset", "offset no longer on the broker",
 		"UPDATE `sluice`.`sluice_offsets` SET next_offset = <the partition's first offset> WHERE sink = 'test/replica-1' AND topic = '"+txTopic+"' AND kpartition = 0",
 		"sluice snapshot --config FILE --connector SOURCE --table db.table")
 
 	// The replica's checkpoint rows corrupted.
 	var seq string
-	if err := e.ddb.QueryRow("SELECT seq FROM sluice.sluice_offsets WHERE topic = ?", txTopic).Scan(&seq); err != nil {
+	if err := e.DDB.QueryRow("SELECT seq FROM sluice.sluice_offsets WHERE topic = ?", txTopic).Scan(&seq); err != nil {
 		t.Fatal(err)
 	}
-	mustExec(t, e.ddb, "UPDATE sluice.sluice_offsets SET seq = 'garbage' WHERE topic = ?", txTopic)
-	p = e.run("--connector", "replica-1")
-	log = waitFailed(t, p, 30*time.Second)
-	mustContain(t, "log", log, "is inconsistent: the transaction topic's seq \"garbage\" is not a sluice seq",
+	e2e.MustExec(t, e.DDB, "UPDATE sluice.sluice_offsets SET seq = 'garbage' WHERE topic = ?", txTopic)
+	p = e.Run("--connector", "replica-1")
+	log = e2e.WaitFailed(t, p, 30*time.Second)
+	e2e.MustContain(t, "log", log, "is inconsistent: the transaction topic's seq \"garbage\" is not a sluice seq",
 		"DELETE FROM `sluice`.`sluice_offsets` WHERE sink = 'test/replica-1'")
-	mustExec(t, e.ddb, "UPDATE sluice.sluice_offsets SET seq = ?, next_offset = ? WHERE topic = ?", seq, end0, txTopic) // as the first error said
+	e2e.MustExec(t, e.DDB, "UPDATE sluice.sluice_offsets SET seq = ?, next_offset = ? WHERE topic = ?", seq, end0, txTopic) // as the first error said
 
 	// The table topic deleted and created again with 5 partitions.
-	deleteTopic(t, cl, "test.shop.t")
+	e2e.DeleteTopic(t, cl, "test.shop.t")
 	for {
-		if n, err := e.kc.Partitions(ctx, "test.shop.t"); err != nil || n == 0 {
+		if n, err := e.Kafka.Partitions(ctx, "test.shop.t"); err != nil || n == 0 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if n, err := e.kc.EnsureTopic(ctx, kafka.TopicSpec{Name: "test.shop.t", Partitions: 5}); err != nil || n != 5 {
+	if n, err := e.Kafka.EnsureTopic(ctx, kafka.TopicSpec{Name: "test.shop.t", Partitions: 5}); err != nil || n != 5 {
 		t.Fatalf("re-create test.shop.t: %d partitions, %v", n, err)
 	}
-	p = e.run("--connector", "replica-1")
-	log = waitFailed(t, p, 30*time.Second)
-	mustContain(t, "log", log, "test.shop.t/", "is past the partition's end 0", "it has 5 now", "DELETE FROM `sluice`.`sluice_offsets`")
-	p = e.run("--connector", "src")
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (5, 'e')")
-	log = waitFailed(t, p, 30*time.Second)
-	mustContain(t, "log", log, "topic test.shop.t has 5 partitions, kafka.partitions is 3", "set kafka.partitions: 5")
+	p = e.Run("--connector", "replica-1")
+	log = e2e.WaitFailed(t, p, 30*time.Second)
+	e2e.MustContain(t, "log", log, "test.shop.t/", "is past the partition's end 0", "it has 5 now", "DELETE FROM `sluice`.`sluice_offsets`")
+	p = e.Run("--connector", "src")
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (5, 'e')")
+	log = e2e.WaitFailed(t, p, 30*time.Second)
+	e2e.MustContain(t, "log", log, "topic test.shop.t has 5 partitions, kafka.partitions is 3", "set kafka.partitions: 5")
 
 	// The source's checkpoint corrupted on its compacted topic.
-	off := e.produce("_sluice.test.src.offsets", 0, "src", "garbage")
-	p = e.run("--connector", "src")
-	log = waitFailed(t, p, 30*time.Second)
-	mustContain(t, "log", log, fmt.Sprintf("checkpoint _sluice.test.src.offsets/0 offset %d key src: source checkpoint record is corrupt", off),
+	off := e.Produce("_sluice.test.src.offsets", 0, "src", "garbage")
+	p = e.Run("--connector", "src")
+	log = e2e.WaitFailed(t, p, 30*time.Second)
+	e2e.MustContain(t, "log", log, fmt.Sprintf("checkpoint _sluice.test.src.offsets/0 offset %d key src: source checkpoint record is corrupt", off),
 		"the source cannot tell where it stopped", "sluice verify --config FILE --repair")
 }
 
@@ -300,25 +301,25 @@ func TestSinkResumeFaults(t *testing.T) {
 // arrive: the sink retries retry.max_attempts times, then stops, and its
 // checkpoint is exactly the transactions whose rows the replica holds.
 func TestSinkReplicaFull(t *testing.T) {
-	e := newFaultEnvWith(t, mariadbtest.Options{ExtraArgs: []string{"--innodb-file-per-table=0", "--innodb-data-file-path=ibdata1:12M"}})
-	e.writeConfig("root", "    retry: {max_attempts: 3, max_backoff: 1s}\n    batch_rows: 1\n")
-	mustExec(t, e.sdb, "CREATE TABLE shop.big (id INT PRIMARY KEY, pad LONGTEXT NOT NULL)")
-	p := e.run()
-	mustExec(t, e.sdb, "INSERT INTO shop.t VALUES (1, 'a')")
-	e.waitRows(p, 1, 30*time.Second)
+	e := e2e.NewFaultEnvWith(t, mariadbtest.Options{ExtraArgs: []string{"--innodb-file-per-table=0", "--innodb-data-file-path=ibdata1:12M"}})
+	e.WriteConfig("root", "    retry: {max_attempts: 3, max_backoff: 1s}\n    batch_rows: 1\n")
+	e2e.MustExec(t, e.SDB, "CREATE TABLE shop.big (id INT PRIMARY KEY, pad LONGTEXT NOT NULL)")
+	p := e.Run()
+	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (1, 'a')")
+	e.WaitRows(p, 1, 30*time.Second)
 	pad := strings.Repeat("x", 400000)
 	for i := 0; i < 12; i++ {
-		mustExec(t, e.sdb, "INSERT INTO shop.big VALUES (?, ?)", i, pad)
+		e2e.MustExec(t, e.SDB, "INSERT INTO shop.big VALUES (?, ?)", i, pad)
 	}
-	log := waitFailed(t, p, 60*time.Second)
-	mustContain(t, "log", log, "is full", "gave up after 3 failed attempts in a row")
+	log := e2e.WaitFailed(t, p, 60*time.Second)
+	e2e.MustContain(t, "log", log, "is full", "gave up after 3 failed attempts in a row")
 	var big int
-	if err := e.ddb.QueryRow("SELECT COUNT(*) FROM shop.big").Scan(&big); err != nil {
+	if err := e.DDB.QueryRow("SELECT COUNT(*) FROM shop.big").Scan(&big); err != nil {
 		t.Fatal(err)
 	}
 	if big == 0 || big == 12 {
 		t.Fatalf("replica holds %d of 12 large rows, want some but not all", big)
 	}
 	t.Logf("replica full after %d of 12 rows of 400 KB", big)
-	e.checkApplied(1, 1+big) // one transaction per row, the checkpoint at the last one held
+	e.CheckApplied(1, 1+big) // one transaction per row, the checkpoint at the last one held
 }

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"database/sql"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -23,29 +22,18 @@ func TestStandbyReader(t *testing.T) {
 	src := mariadbtest.Start(t, mariadbtest.Options{})
 	dst := mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
-	const schema = `CREATE DATABASE shop;
-CREATE TABLE shop.accounts (id INT PRIMARY KEY, version BIGINT NOT NULL, balance BIGINT NOT NULL, note VARCHAR(64) NULL);
-CREATE TABLE shop.ledger (id BIGINT PRIMARY KEY, account INT NOT NULL, delta BIGINT NOT NULL)`
-	execAll(t, sdb, schema)
-	execAll(t, ddb, schema+`;
-CREATE DATABASE audit;
-CREATE TABLE audit.regressions (id INT, old_version BIGINT, new_version BIGINT);
-CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH ROW
-  INSERT INTO audit.regressions SELECT NEW.id, OLD.version, NEW.version FROM DUAL WHERE NEW.version < OLD.version`)
-	for i := 1; i <= 200; i++ {
-		mustExec(t, sdb, "INSERT INTO shop.accounts VALUES (?, 0, 1000, NULL)", i)
-	}
-	cfgPath, _ := writeConfig(t, t.TempDir(), src, dst, true)
-	broker := startProc(t, "broker.log", "broker", "--config", cfgPath)
-	admin := []string{fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-	sink := startProc(t, "sink.log", "run", "--config", cfgPath, "--connector", "replica-1", "--admin", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
-	a := startProc(t, "source-a.log", "run", "--config", cfgPath, "--connector", "src", "--admin", admin[0])
+	e2e.SetupAccounts(t, sdb, ddb, 200)
+	cfgPath, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, true)
+	broker := e2e.StartBroker(t, cfgPath)
+	admin := []string{e2e.FreeAddr(t), e2e.FreeAddr(t)}
+	sink := e2e.StartConnector(t, "sink.log", cfgPath, "replica-1", e2e.FreeAddr(t))
+	a := e2e.StartConnector(t, "source-a.log", cfgPath, "src", admin[0])
 	waitLeader(t, admin[0], 30*time.Second)
-	b := startProc(t, "source-b.log", "run", "--config", cfgPath, "--connector", "src", "--admin", admin[1])
-	procs := []*proc{broker, sink, a, b}
+	b := e2e.StartConnector(t, "source-b.log", cfgPath, "src", admin[1])
+	procs := []*e2e.Proc{broker, sink, a, b}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("source a:\n%s\nsource b:\n%s", tail(a.logText(), 40), tail(b.logText(), 40))
+			t.Logf("source a:\n%s\nsource b:\n%s", e2e.Tail(a.Log(), 40), e2e.Tail(b.Log(), 40))
 		}
 	})
 	if l := waitRoles(t, admin, 20*time.Second); l != 0 {
@@ -54,19 +42,19 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 
 	stop := make(chan struct{})
 	done := make(chan int)
-	go func() { done <- standbyWorkload(t, sdb, stop) }()
+	go func() { done <- e2e.AccountsRoundRobin(t, sdb, stop) }()
 	watchOne(t, admin, 3*time.Second) // both running, one leads
 
 	l := waitRoles(t, admin, 20*time.Second)
-	leader := []*proc{a, b}[l]
+	leader := []*e2e.Proc{a, b}[l]
 	killed := time.Now()
-	leader.kill()
+	leader.Kill()
 	took := waitLeader(t, admin[1-l], 20*time.Second)
 	t.Logf("standby took over %v after the leader was SIGKILLed", took.Sub(killed).Round(10*time.Millisecond))
 	if d := took.Sub(killed); d > 12*time.Second {
 		t.Errorf("takeover took %v, want within seconds (session %v)", d, 6*time.Second)
 	}
-	leader.start()
+	leader.Start()
 	if waitRoles(t, admin, 20*time.Second) != 1-l {
 		t.Errorf("the restarted process took the lead back from the live one")
 	}
@@ -74,49 +62,16 @@ CREATE TRIGGER shop.accounts_no_regress AFTER UPDATE ON shop.accounts FOR EACH R
 	close(stop)
 	txs := <-done
 	t.Logf("workload committed %d transactions", txs)
-	waitEqual(t, sdb, ddb, 120*time.Second, procs, "shop.accounts", "shop.ledger")
-	var regressions int
-	if err := ddb.QueryRow("SELECT COUNT(*) FROM audit.regressions").Scan(&regressions); err != nil {
-		t.Fatal(err)
-	}
-	if regressions > 0 {
-		t.Errorf("%d updates moved an account back to an older version on the replica", regressions)
-	}
-	if !strings.Contains(b.logText()+a.logText(), "standby: another process leads this source") {
+	e2e.WaitEqual(t, sdb, ddb, 120*time.Second, procs, "shop.accounts", "shop.ledger")
+	e2e.CheckNoRegressions(t, ddb)
+	if !strings.Contains(b.Log()+a.Log(), "standby: another process leads this source") {
 		t.Errorf("the second reader never logged that it waits as a standby")
-	}
-}
-
-// standbyWorkload commits transactions that each bump one account's version
-// and add a ledger row, until stop is closed; it returns how many.
-func standbyWorkload(t *testing.T, db *sql.DB, stop chan struct{}) int {
-	for n := 0; ; n++ {
-		select {
-		case <-stop:
-			return n
-		default:
-		}
-		tx, err := db.Begin()
-		if err == nil {
-			a := 1 + n%200
-			if _, err = tx.Exec("UPDATE shop.accounts SET version = version + 1, balance = balance + 1, note = ? WHERE id = ?", fmt.Sprint("tx ", n), a); err == nil {
-				_, err = tx.Exec("INSERT INTO shop.ledger VALUES (?, ?, 1)", n+1, a)
-			}
-			if err == nil {
-				err = tx.Commit()
-			}
-		}
-		if err != nil {
-			t.Errorf("workload: %v", err)
-			return n
-		}
-		time.Sleep(2 * time.Millisecond)
 	}
 }
 
 // leaderGauge returns sluice_source_leader of connector src at admin, or
 // -1 when the process does not answer.
-func leaderGauge(admin string) int { return gaugeOf(admin, "sluice_source_leader", "src") }
+func leaderGauge(admin string) int { return e2e.GaugeOf(admin, "sluice_source_leader", "src") }
 
 // waitLeader waits until the process at admin leads src and returns when.
 func waitLeader(t *testing.T, admin string, timeout time.Duration) time.Time {
@@ -140,7 +95,7 @@ func standbyNow(admin string) (ok bool, ready, state string) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	ready = strings.TrimSpace(string(b))
-	state = connectorState(admin, "src")
+	state = e2e.ConnectorState(admin, "src")
 	return strings.Contains(ready, "standby (leader: ") && state == "standby" && leaderGauge(admin) == 0, ready, state
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -28,26 +29,26 @@ CREATE TABLE shop.c (a INT NOT NULL, b VARCHAR(10) NOT NULL, v INT NOT NULL, PRI
 func TestSinkMergeBacklog(t *testing.T) {
 	src, dst := mariadbtest.Start(t, mariadbtest.Options{}), mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
-	execAll(t, sdb, mergeSchema)
+	e2e.ExecAll(t, sdb, mergeSchema)
 	for i := 1; i <= 40; i++ {
-		mustExec(t, sdb, "INSERT INTO shop.k VALUES (?, 0, 'seed')", i)
-		mustExec(t, sdb, "INSERT INTO shop.u VALUES (?, ?, 0)", i, i)
-		mustExec(t, sdb, "INSERT INTO shop.e VALUES (?, ?, 0)", i, fmt.Sprintf("User%d@x", i))
-		mustExec(t, sdb, "INSERT INTO shop.c VALUES (?, ?, 0)", i%5, fmt.Sprint("b", i))
+		e2e.MustExec(t, sdb, "INSERT INTO shop.k VALUES (?, 0, 'seed')", i)
+		e2e.MustExec(t, sdb, "INSERT INTO shop.u VALUES (?, ?, 0)", i, i)
+		e2e.MustExec(t, sdb, "INSERT INTO shop.e VALUES (?, ?, 0)", i, fmt.Sprintf("User%d@x", i))
+		e2e.MustExec(t, sdb, "INSERT INTO shop.c VALUES (?, ?, 0)", i%5, fmt.Sprint("b", i))
 	}
 	dir := t.TempDir()
-	cfg, _ := writeConfig(t, dir, src, dst, true)
-	srcAdmin, sinkAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	broker := startProc(t, "broker.log", "broker", "--config", cfg)
-	source := startProc(t, "source.log", "run", "--config", cfg, "--connector", "src", "--admin", srcAdmin)
+	cfg, _ := e2e.WriteConfig(t, dir, src, dst, true)
+	srcAdmin, sinkAdmin := e2e.FreeAddr(t), e2e.FreeAddr(t)
+	broker := e2e.StartBroker(t, cfg)
+	source := e2e.StartConnector(t, "source.log", cfg, "src", srcAdmin)
 
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("source log:\n%s", tail(source.logText(), 30))
+			t.Logf("source log:\n%s", e2e.Tail(source.Log(), 30))
 		}
 	})
-	waitFor(t, 60*time.Second, "the source to stream the binlog", func() bool {
-		return strings.Contains(source.logText(), "streaming binlog")
+	e2e.WaitFor(t, 60*time.Second, "the source to stream the binlog", func() bool {
+		return strings.Contains(source.Log(), "streaming binlog")
 	})
 	rnd := rand.New(rand.NewSource(7))
 	done := map[string]int{}
@@ -64,24 +65,24 @@ func TestSinkMergeBacklog(t *testing.T) {
 	// Transactions whose statements changed nothing are not in the binlog:
 	// the backlog is published once the source's count stops growing.
 	last := -1.0
-	waitFor(t, 60*time.Second, "the source to publish the backlog", func() bool {
+	e2e.WaitFor(t, 60*time.Second, "the source to publish the backlog", func() bool {
 		time.Sleep(time.Second)
-		n := metricValue(httpGet(t, "http://"+srcAdmin+"/metrics"), "sluice_source_transactions_total")
+		n := e2e.MetricValue(e2e.HTTPGet(t, "http://"+srcAdmin+"/metrics"), "sluice_source_transactions_total")
 		stable := n == last && n > txs/2
 		last = n
 		return stable
 	})
 
-	sink := startProc(t, "sink.log", "run", "--config", cfg, "--connector", "replica-1", "--admin", sinkAdmin)
-	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{broker, source, sink}, "shop.k", "shop.u", "shop.e", "shop.c")
-	m := httpGet(t, "http://"+sinkAdmin+"/metrics")
-	applied, commits := metricValue(m, "sluice_sink_transactions_total"), metricValue(m, "sluice_sink_commits_total")
+	sink := e2e.StartConnector(t, "sink.log", cfg, "replica-1", sinkAdmin)
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{broker, source, sink}, "shop.k", "shop.u", "shop.e", "shop.c")
+	m := e2e.HTTPGet(t, "http://"+sinkAdmin+"/metrics")
+	applied, commits := e2e.MetricValue(m, "sluice_sink_transactions_total"), e2e.MetricValue(m, "sluice_sink_commits_total")
 	t.Logf("sink: %.0f source transactions in %.0f replica commits", applied, commits)
 	if commits == 0 || applied/commits < 10 {
 		t.Errorf("the backlog was not grouped: %.0f source transactions in %.0f replica commits", applied, commits)
 	}
-	if strings.Contains(sink.logText(), "Duplicate entry") {
-		t.Errorf("the sink hit a duplicate-key error:\n%s", tail(sink.logText(), 20))
+	if strings.Contains(sink.Log(), "Duplicate entry") {
+		t.Errorf("the sink hit a duplicate-key error:\n%s", e2e.Tail(sink.Log(), 20))
 	}
 }
 

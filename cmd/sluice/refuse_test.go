@@ -2,27 +2,12 @@ package main
 
 import (
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
-
-// runSluice runs the binary to completion and returns its exit code and
-// combined output.
-func runSluice(t *testing.T, args ...string) (int, string) {
-	t.Helper()
-	cmd := exec.Command(binary, args...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), string(out)
-		}
-		t.Fatalf("run sluice: %v", err)
-	}
-	return 0, string(out)
-}
 
 // TestBadConfigRefused: every problem of a config file is reported at
 // once, each with its key and line, and nothing starts.
@@ -61,8 +46,8 @@ connectors:
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			path := writeFile(t, dir, c.name+".yaml", c.body)
-			code, out := runSluice(t, "run", "--config", path)
+			path := e2e.WriteFile(t, dir, c.name+".yaml", c.body)
+			code, out := e2e.Run(t, "run", "--config", path)
 			if code == 0 {
 				t.Fatalf("exit 0 for a bad config; output:\n%s", out)
 			}
@@ -90,15 +75,15 @@ func TestUnsuitableSourceRefused(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			src := mariadbtest.Start(t, c.opts)
 			dst := mariadbtest.Start(t, mariadbtest.Options{})
-			cfg, _ := writeConfig(t, t.TempDir(), src, dst, false)
-			code, out := runSluice(t, "run", "--config", cfg, "--connector", "src")
+			cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
+			code, out := e2e.Run(t, "run", "--config", cfg, "--connector", "src")
 			if code == 0 {
 				t.Fatalf("exit 0; output:\n%s", out)
 			}
 			if !strings.Contains(out, c.want) || !strings.Contains(out, src.Addr()) {
-				t.Errorf("error should name %q and the server %s:\n%s", c.want, src.Addr(), tail(out, 20))
+				t.Errorf("error should name %q and the server %s:\n%s", c.want, src.Addr(), e2e.Tail(out, 20))
 			}
-			fmt.Println(tail(out, 3))
+			fmt.Println(e2e.Tail(out, 3))
 		})
 	}
 }

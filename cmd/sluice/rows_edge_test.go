@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"database/sql"
 	"fmt"
 	"math/rand"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -26,13 +25,13 @@ CREATE TABLE shop.u (id INT PRIMARY KEY, u VARCHAR(20) NOT NULL, v INT NOT NULL,
 func TestKeySwaps(t *testing.T) {
 	src, dst := mariadbtest.Start(t, mariadbtest.Options{}), mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
-	execAll(t, sdb, swapSchema)
+	e2e.ExecAll(t, sdb, swapSchema)
 	for i := 1; i <= 40; i++ {
-		mustExec(t, sdb, "INSERT INTO shop.u VALUES (?, ?, 0)", i, fmt.Sprint("k", i))
+		e2e.MustExec(t, sdb, "INSERT INTO shop.u VALUES (?, ?, 0)", i, fmt.Sprint("k", i))
 	}
-	cfg, _ := writeConfig(t, t.TempDir(), src, dst, false)
-	p := startProc(t, "sluice.log", "run", "--config", cfg)
-	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, "shop.u")
+	cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
+	p := e2e.StartProc(t, "sluice.log", "run", "--config", cfg)
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.u")
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -57,9 +56,9 @@ func TestKeySwaps(t *testing.T) {
 	if done[0] < 10 || done[1] < 10 || done[2] < 10 {
 		t.Fatalf("too few swaps committed to test anything: %v", done)
 	}
-	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, "shop.u")
-	if strings.Contains(p.logText(), "Duplicate entry") {
-		t.Errorf("the sink hit a duplicate-key error:\n%s", tail(p.logText(), 20))
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.u")
+	if strings.Contains(p.Log(), "Duplicate entry") {
+		t.Errorf("the sink hit a duplicate-key error:\n%s", e2e.Tail(p.Log(), 20))
 	}
 }
 
@@ -115,37 +114,22 @@ func swapOnce(t testing.TB, db *sql.DB, kind, a, b int) bool {
 func TestRowOverMessageLimit(t *testing.T) {
 	src, dst := mariadbtest.Start(t, mariadbtest.Options{}), mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
-	execAll(t, sdb, kvSchema)
-	mustExec(t, sdb, "INSERT INTO shop.kv VALUES (1, 'small', 'x', 1)")
-	cfg, _ := writeConfig(t, t.TempDir(), src, dst, false)
-	setConfig(t, cfg, "  partitions: 3\n", "  partitions: 3\n  max_message_bytes: 65536\n")
-	p := startProc(t, "sluice.log", "run", "--config", cfg)
-	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, "shop.kv")
-	mustExec(t, sdb, "INSERT INTO shop.kv VALUES (2, 'big', REPEAT('z', 60000), 2)")
-	mustExec(t, sdb, "INSERT INTO shop.kv VALUES (3, 'after', NULL, 3)")
-	expectStop(t, p, "shop.kv", `key {"id":2}`, "over kafka.max_message_bytes 65536", "row 0")
+	e2e.ExecAll(t, sdb, e2e.KVSchema)
+	e2e.MustExec(t, sdb, "INSERT INTO shop.kv VALUES (1, 'small', 'x', 1)")
+	cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
+	e2e.EditConfig(t, cfg, "  partitions: 3\n", "  partitions: 3\n  max_message_bytes: 65536\n")
+	p := e2e.StartProc(t, "sluice.log", "run", "--config", cfg)
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.kv")
+	e2e.MustExec(t, sdb, "INSERT INTO shop.kv VALUES (2, 'big', REPEAT('z', 60000), 2)")
+	e2e.MustExec(t, sdb, "INSERT INTO shop.kv VALUES (3, 'after', NULL, 3)")
+	e2e.ExpectStop(t, p, "shop.kv", `key {"id":2}`, "over kafka.max_message_bytes 65536", "row 0")
 	var n int
 	if err := ddb.QueryRow("SELECT COUNT(*) FROM shop.kv WHERE id >= 2").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("rows at or after the refused change reached the replica: %d, %v", n, err)
 	}
-	setConfig(t, cfg, "max_message_bytes: 65536", "max_message_bytes: 1048576")
-	p.start()
-	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, "shop.kv")
-}
-
-// setConfig replaces old with new in the config file at path.
-func setConfig(t testing.TB, path, old, new string) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(b, []byte(old)) {
-		t.Fatalf("%s lacks %q", path, old)
-	}
-	if err := os.WriteFile(path, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	e2e.EditConfig(t, cfg, "max_message_bytes: 65536", "max_message_bytes: 1048576")
+	p.Start()
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.kv")
 }
 
 // TestLargeTransactionStreamed: a transaction over the sink's streaming
@@ -155,20 +139,20 @@ func setConfig(t testing.TB, path, old, new string) {
 func TestLargeTransactionStreamed(t *testing.T) {
 	src, dst := mariadbtest.Start(t, mariadbtest.Options{}), mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
-	execAll(t, sdb, kvSchema)
-	mustExec(t, sdb, "INSERT INTO shop.kv VALUES (0, 'first', NULL, 0)")
-	cfg, _ := writeConfig(t, t.TempDir(), src, dst, false)
-	p := startProc(t, "sluice.log", "run", "--config", cfg)
-	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, "shop.kv")
+	e2e.ExecAll(t, sdb, e2e.KVSchema)
+	e2e.MustExec(t, sdb, "INSERT INTO shop.kv VALUES (0, 'first', NULL, 0)")
+	cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
+	p := e2e.StartProc(t, "sluice.log", "run", "--config", cfg)
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.kv")
 	tx, err := sdb.Begin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustExec(t, tx, "INSERT INTO shop.kv SELECT seq, CONCAT('v', seq), NULL, seq FROM shop.seq_1_to_21000")
-	mustExec(t, tx, "UPDATE shop.kv SET n = n + 1, v = 'updated' WHERE id % 7 = 0")
-	mustExec(t, tx, "UPDATE shop.kv SET id = id + 100000 WHERE id % 11 = 0")
-	mustExec(t, tx, "DELETE FROM shop.kv WHERE id % 13 = 0")
-	mustExec(t, tx, "INSERT INTO shop.kv VALUES (13, 'again', 'b', 13)")
+	e2e.MustExec(t, tx, "INSERT INTO shop.kv SELECT seq, CONCAT('v', seq), NULL, seq FROM shop.seq_1_to_21000")
+	e2e.MustExec(t, tx, "UPDATE shop.kv SET n = n + 1, v = 'updated' WHERE id % 7 = 0")
+	e2e.MustExec(t, tx, "UPDATE shop.kv SET id = id + 100000 WHERE id % 11 = 0")
+	e2e.MustExec(t, tx, "DELETE FROM shop.kv WHERE id % 13 = 0")
+	e2e.MustExec(t, tx, "INSERT INTO shop.kv VALUES (13, 'again', 'b', 13)")
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +163,7 @@ func TestLargeTransactionStreamed(t *testing.T) {
 	deadline := time.Now().Add(90 * time.Second)
 	for n := 1; n != want; {
 		if time.Now().After(deadline) {
-			t.Fatalf("replica has %d of %d rows:\n%s", n, want, tail(p.logText(), 20))
+			t.Fatalf("replica has %d of %d rows:\n%s", n, want, e2e.Tail(p.Log(), 20))
 		}
 		time.Sleep(20 * time.Millisecond)
 		if err := ddb.QueryRow("SELECT COUNT(*) FROM shop.kv").Scan(&n); err != nil {
@@ -189,5 +173,5 @@ func TestLargeTransactionStreamed(t *testing.T) {
 			t.Fatalf("the replica shows part of the transaction: %d rows of %d", n, want)
 		}
 	}
-	waitEqual(t, sdb, ddb, 30*time.Second, []*proc{p}, "shop.kv")
+	e2e.WaitEqual(t, sdb, ddb, 30*time.Second, []*e2e.Proc{p}, "shop.kv")
 }

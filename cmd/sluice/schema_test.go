@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -56,7 +57,7 @@ connectors:
     source: src
     dsn: "root@tcp(%s)/"
     routes: {"shop.items": "archive.items_v2", "shop2.*": "shop2_copy.*"}
-`, freePort(t), filepath.Join(dir, "kafka"), freePort(t), src.Addr(), skipDDL, dst.Addr(), dst2.Addr())
+`, e2e.FreePort(t), filepath.Join(dir, "kafka"), e2e.FreePort(t), src.Addr(), skipDDL, dst.Addr(), dst2.Addr())
 	path := filepath.Join(dir, "sluice.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -106,7 +107,7 @@ func showCreate(db *sql.DB, table string) string {
 
 // waitSame waits until each source table equals its replica table (pairs
 // of names), row for row and definition for definition.
-func waitSame(t testing.TB, src, dst *sql.DB, timeout time.Duration, procs []*proc, pairs ...[2]string) {
+func waitSame(t testing.TB, src, dst *sql.DB, timeout time.Duration, procs []*e2e.Proc, pairs ...[2]string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	why := ""
@@ -121,7 +122,7 @@ func waitSame(t testing.TB, src, dst *sql.DB, timeout time.Duration, procs []*pr
 			if a == "" {
 				continue // absent on both
 			}
-			ra, rb := tableRows(t, src, p[0]), tableRows(t, dst, p[1])
+			ra, rb := e2e.TableRows(t, src, p[0]), e2e.TableRows(t, dst, p[1])
 			if strings.Join(ra, "\n") != strings.Join(rb, "\n") {
 				why = fmt.Sprintf("%s: %d rows on the source, %s: %d on the replica, or values differ", p[0], len(ra), p[1], len(rb))
 				break
@@ -132,15 +133,13 @@ func waitSame(t testing.TB, src, dst *sql.DB, timeout time.Duration, procs []*pr
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	for _, p := range procs {
-		t.Logf("log of %v:\n%s", p.args, tail(p.logText(), 80))
-	}
+	e2e.LogTails(t, 80, procs...)
 	t.Fatalf("replica did not converge within %s: %s", timeout, why)
 }
 
 // waitDef waits until a source table and its replica table have the same
 // definition.
-func waitDef(t testing.TB, src, dst *sql.DB, timeout time.Duration, procs []*proc, from, to string) {
+func waitDef(t testing.TB, src, dst *sql.DB, timeout time.Duration, procs []*e2e.Proc, from, to string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -149,9 +148,7 @@ func waitDef(t testing.TB, src, dst *sql.DB, timeout time.Duration, procs []*pro
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	for _, p := range procs {
-		t.Logf("log of %v:\n%s", p.args, tail(p.logText(), 80))
-	}
+	e2e.LogTails(t, 80, procs...)
 	t.Fatalf("definitions differ after %s:\n source  %s: %s\n replica %s: %s", timeout, from, showCreate(src, from), to, showCreate(dst, to))
 }
 
@@ -174,14 +171,14 @@ func TestSchemaChanges(t *testing.T) {
 	dst := mariadbtest.Start(t, mariadbtest.Options{})
 	dst2 := mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb, ddb2 := src.DB(t), dst.DB(t), dst2.DB(t)
-	execAll(t, sdb, ddlSchema)
+	e2e.ExecAll(t, sdb, ddlSchema)
 	for i := 1; i <= 50; i++ {
-		mustExec(t, sdb, "INSERT INTO shop.items (id, qty, name) VALUES (?, ?, ?)", i, i, fmt.Sprintf("item %d", i))
-		mustExec(t, sdb, "INSERT INTO shop.renames VALUES (?, ?, ?)", i, i, "b")
-		mustExec(t, sdb, "INSERT INTO shop.gone VALUES (?, ?)", i, i)
-		mustExec(t, sdb, "INSERT INTO shop.trunc VALUES (?, ?)", i, i)
-		mustExec(t, sdb, "INSERT INTO shop.ghost VALUES (?, ?)", i, i)
-		mustExec(t, sdb, "INSERT INTO shop.pt VALUES (?, ?)", i, i)
+		e2e.MustExec(t, sdb, "INSERT INTO shop.items (id, qty, name) VALUES (?, ?, ?)", i, i, fmt.Sprintf("item %d", i))
+		e2e.MustExec(t, sdb, "INSERT INTO shop.renames VALUES (?, ?, ?)", i, i, "b")
+		e2e.MustExec(t, sdb, "INSERT INTO shop.gone VALUES (?, ?)", i, i)
+		e2e.MustExec(t, sdb, "INSERT INTO shop.trunc VALUES (?, ?)", i, i)
+		e2e.MustExec(t, sdb, "INSERT INTO shop.ghost VALUES (?, ?)", i, i)
+		e2e.MustExec(t, sdb, "INSERT INTO shop.pt VALUES (?, ?)", i, i)
 	}
 	dir := t.TempDir()
 	cfg := writeDDLConfig(t, dir, src, dst, dst2)
@@ -189,8 +186,8 @@ func TestSchemaChanges(t *testing.T) {
 	// records it; the restarted sink must not apply it again.
 	crashFile := filepath.Join(dir, "crashed-after-ddl")
 	t.Setenv("SLUICE_TEST_EXIT_AFTER_DDL", crashFile)
-	p := startProc(t, "sluice.log", "run", "--config", cfg)
-	procs := []*proc{p}
+	p := e2e.StartProc(t, "sluice.log", "run", "--config", cfg)
+	procs := []*e2e.Proc{p}
 	start := time.Now()
 	waitSame(t, sdb, ddb, 60*time.Second, procs, same("shop.items", "shop.renames")...)
 
@@ -199,7 +196,7 @@ func TestSchemaChanges(t *testing.T) {
 	wg.Add(1)
 	go itemsWorkload(t, sdb, stop, &wg)
 
-	execAll(t, sdb, `ALTER TABLE shop.items ADD COLUMN note VARCHAR(20) NULL DEFAULT 'n' AFTER qty;
+	e2e.ExecAll(t, sdb, `ALTER TABLE shop.items ADD COLUMN note VARCHAR(20) NULL DEFAULT 'n' AFTER qty;
 ALTER TABLE shop.items MODIFY qty BIGINT NOT NULL;
 ALTER TABLE shop.renames CHANGE a a2 INT NULL, RENAME COLUMN b TO b2;
 INSERT INTO shop.renames VALUES (100, 1, 'x');
@@ -226,11 +223,11 @@ INSERT INTO shop.repl VALUES (2, 'x');
 ALTER ONLINE TABLE shop.repl ADD COLUMN c INT NULL;
 ALTER TABLE shop.items DROP COLUMN name;
 ALTER TABLE shop.empty ADD COLUMN w VARCHAR(3) NULL`)
-	waitExit(t, p, 30*time.Second)
+	e2e.WaitExit(t, p, 30*time.Second)
 	if _, err := os.Stat(crashFile); err != nil {
-		t.Fatalf("sluice exited, but not after a DDL: %v\n%s", err, tail(p.logText(), 20))
+		t.Fatalf("sluice exited, but not after a DDL: %v\n%s", err, e2e.Tail(p.Log(), 20))
 	}
-	p.start()
+	p.Start()
 	ghostMigration(t, sdb)
 	ptOSCMigration(t, sdb)
 	// shop.items changes all the time: only its definition can be compared
@@ -242,14 +239,14 @@ ALTER TABLE shop.empty ADD COLUMN w VARCHAR(3) NULL`)
 		}
 	}
 	waitDef(t, sdb, ddb, 30*time.Second, procs, "shop.items", "shop.items")
-	execAll(t, sdb, "DROP DATABASE tmpdb")
+	e2e.ExecAll(t, sdb, "DROP DATABASE tmpdb")
 	waitSame(t, sdb, ddb, 30*time.Second, procs, same("tmpdb.z", "shop.renames")...)
 	t.Logf("DDL under workload converged after %s", time.Since(start))
 
 	// Behind: sluice is down while several DDLs run with rows between them;
 	// the restarted reader decodes the older rows with the older definitions.
-	p.kill()
-	execAll(t, sdb, `INSERT INTO shop.renamed (id, a2, b2) VALUES (200, 3, 'z');
+	p.Kill()
+	e2e.ExecAll(t, sdb, `INSERT INTO shop.renamed (id, a2, b2) VALUES (200, 3, 'z');
 ALTER TABLE shop.renamed ADD COLUMN extra INT NOT NULL DEFAULT 7;
 INSERT INTO shop.renamed (id, a2, b2, extra) VALUES (201, 4, 'w', 8);
 ALTER TABLE shop.renamed DROP COLUMN a2;
@@ -257,7 +254,7 @@ UPDATE shop.renamed SET extra = extra + 1 WHERE id >= 200;
 ALTER TABLE shop.renamed MODIFY b2 VARCHAR(30) NULL, ADD UNIQUE KEY ue (id, extra);
 INSERT INTO shop.renamed (id, b2) VALUES (202, 'a longer value than ten')`)
 	time.Sleep(300 * time.Millisecond)
-	p.start()
+	p.Start()
 	waitSame(t, sdb, ddb, 60*time.Second, procs, same("shop.renamed", "shop.trunc", "shop.gone", "shop2.t")...)
 	close(stop)
 	wg.Wait()
@@ -270,15 +267,13 @@ INSERT INTO shop.renamed (id, b2) VALUES (202, 'a longer value than ten')`)
 	}
 	t.Logf("MEASURE schema changes: all converged %s after the first DDL", time.Since(start))
 	t0 := time.Now()
-	mustExec(t, sdb, "ALTER TABLE shop.trunc ADD COLUMN lat INT NULL")
+	e2e.MustExec(t, sdb, "ALTER TABLE shop.trunc ADD COLUMN lat INT NULL")
 	waitDef(t, sdb, ddb, 30*time.Second, procs, "shop.trunc", "shop.trunc")
 	t.Logf("MEASURE DDL barrier: an ALTER on the source changed the replica's definition %s later", time.Since(t0))
-	if !strings.Contains(p.logText(), "DDL already applied before a restart") {
-		t.Errorf("the DDL interrupted by the crash was not recognised as applied:\n%s", tail(p.logText(), 40))
+	if !strings.Contains(p.Log(), "DDL already applied before a restart") {
+		t.Errorf("the DDL interrupted by the crash was not recognised as applied:\n%s", e2e.Tail(p.Log(), 40))
 	}
-	if log := p.logText(); strings.Contains(log, "DATA RACE") {
-		t.Errorf("race detected:\n%s", log)
-	}
+	e2e.CheckNoRace(t, p)
 	skipUnparsable(t, p, sdb, ddb, dir, src, dst, dst2)
 }
 
@@ -289,33 +284,33 @@ var skipHint = regexp.MustCompile(`add skip_ddl: \[\\?"([^"\\]+)\\?"\]`)
 // written. When the reader is behind, the source stops with the statement
 // and its position, and a restart with that position in skip_ddl goes on
 // past it.
-func skipUnparsable(t *testing.T, p *proc, sdb, ddb *sql.DB, dir string, src, dst, dst2 *mariadbtest.Server) {
+func skipUnparsable(t *testing.T, p *e2e.Proc, sdb, ddb *sql.DB, dir string, src, dst, dst2 *mariadbtest.Server) {
 	// The TiDB parser knows no expression defaults.
-	mustExec(t, sdb, "CREATE TABLE shop.cor (id INT PRIMARY KEY, v INT NOT NULL DEFAULT (1 + 1))")
-	waitDef(t, sdb, ddb, 30*time.Second, []*proc{p}, "shop.cor", "shop.cor")
-	mustExec(t, sdb, "INSERT INTO shop.cor (id) VALUES (1)")
-	waitSame(t, sdb, ddb, 30*time.Second, []*proc{p}, same("shop.cor")...)
-	if !strings.Contains(p.logText(), "its result was read from the server") {
+	e2e.MustExec(t, sdb, "CREATE TABLE shop.cor (id INT PRIMARY KEY, v INT NOT NULL DEFAULT (1 + 1))")
+	waitDef(t, sdb, ddb, 30*time.Second, []*e2e.Proc{p}, "shop.cor", "shop.cor")
+	e2e.MustExec(t, sdb, "INSERT INTO shop.cor (id) VALUES (1)")
+	waitSame(t, sdb, ddb, 30*time.Second, []*e2e.Proc{p}, same("shop.cor")...)
+	if !strings.Contains(p.Log(), "its result was read from the server") {
 		t.Errorf("the fallback for a DDL sluice cannot parse is not logged")
 	}
 
 	// A clean stop records the position after shop.cor's row (a kill could
 	// leave it before CREATE shop.cor, which would then stop the reader).
-	if err := p.stop(); err != nil {
-		t.Fatalf("stopping sluice: %v\n%s", err, tail(p.logText(), 20))
+	if err := p.Stop(); err != nil {
+		t.Fatalf("stopping sluice: %v\n%s", err, e2e.Tail(p.Log(), 20))
 	}
-	execAll(t, sdb, "ALTER TABLE shop.cor ADD COLUMN w INT NULL INVISIBLE;\nINSERT INTO shop.items (id, qty) VALUES (99999, 1)")
-	p.start()
-	waitExit(t, p, 30*time.Second)
-	log := p.logText()
+	e2e.ExecAll(t, sdb, "ALTER TABLE shop.cor ADD COLUMN w INT NULL INVISIBLE;\nINSERT INTO shop.items (id, qty) VALUES (99999, 1)")
+	p.Start()
+	e2e.WaitExit(t, p, 30*time.Second)
+	log := p.Log()
 	m := skipHint.FindStringSubmatch(log)
 	if m == nil || !strings.Contains(log, "cannot parse DDL") || !strings.Contains(log, "INVISIBLE") {
-		t.Fatalf("no error naming the statement, its position and skip_ddl:\n%s", tail(log, 20))
+		t.Fatalf("no error naming the statement, its position and skip_ddl:\n%s", e2e.Tail(log, 20))
 	}
 	cfg := writeDDLConfig(t, dir, src, dst, dst2, m[1])
-	p2 := startProc(t, "sluice2.log", "run", "--config", cfg)
-	waitSame(t, sdb, ddb, 60*time.Second, []*proc{p2}, same("shop.items")...)
-	if !strings.Contains(p2.logText(), "DDL skipped by skip_ddl") {
+	p2 := e2e.StartProc(t, "sluice2.log", "run", "--config", cfg)
+	waitSame(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p2}, same("shop.items")...)
+	if !strings.Contains(p2.Log(), "DDL skipped by skip_ddl") {
 		t.Errorf("the skip is not logged")
 	}
 }
@@ -324,7 +319,7 @@ func skipUnparsable(t *testing.T, p *proc, sdb, ddb *sql.DB, dir string, src, ds
 // a copy made LIKE the original and altered, rows copied while writes to
 // the original are replayed on the copy, then the atomic cut-over RENAME.
 func ghostMigration(t testing.TB, db *sql.DB) {
-	execAll(t, db, `CREATE TABLE /* gh-ost */ shop._ghost_ghc (id BIGINT AUTO_INCREMENT PRIMARY KEY, last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, hint VARCHAR(64) NOT NULL, value VARCHAR(4096) NOT NULL, UNIQUE KEY hint_uidx (hint));
+	e2e.ExecAll(t, db, `CREATE TABLE /* gh-ost */ shop._ghost_ghc (id BIGINT AUTO_INCREMENT PRIMARY KEY, last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, hint VARCHAR(64) NOT NULL, value VARCHAR(4096) NOT NULL, UNIQUE KEY hint_uidx (hint));
 CREATE TABLE /* gh-ost */ shop._ghost_gho LIKE shop.ghost;
 ALTER /* gh-ost */ TABLE shop._ghost_gho ADD COLUMN c VARCHAR(10) NOT NULL DEFAULT 'g', MODIFY v BIGINT NOT NULL;
 INSERT INTO shop._ghost_ghc (hint, value) VALUES ('state', 'GhostTableMigrated');
@@ -347,7 +342,7 @@ INSERT INTO shop.ghost (id, v, c) VALUES (1002, 6, 'after')`)
 // writes into it, a chunked copy, then the atomic cut-over RENAME.
 func ptOSCMigration(t testing.TB, db *sql.DB) {
 	create := strings.Replace(showCreateRaw(t, db, "shop.pt"), "CREATE TABLE `pt`", "CREATE TABLE `shop`.`_pt_new`", 1)
-	execAll(t, db, create+`;
+	e2e.ExecAll(t, db, create+`;
 ALTER TABLE `+"`shop`.`_pt_new`"+` ADD COLUMN d INT NULL, ADD INDEX iv (v);
 CREATE TRIGGER shop.pt_osc_shop_pt_ins AFTER INSERT ON shop.pt FOR EACH ROW REPLACE INTO shop._pt_new (id, v) VALUES (NEW.id, NEW.v);
 CREATE TRIGGER shop.pt_osc_shop_pt_upd AFTER UPDATE ON shop.pt FOR EACH ROW REPLACE INTO shop._pt_new (id, v) VALUES (NEW.id, NEW.v);
@@ -373,21 +368,4 @@ func showCreateRaw(t testing.TB, db *sql.DB, table string) string {
 		t.Fatal(err)
 	}
 	return create
-}
-
-// waitExit waits for a sluice process to exit by itself.
-func waitExit(t testing.TB, p *proc, timeout time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if done, _ := p.exited(); done {
-			<-p.done // reap, so that p can start again
-			p.cmd = nil
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sluice did not exit within %s:\n%s", timeout, tail(p.logText(), 30))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

@@ -8,13 +8,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/testutil/certtest"
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -51,11 +51,11 @@ func rootTLS(t *testing.T, s *mariadbtest.Server) *sql.DB {
 // leastPrivilege creates the users docs/security.md documents, and then refuses
 // unencrypted connections.
 func leastPrivilege(t *testing.T, src, dst *sql.DB) {
-	execAll(t, src, `CREATE USER 'repl'@'%' IDENTIFIED BY '`+replPassword+`';
+	e2e.ExecAll(t, src, `CREATE USER 'repl'@'%' IDENTIFIED BY '`+replPassword+`';
 GRANT REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR ON *.* TO 'repl'@'%';
 GRANT SELECT ON shop.* TO 'repl'@'%';
 SET GLOBAL require_secure_transport = ON`)
-	execAll(t, dst, `CREATE USER 'sink'@'%' IDENTIFIED BY '`+sinkPassword+`';
+	e2e.ExecAll(t, dst, `CREATE USER 'sink'@'%' IDENTIFIED BY '`+sinkPassword+`';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX ON shop.* TO 'sink'@'%';
 GRANT CREATE, SELECT, INSERT, UPDATE ON sluice.* TO 'sink'@'%';
 SET GLOBAL require_secure_transport = ON`)
@@ -76,8 +76,8 @@ func secureConfig(t *testing.T, dir string, ca *certtest.CA, src, dst *mariadbte
 	if err := os.WriteFile(kafkaFile, []byte(kafkaPassword), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	adminAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cfg := strings.NewReplacer("@BROKER_PORT@", fmt.Sprint(freePort(t)), "@DATA@", filepath.Join(dir, "kafka"),
+	adminAddr := e2e.FreeAddr(t)
+	cfg := strings.NewReplacer("@BROKER_PORT@", fmt.Sprint(e2e.FreePort(t)), "@DATA@", filepath.Join(dir, "kafka"),
 		"@BCERT@", broker.CertFile, "@BKEY@", broker.KeyFile, "@CA_FILE@", ca.CertFile, "@KAFKA_PW@", kafkaFile,
 		"@CCERT@", client.CertFile, "@CKEY@", client.KeyFile, "@ADMIN@", adminAddr, "@REPL_PW@", replFile,
 		"@SRC@", src.Addr(), "@SRC_TLS@", srcTLS, "@DST@", dst.Addr(),
@@ -115,19 +115,6 @@ connectors:
 	return path, adminAddr
 }
 
-// sluiceOut runs a sluice command and returns its exit code and combined
-// output.
-func sluiceOut(t *testing.T, args ...string) (int, string) {
-	t.Helper()
-	out, err := exec.Command(binary, args...).CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode(), string(out)
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return 0, string(out)
-}
-
 // TestSecurePipeline runs a whole pipeline with MySQL TLS verify-identity on
 // every connection (require_secure_transport=ON on both servers), an
 // embedded broker requiring mutual TLS and SCRAM-SHA-512, least-privilege
@@ -140,28 +127,28 @@ func TestSecurePipeline(t *testing.T) {
 	ca := certtest.NewCA(t, dir, "ca")
 	src, dst := tlsServer(t, ca, "src"), tlsServer(t, ca, "dst")
 	sdb, ddb := rootTLS(t, src), rootTLS(t, dst)
-	execAll(t, sdb, "CREATE DATABASE shop;\nCREATE TABLE shop.customers (id INT PRIMARY KEY, name VARCHAR(100) CHARACTER SET utf8mb4 NOT NULL, note TEXT NULL)")
+	e2e.ExecAll(t, sdb, "CREATE DATABASE shop;\nCREATE TABLE shop.customers (id INT PRIMARY KEY, name VARCHAR(100) CHARACTER SET utf8mb4 NOT NULL, note TEXT NULL)")
 	qt := "shop.`" + strings.ReplaceAll(weirdTable, "`", "``") + "`"
-	mustExec(t, sdb, "CREATE TABLE "+qt+" (`k``ey` INT PRIMARY KEY, `va'l\"ue` VARCHAR(50) CHARACTER SET utf8mb4, `ü ñ` INT) DEFAULT CHARSET=utf8mb4")
+	e2e.MustExec(t, sdb, "CREATE TABLE "+qt+" (`k``ey` INT PRIMARY KEY, `va'l\"ue` VARCHAR(50) CHARACTER SET utf8mb4, `ü ñ` INT) DEFAULT CHARSET=utf8mb4")
 	for i := 1; i <= 50; i++ {
-		mustExec(t, sdb, "INSERT INTO shop.customers VALUES (?, ?, ?)", i, fmt.Sprintf("c%d 🙂", i), nil)
-		mustExec(t, sdb, "INSERT INTO "+qt+" VALUES (?, ?, ?)", i, fmt.Sprintf("it's \"%d\" `x`", i), i)
+		e2e.MustExec(t, sdb, "INSERT INTO shop.customers VALUES (?, ?, ?)", i, fmt.Sprintf("c%d 🙂", i), nil)
+		e2e.MustExec(t, sdb, "INSERT INTO "+qt+" VALUES (?, ?, ?)", i, fmt.Sprintf("it's \"%d\" `x`", i), i)
 	}
 	leastPrivilege(t, sdb, ddb)
 
 	cfg, adminAddr := secureConfig(t, dir, ca, src, dst, "{mode: verify-identity, ca: "+ca.CertFile+"}")
 	t.Setenv("SINK_PASSWORD", sinkPassword) // inherited by every sluice process
 	t.Setenv("ADMIN_TOKEN", adminToken)
-	p := startProc(t, "sluice.log", "--log-level", "debug", "run", "--config", cfg)
+	p := e2e.StartProc(t, "sluice.log", "--log-level", "debug", "run", "--config", cfg)
 	hc := httpsClient(t, ca.CertFile)
 	if waitHTTPOrExit(hc, p, "https://"+adminAddr+"/healthz", 30*time.Second) != nil {
-		t.Fatalf("sluice run did not start:\n%s", tail(p.logText(), 40))
+		t.Fatalf("sluice run did not start:\n%s", e2e.Tail(p.Log(), 40))
 	}
-	waitEqual(t, sdb, ddb, 90*time.Second, []*proc{p}, "shop.customers")
-	mustExec(t, sdb, "UPDATE "+qt+" SET `va'l\"ue` = CONCAT(`va'l\"ue`, '\\'; DROP TABLE x; --') WHERE `k``ey` <= 10")
-	mustExec(t, sdb, "DELETE FROM "+qt+" WHERE `k``ey` = 20")
-	mustExec(t, sdb, "INSERT INTO shop.customers VALUES (100, 'streamed', 'x')")
-	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, "shop.customers")
+	e2e.WaitEqual(t, sdb, ddb, 90*time.Second, []*e2e.Proc{p}, "shop.customers")
+	e2e.MustExec(t, sdb, "UPDATE "+qt+" SET `va'l\"ue` = CONCAT(`va'l\"ue`, '\\'; DROP TABLE x; --') WHERE `k``ey` <= 10")
+	e2e.MustExec(t, sdb, "DELETE FROM "+qt+" WHERE `k``ey` = 20")
+	e2e.MustExec(t, sdb, "INSERT INTO shop.customers VALUES (100, 'streamed', 'x')")
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.customers")
 	waitWeird(t, sdb, ddb, qt, p)
 
 	outputs := map[string]string{}
@@ -181,25 +168,25 @@ func TestSecurePipeline(t *testing.T) {
 			t.Errorf("POST /snapshot with Authorization %q: %d, want 401", auth, resp.StatusCode)
 		}
 	}
-	code, out := sluiceOut(t, "check", "--config", cfg)
+	code, out := e2e.Run(t, "check", "--config", cfg)
 	outputs["check"] = out
 	if code != 0 || strings.Count(out, "encrypted (") != 2 {
 		t.Errorf("check: exit %d, want 0 with both connections encrypted:\n%s", code, out)
 	}
-	code, out = sluiceOut(t, "status", "--config", cfg)
+	code, out = e2e.Run(t, "status", "--config", cfg)
 	outputs["status"] = out
 	if code != 0 {
 		t.Errorf("status: exit %d:\n%s", code, out)
 	}
-	code, out = sluiceOut(t, "verify", "--config", cfg)
+	code, out = e2e.Run(t, "verify", "--config", cfg)
 	outputs["verify"] = out
 	if code != 0 {
 		t.Errorf("verify: exit %d:\n%s", code, out)
 	}
-	if err := p.stop(); err != nil {
+	if err := p.Stop(); err != nil {
 		t.Errorf("stop: %v", err)
 	}
-	outputs["run log"] = p.logText()
+	outputs["run log"] = p.Log()
 	for name, text := range outputs {
 		for _, s := range []string{replPassword, sinkPassword, kafkaPassword, adminToken} {
 			if strings.Contains(text, s) {
@@ -210,7 +197,7 @@ func TestSecurePipeline(t *testing.T) {
 
 	// An encrypted but unverified connection is a warning.
 	unverified, _ := secureConfig(t, t.TempDir(), ca, src, dst, "{mode: required}")
-	if code, out := sluiceOut(t, "check", "--config", unverified, "--connector", "src"); code != 0 ||
+	if code, out := e2e.Run(t, "check", "--config", unverified, "--connector", "src"); code != 0 ||
 		!strings.Contains(out, "WARN    src      tls on") || !strings.Contains(out, "is not verified") {
 		t.Errorf("check with source tls {mode: required}: exit %d, want 0 and a warning:\n%s", code, out)
 	}
@@ -223,7 +210,7 @@ func TestSecurePipeline(t *testing.T) {
 		{"{mode: verify-identity, ca: " + other.CertFile + "}", "not signed by a CA in tls.ca"},
 	} {
 		bad, _ := secureConfig(t, t.TempDir(), ca, src, dst, tc.tls)
-		code, out := sluiceOut(t, "check", "--config", bad, "--connector", "src")
+		code, out := e2e.Run(t, "check", "--config", bad, "--connector", "src")
 		if code != 1 || !strings.Contains(out, tc.want) {
 			t.Errorf("check with source tls %s: exit %d, want 1 and %q:\n%s", tc.tls, code, tc.want, out)
 		}
@@ -231,18 +218,18 @@ func TestSecurePipeline(t *testing.T) {
 }
 
 // waitWeird waits until the table qt is the same on both servers.
-func waitWeird(t *testing.T, sdb, ddb *sql.DB, qt string, p *proc) {
+func waitWeird(t *testing.T, sdb, ddb *sql.DB, qt string, p *e2e.Proc) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var n int
 		_ = ddb.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = ?", weirdTable).Scan(&n)
 		if n == 1 {
-			if ok, _ := tablesEqual(t, sdb, ddb, qt); ok {
+			if ok, _ := e2e.TablesEqual(t, sdb, ddb, qt); ok {
 				return
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Logf("log:\n%s", tail(p.logText(), 60))
+			t.Logf("log:\n%s", e2e.Tail(p.Log(), 60))
 			t.Fatalf("%s did not converge", qt)
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -250,10 +237,10 @@ func waitWeird(t *testing.T, sdb, ddb *sql.DB, qt string, p *proc) {
 }
 
 // waitHTTPOrExit polls url until it answers, p exits, or the timeout.
-func waitHTTPOrExit(hc *http.Client, p *proc, url string, timeout time.Duration) error {
+func waitHTTPOrExit(hc *http.Client, p *e2e.Proc, url string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if done, _ := p.exited(); done {
+		if done, _ := p.Exited(); done {
 			return fmt.Errorf("exited")
 		}
 		if resp, err := hc.Get(url); err == nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -71,22 +72,22 @@ func sinkBacklog(b *testing.B, gen func(b *testing.B, exec func(q string)) int) 
 	opts := mariadbtest.Options{ExtraArgs: []string{"--innodb-buffer-pool-size=256M", "--innodb-log-file-size=256M"}}
 	src, dst := mariadbtest.Start(b, opts), mariadbtest.Start(b, opts)
 	sdb, ddb := src.DB(b), dst.DB(b)
-	execAll(b, sdb, "CREATE DATABASE shop;\nCREATE TABLE shop.t (id INT PRIMARY KEY, k INT NOT NULL, label VARCHAR(64) NOT NULL, note VARCHAR(255) NOT NULL, KEY (k))")
-	cfg, _ := writeConfig(b, b.TempDir(), src, dst, true)
-	setConfig(b, cfg, "    batch_rows: 500\n", "")
-	srcAdmin, sinkAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(b)), fmt.Sprintf("127.0.0.1:%d", freePort(b))
-	broker := startProc(b, "broker.log", "broker", "--config", cfg)
-	source := startProc(b, "src.log", "run", "--config", cfg, "--connector", "src", "--admin", srcAdmin)
-	var sink *proc
+	e2e.ExecAll(b, sdb, "CREATE DATABASE shop;\nCREATE TABLE shop.t (id INT PRIMARY KEY, k INT NOT NULL, label VARCHAR(64) NOT NULL, note VARCHAR(255) NOT NULL, KEY (k))")
+	cfg, _ := e2e.WriteConfig(b, b.TempDir(), src, dst, true)
+	e2e.EditConfig(b, cfg, "    batch_rows: 500\n", "")
+	srcAdmin, sinkAdmin := e2e.FreeAddr(b), e2e.FreeAddr(b)
+	broker := e2e.StartBroker(b, cfg)
+	source := e2e.StartConnector(b, "src.log", cfg, "src", srcAdmin)
+	var sink *e2e.Proc
 	b.Cleanup(func() {
 		if b.Failed() {
-			b.Logf("source log:\n%s", tail(source.logText(), 20))
+			b.Logf("source log:\n%s", e2e.Tail(source.Log(), 20))
 			if sink != nil {
-				b.Logf("sink log:\n%s", tail(sink.logText(), 20))
+				b.Logf("sink log:\n%s", e2e.Tail(sink.Log(), 20))
 			}
 		}
 	})
-	waitFor(b, time.Minute, "the source to stream", func() bool { return strings.Contains(source.logText(), "streaming binlog") })
+	e2e.WaitFor(b, time.Minute, "the source to stream", func() bool { return strings.Contains(source.Log(), "streaming binlog") })
 	conn, err := sdb.Conn(b.Context())
 	if err != nil {
 		b.Fatal(err)
@@ -102,36 +103,36 @@ func sinkBacklog(b *testing.B, gen func(b *testing.B, exec func(q string)) int) 
 	})
 	b.Logf("source: %d row changes written in %s", changes, time.Since(t0).Round(time.Millisecond))
 	last := -1.0
-	waitFor(b, 10*time.Minute, "the source to publish the backlog", func() bool {
+	e2e.WaitFor(b, 10*time.Minute, "the source to publish the backlog", func() bool {
 		time.Sleep(time.Second)
-		n := metricValue(httpGet(b, "http://"+srcAdmin+"/metrics"), "sluice_source_rows_published_total")
+		n := e2e.MetricValue(e2e.HTTPGet(b, "http://"+srcAdmin+"/metrics"), "sluice_source_rows_published_total")
 		done := n == last && n >= float64(changes)
 		last = n
 		return done
 	})
 	b.ResetTimer()
 	start := time.Now()
-	sink = startProc(b, "sink.log", "run", "--config", cfg, "--connector", "replica-1", "--admin", sinkAdmin)
-	waitFor(b, 20*time.Minute, "the sink to apply the backlog", func() bool {
+	sink = e2e.StartConnector(b, "sink.log", cfg, "replica-1", sinkAdmin)
+	e2e.WaitFor(b, 20*time.Minute, "the sink to apply the backlog", func() bool {
 		time.Sleep(100 * time.Millisecond)
-		return metricValue(httpGet(b, "http://"+sinkAdmin+"/metrics"), "sluice_sink_rows_applied_total") >= float64(changes)
+		return e2e.MetricValue(e2e.HTTPGet(b, "http://"+sinkAdmin+"/metrics"), "sluice_sink_rows_applied_total") >= float64(changes)
 	})
 	el := time.Since(start)
 	b.StopTimer()
-	waitEqual(b, sdb, ddb, time.Minute, []*proc{broker, source, sink}, "shop.t")
-	m := httpGet(b, "http://"+sinkAdmin+"/metrics")
-	commits, txs := metricValue(m, "sluice_sink_commits_total"), metricValue(m, "sluice_sink_transactions_total")
+	e2e.WaitEqual(b, sdb, ddb, time.Minute, []*e2e.Proc{broker, source, sink}, "shop.t")
+	m := e2e.HTTPGet(b, "http://"+sinkAdmin+"/metrics")
+	commits, txs := e2e.MetricValue(m, "sluice_sink_commits_total"), e2e.MetricValue(m, "sluice_sink_transactions_total")
 	b.ReportMetric(float64(changes)/el.Seconds(), "rows/s")
 	b.ReportMetric(txs/el.Seconds(), "txs/s")
-	for _, l := range strings.Split(sink.logText(), "\n") {
+	for _, l := range strings.Split(sink.Log(), "\n") {
 		if strings.Contains(l, "msg=") && os.Getenv("BACKLOG_SINK_LOG") != "" || strings.Contains(l, "msg=applying") {
 			b.Logf("sink process started at %s; %s", start.UTC().Format("15:04:05.000"), l)
 		}
 	}
 	b.Logf("MEASURE sink caught up %d row changes (%.0f source transactions, %.0f replica commits) in %s from process start: %.0f rows/s, %.0f transactions/s",
 		changes, txs, commits, el.Round(time.Millisecond), float64(changes)/el.Seconds(), txs/el.Seconds())
-	for _, p := range []*proc{broker, source, sink} {
-		if err := p.stop(); err != nil {
+	for _, p := range []*e2e.Proc{broker, source, sink} {
+		if err := p.Stop(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,13 +4,13 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -28,24 +28,24 @@ func BenchmarkSnapshot(b *testing.B) {
 	src := mariadbtest.Start(b, mariadbtest.Options{ExtraArgs: []string{"--innodb-buffer-pool-size=512M"}})
 	dst := mariadbtest.Start(b, mariadbtest.Options{ExtraArgs: []string{"--innodb-buffer-pool-size=512M"}})
 	sdb, ddb := src.DB(b), dst.DB(b)
-	execAll(b, sdb, "CREATE DATABASE shop;\n"+
+	e2e.ExecAll(b, sdb, "CREATE DATABASE shop;\n"+
 		"CREATE TABLE shop.big (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL, qty INT NOT NULL, price DECIMAL(12,2) NOT NULL, created DATETIME NOT NULL);\n"+
 		"CREATE TABLE shop.w (id INT PRIMARY KEY, v INT NOT NULL)")
-	mustExec(b, sdb, fmt.Sprintf("INSERT INTO shop.big SELECT seq, CONCAT('item ', seq), seq %% 17, seq / 100, '2025-01-01 00:00:00' FROM shop.seq_1_to_%d", rows))
-	cfg, adminAddr := writeConfig(b, b.TempDir(), src, dst, false)
-	editConfig(b, cfg, "snapshot_chunk_size: 100\n", "snapshot_chunk_size: 5000\n")
-	editConfig(b, cfg, "    batch_rows: 500\n", "    batch_rows: 5000\n")
+	e2e.MustExec(b, sdb, fmt.Sprintf("INSERT INTO shop.big SELECT seq, CONCAT('item ', seq), seq %% 17, seq / 100, '2025-01-01 00:00:00' FROM shop.seq_1_to_%d", rows))
+	cfg, adminAddr := e2e.WriteConfig(b, b.TempDir(), src, dst, false)
+	e2e.EditConfig(b, cfg, "snapshot_chunk_size: 100\n", "snapshot_chunk_size: 5000\n")
+	e2e.EditConfig(b, cfg, "    batch_rows: 500\n", "    batch_rows: 5000\n")
 	for b.Loop() {
 		start := time.Now()
-		p := startProc(b, "sluice.log", "run", "--config", cfg)
-		waitLog(b, p, 30*time.Minute, 1, `msg="snapshot done"`)
-		snapRate := logInts(p.logText(), "rows_per_s", `msg="snapshot done"`)
-		waitCount(b, ddb, "shop.big", rows, 30*time.Minute)
+		p := e2e.StartProc(b, "sluice.log", "run", "--config", cfg)
+		e2e.WaitLog(b, p, 30*time.Minute, 1, `msg="snapshot done"`)
+		snapRate := e2e.LogInts(p.Log(), "rows_per_s", `msg="snapshot done"`)
+		e2e.WaitRowCount(b, ddb, "shop.big", rows, 30*time.Minute, p)
 		b.Logf("MEASURE initial snapshot: %d rows, source %v rows/s; on the replica after %s", rows, snapRate, time.Since(start).Round(time.Millisecond))
 		if os.Getenv("SNAPSHOT_BENCH_INITIAL_ONLY") != "" {
 			waitChecksum(b, sdb, ddb, "shop.big", 10*time.Minute)
 			b.Logf("replica equal to the source (CHECKSUM TABLE)")
-			if err := p.stop(); err != nil {
+			if err := p.Stop(); err != nil {
 				b.Fatal(err)
 			}
 			continue
@@ -55,20 +55,20 @@ func BenchmarkSnapshot(b *testing.B) {
 		b.Logf("MEASURE streaming alone: 20000 transactions, source published them at %.0f tx/s", base)
 
 		requestSnapshot(b, cfg)
-		waitLog(b, p, 30*time.Minute, 1, "incremental snapshot table done", "table=shop.big")
-		inc := logInts(p.logText(), "rows_per_s", "incremental snapshot table done", "table=shop.big")
+		e2e.WaitLog(b, p, 30*time.Minute, 1, "incremental snapshot table done", "table=shop.big")
+		inc := e2e.LogInts(p.Log(), "rows_per_s", "incremental snapshot table done", "table=shop.big")
 		b.Logf("MEASURE incremental snapshot, idle source: %d rows, %v rows/s", rows, inc)
 
 		requestSnapshot(b, cfg)
 		during := streamRate(b, sdb, adminAddr, 20000, 20000)
-		waitLog(b, p, 30*time.Minute, 2, "incremental snapshot table done", "table=shop.big")
-		inc = logInts(p.logText(), "rows_per_s", "incremental snapshot table done", "table=shop.big")
+		e2e.WaitLog(b, p, 30*time.Minute, 2, "incremental snapshot table done", "table=shop.big")
+		inc = e2e.LogInts(p.Log(), "rows_per_s", "incremental snapshot table done", "table=shop.big")
 		b.Logf("MEASURE incremental snapshot under writes: %v rows/s; streaming meanwhile %.0f tx/s (alone %.0f tx/s)", inc[len(inc)-1:], during, base)
 		for _, tb := range []string{"shop.big", "shop.w"} {
 			waitChecksum(b, sdb, ddb, tb, 10*time.Minute)
 		}
 		b.Logf("replica equal to the source (CHECKSUM TABLE) after %s", time.Since(start).Round(time.Millisecond))
-		if err := p.stop(); err != nil {
+		if err := p.Stop(); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -110,7 +110,7 @@ var publishedRe = regexp.MustCompile(`sluice_source_rows_published_total\{[^}]*t
 // publishedRows sums the source's published rows of table from /metrics.
 func publishedRows(b *testing.B, adminAddr, table string) int {
 	var total float64
-	for _, m := range publishedRe.FindAllStringSubmatch(httpGet(b, "http://"+adminAddr+"/metrics"), -1) {
+	for _, m := range publishedRe.FindAllStringSubmatch(e2e.HTTPGet(b, "http://"+adminAddr+"/metrics"), -1) {
 		if m[1] == table {
 			v, _ := strconv.ParseFloat(m[2], 64)
 			total += v
@@ -120,24 +120,9 @@ func publishedRows(b *testing.B, adminAddr, table string) int {
 }
 
 func requestSnapshot(b *testing.B, cfg string) {
-	if out, err := exec.Command(binary, "snapshot", "--config", cfg, "--table", "shop.big").CombinedOutput(); err != nil {
-		b.Fatalf("sluice snapshot: %v\n%s", err, out)
+	if code, out := e2e.Run(b, "snapshot", "--config", cfg, "--table", "shop.big"); code != 0 {
+		b.Fatalf("sluice snapshot: exit %d\n%s", code, out)
 	}
-}
-
-func waitCount(b *testing.B, db *sql.DB, table string, n int, timeout time.Duration) {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		var c int
-		if replicaHasTable(db, table) {
-			_ = db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&c)
-		}
-		if c >= n {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	b.Fatalf("%s has not %d rows on the replica after %s", table, n, timeout)
 }
 
 // waitChecksum waits until CHECKSUM TABLE agrees on both servers (the

@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/admin"
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -26,32 +23,27 @@ func TestStatus(t *testing.T) {
 	src := mariadbtest.Start(t, mariadbtest.Options{})
 	dst := mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
-	execAll(t, sdb, shopSchema)
-	seed(t, sdb, 1, 100)
+	e2e.ExecAll(t, sdb, e2e.ShopSchema)
+	e2e.Seed(t, sdb, 1, 100)
 
-	cfg, _ := writeConfig(t, t.TempDir(), src, dst, true)
-	srcAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	sinkAdmin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	broker := startProc(t, "broker.log", "broker", "--config", cfg)
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(broker.logText(), "embedded broker started"); {
+	cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, true)
+	srcAdmin, sinkAdmin := e2e.FreeAddr(t), e2e.FreeAddr(t)
+	broker := e2e.StartBroker(t, cfg)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(broker.Log(), "embedded broker started"); {
 		if time.Now().After(deadline) {
-			t.Fatalf("broker did not start:\n%s", broker.logText())
+			t.Fatalf("broker did not start:\n%s", broker.Log())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	source := startProc(t, "source.log", "run", "--config", cfg, "--connector", "src", "--admin", srcAdmin)
-	sink := startProc(t, "sink.log", "run", "--config", cfg, "--connector", "replica-1", "--admin", sinkAdmin)
-	procs := []*proc{broker, source, sink}
-	waitEqual(t, sdb, ddb, 30*time.Second, procs, shopTables...)
+	source := e2e.StartConnector(t, "source.log", cfg, "src", srcAdmin)
+	sink := e2e.StartConnector(t, "sink.log", cfg, "replica-1", sinkAdmin)
+	procs := []*e2e.Proc{broker, source, sink}
+	e2e.WaitEqual(t, sdb, ddb, 30*time.Second, procs, e2e.ShopTables...)
 
-	seed(t, sdb, 1000, 20) // streamed, after the snapshot
-	waitEqual(t, sdb, ddb, 20*time.Second, procs, shopTables...)
-	var file string
-	var pos uint32
-	var x1, x2 sql.NullString
-	if err := sdb.QueryRow("SHOW MASTER STATUS").Scan(&file, &pos, &x1, &x2); err != nil {
-		t.Fatal(err)
-	}
+	e2e.Seed(t, sdb, 1000, 20) // streamed, after the snapshot
+	e2e.WaitEqual(t, sdb, ddb, 20*time.Second, procs, e2e.ShopTables...)
+	file, end := e2e.MasterStatus(t, sdb)
+	pos := uint32(end)
 
 	// The source's recorded position reaches the server's end of binlog.
 	srcDoc := pollStatus(t, srcAdmin, 10*time.Second, procs, func(d *admin.ProcessStatus) string {
@@ -88,18 +80,18 @@ func TestStatus(t *testing.T) {
 	waitMetricZero(t, sinkAdmin, "sluice_sink_consumer_lag_messages", 10*time.Second)
 	waitMetricZero(t, sinkAdmin, "sluice_sink_replication_lag_seconds", 10*time.Second)
 	waitMetricZero(t, srcAdmin, "sluice_source_binlog_behind_bytes", 10*time.Second)
-	if m := httpGet(t, "http://"+srcAdmin+"/metrics"); !strings.Contains(m, "sluice_source_binlog_retention_seconds{") {
+	if m := e2e.HTTPGet(t, "http://"+srcAdmin+"/metrics"); !strings.Contains(m, "sluice_source_binlog_retention_seconds{") {
 		t.Errorf("/metrics of the source lacks sluice_source_binlog_retention_seconds")
 	}
 
 	// sluice status, as an operator runs it.
-	out, code := runStatus(t, "--config", cfg, "--admin", srcAdmin, "--admin", sinkAdmin)
+	out, code := e2e.Output(t, "status", "--config", cfg, "--admin", srcAdmin, "--admin", sinkAdmin)
 	t.Logf("sluice status (exit %d):\n%s", code, out)
 	if code != 0 || !regexpLine(out, "src", "mysql-source", "running") || !regexpLine(out, "replica-1", "mysql-sink", "running") {
 		t.Errorf("sluice status: exit %d, want 0 and both connectors running", code)
 	}
 	// Without --admin, the processes are found through the status topic.
-	out, code = runStatus(t, "--config", cfg, "--format", "json")
+	out, code = e2e.Output(t, "status", "--config", cfg, "--format", "json")
 	var rep struct {
 		Connectors []struct {
 			Name, State string
@@ -110,34 +102,30 @@ func TestStatus(t *testing.T) {
 		t.Errorf("sluice status --format json: exit %d, %v:\n%s", code, err, out)
 	}
 
-	sink.kill()
-	out, code = runStatus(t, "--config", cfg)
+	sink.Kill()
+	out, code = e2e.Output(t, "status", "--config", cfg)
 	t.Logf("sluice status after killing the sink (exit %d):\n%s", code, out)
 	if code != 1 || !regexpLine(out, "replica-1", "STALE") || !strings.Contains(out, "UNREACHABLE") || !regexpLine(out, "src", "running") {
 		t.Errorf("sluice status after killing the sink: exit %d, want 1 with replica-1 stale", code)
 	}
-	broker.kill()
-	source.kill()
-	out, code = runStatus(t, "--config", cfg, "--timeout", "2s")
+	broker.Kill()
+	source.Kill()
+	out, code = e2e.Output(t, "status", "--config", cfg, "--timeout", "2s")
 	if code != 2 {
 		t.Errorf("sluice status with nothing running: exit %d, want 2:\n%s", code, out)
 	}
-	for _, p := range procs {
-		if strings.Contains(p.logText(), "DATA RACE") {
-			t.Errorf("race detected in %v:\n%s", p.args, p.logText())
-		}
-	}
+	e2e.CheckNoRace(t, procs...)
 }
 
 // pollStatus polls addr's /status until check returns "" and returns the
 // document.
-func pollStatus(t *testing.T, addr string, timeout time.Duration, procs []*proc, check func(*admin.ProcessStatus) string) *admin.ProcessStatus {
+func pollStatus(t *testing.T, addr string, timeout time.Duration, procs []*e2e.Proc, check func(*admin.ProcessStatus) string) *admin.ProcessStatus {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var why string
 	for time.Now().Before(deadline) {
 		var d admin.ProcessStatus
-		if err := json.Unmarshal([]byte(httpGet(t, "http://"+addr+"/status")), &d); err != nil {
+		if err := json.Unmarshal([]byte(e2e.HTTPGet(t, "http://"+addr+"/status")), &d); err != nil {
 			t.Fatalf("/status of %s: %v", addr, err)
 		}
 		if len(d.Connectors) != 1 {
@@ -148,9 +136,7 @@ func pollStatus(t *testing.T, addr string, timeout time.Duration, procs []*proc,
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	for _, p := range procs {
-		t.Logf("log of %v:\n%s", p.args, tail(p.logText(), 30))
-	}
+	e2e.LogTails(t, 30, procs...)
 	t.Fatalf("/status of %s: %s", addr, why)
 	return nil
 }
@@ -164,7 +150,7 @@ func waitMetricZero(t *testing.T, addr, name string, timeout time.Duration) {
 	for time.Now().Before(deadline) {
 		last = nil
 		zero := true
-		for _, l := range strings.Split(httpGet(t, "http://"+addr+"/metrics"), "\n") {
+		for _, l := range strings.Split(e2e.HTTPGet(t, "http://"+addr+"/metrics"), "\n") {
 			if !strings.HasPrefix(l, name+"{") {
 				continue
 			}
@@ -178,27 +164,6 @@ func waitMetricZero(t *testing.T, addr, name string, timeout time.Duration) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Errorf("%s on %s did not reach 0: %q", name, addr, last)
-}
-
-// runStatus runs `sluice status` and returns its stdout and exit code.
-func runStatus(t *testing.T, args ...string) (string, int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	cmd := exec.Command(binary, append([]string{"status"}, args...)...)
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return out.String(), 0
-	case errors.As(err, &ee):
-		if errb.Len() > 0 {
-			t.Logf("sluice status stderr: %s", errb.String())
-		}
-		return out.String(), ee.ExitCode()
-	}
-	t.Fatalf("sluice status: %v", err)
-	return "", 0
 }
 
 // regexpLine reports whether one line of out starts with first and

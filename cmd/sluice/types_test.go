@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -97,12 +98,12 @@ var (
 // defaulted timestamps are known.
 func insertTypeRows(t testing.TB, db *sql.DB, base int) {
 	t.Helper()
-	conn, err := db.Conn(ctxTimeout(t, time.Minute))
+	conn, err := db.Conn(e2e.CtxTimeout(t, time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	ctx := ctxTimeout(t, time.Minute)
+	ctx := e2e.CtxTimeout(t, time.Minute)
 	for _, q := range []string{"SET time_zone = '+00:00'", "SET sql_mode = 'NO_ENGINE_SUBSTITUTION'", "SET timestamp = 1000000000.123456"} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
@@ -151,12 +152,12 @@ func hexDump(t testing.TB, db *sql.DB, table string) []string {
 	if len(exprs) == 0 {
 		return nil
 	}
-	return tableRows(t, db, "(SELECT "+strings.Join(exprs, ", ")+" FROM "+table+") AS x")
+	return e2e.TableRows(t, db, "(SELECT "+strings.Join(exprs, ", ")+" FROM "+table+") AS x")
 }
 
 // waitHexEqual waits until table is identical, column by column, on both
 // servers.
-func waitHexEqual(t testing.TB, src, dst *sql.DB, timeout time.Duration, p *proc, table string) {
+func waitHexEqual(t testing.TB, src, dst *sql.DB, timeout time.Duration, p *e2e.Proc, table string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var why string
@@ -178,7 +179,7 @@ func waitHexEqual(t testing.TB, src, dst *sql.DB, timeout time.Duration, p *proc
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	t.Fatalf("%s did not converge within %s: %s\nlog:\n%s", table, timeout, why, tail(p.logText(), 40))
+	t.Fatalf("%s did not converge within %s: %s\nlog:\n%s", table, timeout, why, e2e.Tail(p.Log(), 40))
 }
 
 // utcPool opens a pool on srv whose sessions run with time_zone '+00:00'.
@@ -196,7 +197,7 @@ func utcPool(t testing.TB, srv *mariadbtest.Server) *sql.DB {
 func typesConfig(t testing.TB, src, dst *mariadbtest.Server) string {
 	t.Helper()
 	dir := t.TempDir()
-	path, _ := writeConfig(t, dir, src, dst, false)
+	path, _ := e2e.WriteConfig(t, dir, src, dst, false)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -218,13 +219,13 @@ func TestTypeTorture(t *testing.T) {
 	src := mariadbtest.Start(t, mariadbtest.Options{ExtraArgs: []string{"--max-allowed-packet=256M", "--default-time-zone=+05:30"}})
 	dst := mariadbtest.Start(t, mariadbtest.Options{ExtraArgs: []string{"--max-allowed-packet=256M", "--default-time-zone=-08:00"}})
 	sdb, ddb := utcPool(t, src), utcPool(t, dst)
-	execAll(t, sdb, typesSchema)
+	e2e.ExecAll(t, sdb, typesSchema)
 	insertTypeRows(t, sdb, 1)
-	p := startProc(t, "sluice.log", "run", "--config", typesConfig(t, src, dst))
+	p := e2e.StartProc(t, "sluice.log", "run", "--config", typesConfig(t, src, dst))
 	waitHexEqual(t, sdb, ddb, 60*time.Second, p, "types.t")
 
 	insertTypeRows(t, sdb, 101) // streamed inserts
-	sessionExec(t, sdb,         // one session, so its pinned clock fills ON UPDATE columns
+	e2e.SessionExec(t, sdb,     // one session, so its pinned clock fills ON UPDATE columns
 		"SET timestamp = 1234567890.5",
 		"UPDATE types.t SET i = i - 1, u8 = CONCAT(u8, '✓') WHERE id IN (1, 102, 103)",
 		"UPDATE types.t SET f = -f, d = -d, tm6 = '-00:00:00.000001', s = 'a,ü', e = '' WHERE id IN (101, 104)",
@@ -235,15 +236,15 @@ func TestTypeTorture(t *testing.T) {
 		"SET timestamp = DEFAULT",
 	)
 	// 16 MiB BLOBs: inserted, then updated (before and after images).
-	mustExec(t, sdb, "INSERT INTO types.t (id, lb) VALUES (200, REPEAT(0xA5, 16 << 20))")
-	mustExec(t, sdb, "UPDATE types.t SET lb = CONCAT(lb, 0x00), bl = '' WHERE id = 200")
+	e2e.MustExec(t, sdb, "INSERT INTO types.t (id, lb) VALUES (200, REPEAT(0xA5, 16 << 20))")
+	e2e.MustExec(t, sdb, "UPDATE types.t SET lb = CONCAT(lb, 0x00), bl = '' WHERE id = 200")
 	waitHexEqual(t, sdb, ddb, 90*time.Second, p, "types.t")
 	// The source's clock, pinned by SET timestamp, not the replica's.
 	var updated string
 	if err := ddb.QueryRow("SELECT updated FROM types.t WHERE id = 1").Scan(&updated); err != nil || updated != "2009-02-13 23:31:30.500000" {
 		t.Errorf("ON UPDATE column on the replica = %q, %v; want the source's 2009-02-13 23:31:30.500000", updated, err)
 	}
-	if err := p.stop(); err != nil {
+	if err := p.Stop(); err != nil {
 		t.Fatalf("sluice did not stop cleanly: %v", err)
 	}
 }

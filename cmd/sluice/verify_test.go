@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
@@ -23,7 +24,7 @@ func runVerify(t *testing.T, args ...string) (string, int) {
 	var out, errb bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, append([]string{"verify", "--log-level", "info"}, args...)...)
+	cmd := exec.CommandContext(ctx, e2e.Binary(t), append([]string{"verify", "--log-level", "info"}, args...)...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	code := 0
@@ -89,18 +90,18 @@ func TestVerify(t *testing.T) {
 	src := mariadbtest.Start(t, mariadbtest.Options{})
 	dst := mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
-	execAll(t, sdb, shopSchema)
-	seed(t, sdb, 1, 300)
+	e2e.ExecAll(t, sdb, e2e.ShopSchema)
+	e2e.Seed(t, sdb, 1, 300)
 	dir := t.TempDir()
-	cfg, adminAddr := writeConfig(t, dir, src, dst, false)
+	cfg, adminAddr := e2e.WriteConfig(t, dir, src, dst, false)
 	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(f, "verify:\n  every: 3s\n  chunk_rows: 100\n")
 	f.Close()
-	p := startProc(t, "sluice.log", "run", "--config", cfg)
-	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, shopTables...)
+	p := e2e.StartProc(t, "sluice.log", "run", "--config", cfg)
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, e2e.ShopTables...)
 
 	// Under writes: a chunk that differs because the sink lags is compared
 	// again once the sink has passed the source's position.
@@ -120,18 +121,18 @@ func TestVerify(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	t.Logf("workload committed %d transactions while verify ran for %s", commits, took)
-	waitEqual(t, sdb, ddb, 60*time.Second, []*proc{p}, shopTables...)
-	metrics := httpGet(t, "http://"+adminAddr+"/metrics")
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, e2e.ShopTables...)
+	metrics := e2e.HTTPGet(t, "http://"+adminAddr+"/metrics")
 	if !strings.Contains(metrics, `sluice_verify_runs_total{connector="replica-1",pipeline="test",result="equal"}`) ||
 		strings.Contains(metrics, `result="differs"`) {
 		t.Errorf("periodic verify metrics:\n%s", grepLines(metrics, "sluice_verify_"))
 	}
 
 	// Changed behind the sink's back: found by key, repaired, equal again.
-	mustExec(t, ddb, "DELETE FROM shop.customers WHERE id = 42")
-	mustExec(t, ddb, "UPDATE shop.customers SET email = '' WHERE id = 70") // NULL on the source
-	mustExec(t, ddb, "UPDATE shop.orders SET amount = amount + 0.000001 WHERE id = 7")
-	mustExec(t, ddb, "INSERT INTO shop.order_lines VALUES (7, 3, 'sku-x', 1)")
+	e2e.MustExec(t, ddb, "DELETE FROM shop.customers WHERE id = 42")
+	e2e.MustExec(t, ddb, "UPDATE shop.customers SET email = '' WHERE id = 70") // NULL on the source
+	e2e.MustExec(t, ddb, "UPDATE shop.orders SET amount = amount + 0.000001 WHERE id = 7")
+	e2e.MustExec(t, ddb, "INSERT INTO shop.order_lines VALUES (7, 3, 'sku-x', 1)")
 	out, code := runVerify(t, "--config", cfg)
 	for _, want := range []string{
 		"replica-1 shop.customers: differs: 1 missing, 0 extra, 1 changed (of 303 rows); missing: id=42; changed: id=70",
@@ -153,10 +154,10 @@ func TestVerify(t *testing.T) {
 	}
 
 	// A stopped sink: an error, never differences.
-	if err := p.stop(); err != nil {
+	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	mustExec(t, sdb, "UPDATE shop.customers SET name = 'changed' WHERE id = 5")
+	e2e.MustExec(t, sdb, "UPDATE shop.customers SET name = 'changed' WHERE id = 5")
 	if out, code = runVerify(t, "--config", cfg, "--max-wait", "2s", "--table", "shop.customers"); code != 2 ||
 		!strings.Contains(out, "sink is not advancing") {
 		t.Errorf("verify with the sink stopped: exit %d, want 2 and \"sink is not advancing\"", code)

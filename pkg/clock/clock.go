@@ -1,15 +1,13 @@
 package clock
 
 import (
-	"fmt"
-	"os"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 )
 
-// EnvJumps names the test schedule of wall-clock steps.
+// EnvJumps names the test schedule of wall-clock steps. Only a binary
+// built with -tags sluicefault reads it (jumps_fault.go); a release build
+// ignores it.
 const EnvJumps = "SLUICE_TEST_CLOCK_JUMPS"
 
 var (
@@ -24,42 +22,10 @@ type jump struct {
 }
 
 func init() {
-	j, err := parseJumps(os.Getenv(EnvJumps))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "sluice: ignoring %s: %v\n", EnvJumps, err)
-		return
-	}
-	if len(j) > 0 {
-		offset := jumpsOffset(j, 0)
-		base = base.Add(offset)
+	if j := testJumps(); len(j) > 0 {
+		base = base.Add(jumpsOffset(j, 0))
 		jumps = j
 	}
-}
-
-// parseJumps reads an AFTER:STEP,... schedule.
-func parseJumps(s string) ([]jump, error) {
-	var out []jump
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		a, b, ok := strings.Cut(part, ":")
-		if !ok {
-			return nil, fmt.Errorf("%q: want AFTER:STEP, e.g. 3s:+1h", part)
-		}
-		after, err := time.ParseDuration(a)
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", part, err)
-		}
-		step, err := time.ParseDuration(strings.TrimPrefix(b, "+"))
-		if err != nil {
-			return nil, fmt.Errorf("%q: %w", part, err)
-		}
-		out = append(out, jump{after, step})
-	}
-	sort.SliceStable(out, func(i, k int) bool { return out[i].after < out[k].after })
-	return out, nil
 }
 
 // jumpsOffset is the sum of the steps due by elapsed.

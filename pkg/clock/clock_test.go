@@ -5,27 +5,6 @@ import (
 	"time"
 )
 
-func TestParseJumps(t *testing.T) {
-	j, err := parseJumps("8s:-2h, 3s:+1h,13s:1h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases := []struct {
-		elapsed time.Duration
-		want    time.Duration
-	}{{0, 0}, {3 * time.Second, time.Hour}, {9 * time.Second, -time.Hour}, {time.Minute, 0}}
-	for _, c := range cases {
-		if got := jumpsOffset(j, c.elapsed); got != c.want {
-			t.Errorf("offset after %v: %v, want %v", c.elapsed, got, c.want)
-		}
-	}
-	for _, bad := range []string{"3s", "x:+1h", "3s:1 hour"} {
-		if _, err := parseJumps(bad); err == nil {
-			t.Errorf("%q: no error", bad)
-		}
-	}
-}
-
 // TestSteadyIgnoresSteps: a step of Now moves Step, not Steady or Since.
 func TestSteadyIgnoresSteps(t *testing.T) {
 	defer func(j []jump) { jumps = j }(jumps)

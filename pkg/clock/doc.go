@@ -19,7 +19,9 @@
 //     host clock moved away from it; a process restarted after a step
 //     measures against the new clock.
 //
-// For the fault tests, SLUICE_TEST_CLOCK_JUMPS shifts Now (never Steady, nor
+// For the fault tests, a binary built with -tags sluicefault (as the
+// end-to-end harness, pkg/testutil/e2e, builds it) reads
+// SLUICE_TEST_CLOCK_JUMPS, which shifts Now (never Steady, nor
 // the monotonic clock, which a real step does not move either) by a
 // schedule: a comma-separated list of AFTER:STEP, each STEP (a Go duration
 // with its sign, "+1h", "-2h") added to the offset once AFTER (a duration)

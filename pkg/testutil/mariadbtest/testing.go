@@ -13,8 +13,13 @@ import (
 // installed (a skipped integration test would hide breakage). At cleanup
 // the server is stopped and its directory removed, unless MARIADBTEST_KEEP
 // is set; if the test failed, the tail of the server log is logged.
+// Under go test -short it skips the test instead: -short runs the tests
+// that need no server.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("mariadbtest: starts a MariaDB server; skipped with -short")
+	}
 	dir, err := os.MkdirTemp("", "mariadbtest-")
 	if err != nil {
 		t.Fatalf("mariadbtest: %v", err)

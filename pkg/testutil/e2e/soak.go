@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// faultSeed returns the seed of a random fault schedule: SLUICE_FAULT_SEED
+// FaultSeed returns the seed of a random fault schedule: SLUICE_FAULT_SEED
 // when set, else the clock. It logs the seed so a failure can be replayed.
-func faultSeed(t testing.TB) int64 {
+func FaultSeed(t testing.TB) int64 {
+	t.Helper()
 	seed := time.Now().UnixNano()
 	if v := os.Getenv("SLUICE_FAULT_SEED"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -23,8 +24,10 @@ func faultSeed(t testing.TB) int64 {
 	return seed
 }
 
-// envInt returns the integer in env var name, or def when it is unset.
-func envInt(t testing.TB, name string, def int) int {
+// EnvInt returns the positive integer in the environment variable name,
+// or def when it is unset.
+func EnvInt(t testing.TB, name string, def int) int {
+	t.Helper()
 	v := os.Getenv(name)
 	if v == "" {
 		return def
@@ -36,11 +39,21 @@ func envInt(t testing.TB, name string, def int) int {
 	return n
 }
 
-// soakRow logs one row of the fault report and, when SLUICE_SOAK_REPORT
+// Result is "pass", or "FAIL" once t has failed: the last column of a
+// SoakRow.
+func Result(t testing.TB) string {
+	if t.Failed() {
+		return "FAIL"
+	}
+	return "pass"
+}
+
+// SoakRow logs one row of the fault report and, when SLUICE_SOAK_REPORT
 // names a file, appends it there tab-separated (make soak prints the file
 // as a table): scenario, faults injected, rows checked, recovery time,
 // result.
-func soakRow(t testing.TB, scenario string, faults, rows int, recovery, result string) {
+func SoakRow(t testing.TB, scenario string, faults, rows int, recovery, result string) {
+	t.Helper()
 	line := fmt.Sprintf("%s\t%d\t%d\t%s\t%s", scenario, faults, rows, recovery, result)
 	t.Logf("REPORT %s", line)
 	p := os.Getenv("SLUICE_SOAK_REPORT")
