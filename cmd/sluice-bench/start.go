@@ -103,9 +103,13 @@ func (p *pipeline) waitUp(x *proc, up func() bool) error {
 	}
 }
 
+// healthClient gives up on a listener that never answers: another program
+// may hold the port sluice failed to bind.
+var healthClient = &http.Client{Timeout: 2 * time.Second}
+
 // healthy reports whether an admin server answers /healthz with 200.
 func healthy(admin string) bool {
-	resp, err := http.Get("http://" + admin + "/healthz")
+	resp, err := healthClient.Get("http://" + admin + "/healthz")
 	if err != nil {
 		return false
 	}

@@ -124,7 +124,9 @@ func (s *Server) start(ctx context.Context) error {
 func (s *Server) waitReady(ctx context.Context, p *process) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	db, err := sql.Open("mysql", s.DSN("")+"?timeout=2s")
+	// readTimeout: if our bind failed, the port's owner may never answer
+	// the handshake.
+	db, err := sql.Open("mysql", s.DSN("")+"?timeout=2s&readTimeout=2s")
 	if err != nil {
 		return fmt.Errorf("mariadbtest: %w", err)
 	}
