@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -32,10 +30,11 @@ type pipeline struct {
 
 // proc is one sluice process of a pipeline.
 type proc struct {
-	name  string
-	admin string // admin address, new at each start ("" for the broker)
-	cmd   *exec.Cmd
-	done  chan error
+	name   string
+	admin  string // admin address, new at each start ("" for the broker)
+	logOff int64  // size of its log when it last started
+	cmd    *exec.Cmd
+	done   chan error
 }
 
 // newPipeline prepares the config: snapshot: never, so a first start
@@ -73,86 +72,6 @@ connectors:
 `, filepath.Join(dir, "kafka"), c.syncWrites, c.compression, src.Addr(), strings.Join(pats, ", "), dst.Addr(), c.sinkWorkers)
 	return &pipeline{bin: c.sluiceBin, dir: dir, cfg: filepath.Join(dir, "sluice.yaml"), cfgText: cfg, pprof: pprof,
 		broker: &proc{name: "broker"}, src: &proc{name: "source"}, sink: &proc{name: "sink"}}, nil
-}
-
-// freeAddr returns a free 127.0.0.1 address with a port below Linux's
-// ephemeral range (32768 up), so that no outgoing connection (a native
-// replica's, a client's) takes it between now and the listen.
-func freeAddr() (string, error) {
-	for range 1000 {
-		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
-		if l, err := net.Listen("tcp", addr); err == nil {
-			l.Close()
-			return addr, nil
-		}
-	}
-	return "", fmt.Errorf("no free port in 20000-31999")
-}
-
-// start runs the broker, the source and the sink, and waits until the
-// broker accepts connections. Each start listens on new addresses (the
-// broker's is written into the config).
-func (p *pipeline) start() error {
-	addr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(p.cfg, []byte(fmt.Sprintf(p.cfgText, addr)), 0o644); err != nil {
-		return err
-	}
-	p.brokerAddr = addr
-	if err := p.startProc(p.broker); err != nil {
-		return err
-	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := net.Dial("tcp", p.brokerAddr); err == nil {
-			c.Close()
-			break
-		}
-		if err := p.failed(); err != nil {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("embedded broker not listening after 30s\n%s", p.logTail(p.broker))
-		}
-	}
-	if err := p.startProc(p.src); err != nil {
-		return err
-	}
-	return p.startProc(p.sink)
-}
-
-// startProc starts one process, its output appended to dir/NAME.log.
-func (p *pipeline) startProc(x *proc) error {
-	f, err := os.OpenFile(filepath.Join(p.dir, x.name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	args := []string{"broker", "--config", p.cfg}
-	if x != p.broker {
-		if x.admin, err = freeAddr(); err != nil {
-			f.Close()
-			return err
-		}
-		conn := "src"
-		if x == p.sink {
-			conn = "replica"
-		}
-		args = []string{"run", "--config", p.cfg, "--connector", conn, "--admin", x.admin}
-		if p.pprof {
-			args = append(args, "--pprof")
-		}
-	}
-	x.cmd = exec.Command(p.bin, args...)
-	x.cmd.Stdout, x.cmd.Stderr = f, f
-	x.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := x.cmd.Start(); err != nil {
-		f.Close()
-		return err
-	}
-	x.done = make(chan error, 1)
-	go func() { x.done <- x.cmd.Wait(); f.Close() }()
-	return nil
 }
 
 // exited returns the first process that has ended, with its exit error.

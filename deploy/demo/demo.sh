@@ -5,16 +5,25 @@
 #   1. install mariadb-server/client with apt-get if mariadbd is missing (root)
 #   2. build bin/sluice
 #   3. start two throwaway MariaDB servers on free ports: a source with a ROW
-#      binlog and a replica (same flags as pkg/testutil/mariadbtest)
+#      binlog and a replica (same flags as pkg/testutil/mariadbtest), each
+#      with a tmpdir of its own
 #   4. create and fill the `shop` database on the source
 #   5. run `sluice run --config` with an embedded Kafka broker
 #   6. write more rows (insert, update, delete, a multi-statement transaction)
 #   7. wait until the replica's tables equal the source's, print both sides
 #      and a few sluice_ metrics
 #
-# Everything stops and the temporary directory is removed on exit. With
-# KEEP=1 the servers and sluice keep running and their directory is kept;
-# the script prints how to reach and stop them.
+# Everything stops on exit. After success the temporary directory is
+# removed; after a failure or an interrupt it is kept and its path printed,
+# and a failure prints the tail of every log in it (mariadb-install-db's,
+# each server's error log, sluice's output). With KEEP=1 the servers and
+# sluice keep running and their directory is kept; the script prints how to
+# reach and stop them.
+#
+# Layout of the temporary directory:
+#   template/data, template/tmp, template/install.log   the mariadb-install-db run
+#   source/ and replica/: data/, tmp/ (--tmpdir), binlog/, mariadbd.log, mysql.sock
+#   sluice.yaml, sluice.log, kafka/   sluice and its embedded broker
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -23,8 +32,9 @@ KEEP="${KEEP:-0}"
 WAIT_SECONDS="${WAIT_SECONDS:-60}"
 
 step() { printf '\n==> %s\n' "$*"; }
+# die reports a failure and exits 1; cleanup then prints the logs' tails.
 die() {
-	printf 'demo: %s\n' "$*" >&2
+	printf '\ndemo FAILED: %s\n' "$*" >&2
 	exit 1
 }
 
@@ -85,24 +95,69 @@ ensure_tools() {
 
 # ---- free ports -------------------------------------------------------------
 
+# Ports are picked from LOWEST_PORT up, outside the kernel's ephemeral range
+# (ip_local_port_range, 32768-60999 by default), from which every outgoing
+# connection takes its local port: a port in that range may be taken by a
+# client between the check and the listen. pkg/testutil/ports picks the same
+# way for the Go tests and sluice-bench. Two programs may still pick the
+# same port; a start that fails on a taken port is retried on fresh ones.
+LOWEST_PORT=10000
 TAKEN_PORTS=" "
 
-# free_port VAR sets VAR to a port on 127.0.0.1 that nothing listens on and
-# that this script has not handed out yet (not a $(subshell): it records the
-# ports it hands out).
+# port_held PORT reports whether a TCP socket of this machine holds PORT
+# as its local port (listening or connected).
+port_held() {
+	local hex
+	printf -v hex '%04X' "$1"
+	if [ -r /proc/net/tcp ]; then
+		grep -qE "^ *[0-9]+: [0-9A-F]+:$hex " /proc/net/tcp /proc/net/tcp6 2>/dev/null
+		return
+	fi
+	# No /proc: a refused connection means nothing listens there.
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# free_port VAR sets VAR to a port outside the ephemeral range that no
+# socket holds and that this script has not handed out yet (not a
+# $(subshell): it records the ports it hands out).
 free_port() {
-	local p _
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
+	local lo=32768 hi=65535 below=0 first_above above=0 n r p _
+	if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
+		read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	fi
+	# LOWEST_PORT..lo-1 and max(hi+1, LOWEST_PORT)..65535
+	if [ "$lo" -gt "$LOWEST_PORT" ]; then below=$((lo - LOWEST_PORT)); fi
+	first_above=$((hi + 1 > LOWEST_PORT ? hi + 1 : LOWEST_PORT))
+	if [ "$first_above" -le 65535 ]; then above=$((65536 - first_above)); fi
+	n=$((below + above))
+	[ "$n" -gt 0 ] || die "no port in $LOWEST_PORT-65535 outside the ephemeral range $lo-$hi"
+	for _ in $(seq 1 500); do
+		r=$(((RANDOM << 15 | RANDOM) % n))
+		if [ "$r" -lt "$below" ]; then
+			p=$((LOWEST_PORT + r))
+		else
+			p=$((first_above + r - below))
+		fi
 		case "$TAKEN_PORTS" in *" $p "*) continue ;; esac
-		# A refused connection means the port is free.
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+		if ! port_held "$p"; then
 			TAKEN_PORTS+="$p "
 			printf -v "$1" '%s' "$p"
 			return 0
 		fi
 	done
-	die "no free port found"
+	die "no free port found outside the ephemeral range $lo-$hi"
+}
+
+# log_size FILE prints FILE's size in bytes (0 when it does not exist).
+log_size() {
+	if [ -e "$1" ]; then wc -c <"$1"; else echo 0; fi
+}
+
+# port_taken FILE OFFSET reports whether FILE says, after OFFSET bytes, that
+# a port could not be bound (mariadbd: "Address already in use", Go: "bind:
+# address already in use").
+port_taken() {
+	tail -c +"$(($2 + 1))" "$1" 2>/dev/null | grep -qi 'address already in use'
 }
 
 # ---- MariaDB servers ----------------------------------------------------------
@@ -111,13 +166,17 @@ COMMON_ARGS=(--innodb-buffer-pool-size=64M --innodb-log-file-size=16M --skip-nam
 
 # install_template runs mariadb-install-db once; each server copies it, which
 # is faster than an install per server. The template is never started.
+# Every mariadbd deletes the #sql* files in its tmpdir when it starts: in a
+# shared /tmp those are the temporary tables of servers already running
+# (other demos', tests'), which then fail or crash. So the bootstrap server
+# of mariadb-install-db gets TMPDIR, and each server --tmpdir, of its own.
 install_template() {
 	step "initializing a MariaDB datadir"
-	if ! "$INSTALL_DB" --no-defaults --auth-root-authentication-method=normal \
-		--datadir="$TMP/template" --skip-test-db "${USER_ARGS[@]}" "${COMMON_ARGS[@]}" \
-		>"$TMP/install.log" 2>&1; then
-		tail -n 30 "$TMP/install.log" >&2
-		die "mariadb-install-db failed (log: $TMP/install.log)"
+	mkdir -p "$TMP/template/tmp"
+	if ! TMPDIR="$TMP/template/tmp" "$INSTALL_DB" --no-defaults --auth-root-authentication-method=normal \
+		--datadir="$TMP/template/data" --skip-test-db "${USER_ARGS[@]}" "${COMMON_ARGS[@]}" \
+		>"$TMP/template/install.log" 2>&1; then
+		die "mariadb-install-db failed (log: $TMP/template/install.log)"
 	fi
 }
 
@@ -134,40 +193,43 @@ sql() {
 # start_server NAME SERVER_ID starts mariadbd in $TMP/NAME and waits until it
 # answers, retrying on another port if its port was taken meanwhile.
 start_server() {
-	local name=$1 id=$2 dir="$TMP/$1" try port
-	mkdir -p "$dir/binlog"
-	cp -a "$TMP/template" "$dir/data"
+	local name=$1 id=$2 dir="$TMP/$1" try port off
+	mkdir -p "$dir/binlog" "$dir/tmp"
+	cp -a "$TMP/template/data" "$dir/data"
 	for try in 1 2 3 4 5; do
 		free_port port
 		SERVER_PORT[$name]=$port
-		"$MARIADBD" --no-defaults --datadir="$dir/data" --port="${SERVER_PORT[$name]}" \
+		off="$(log_size "$dir/mariadbd.log")"
+		"$MARIADBD" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --port="$port" \
 			--bind-address=127.0.0.1 --socket="$dir/mysql.sock" --pid-file="$dir/mariadbd.pid" \
 			"${USER_ARGS[@]}" --skip-grant-tables=0 --server-id="$id" \
 			--log-bin="$dir/binlog/mariadb-bin" --binlog-format=ROW --binlog-row-image=FULL \
 			"${COMMON_ARGS[@]}" --max-connections=200 --max-allowed-packet=64M \
-			>>"$dir/data/mariadbd.log" 2>&1 &
+			>>"$dir/mariadbd.log" 2>&1 &
 		SERVER_PID[$name]=$!
 		if wait_server "$name"; then
-			echo "$name: MariaDB on 127.0.0.1:${SERVER_PORT[$name]} (pid ${SERVER_PID[$name]}, dir $dir)"
+			echo "$name: MariaDB on 127.0.0.1:$port (pid ${SERVER_PID[$name]}, dir $dir)"
 			return 0
 		fi
-		if ! grep -q 'Address already in use' "$dir/data/mariadbd.log"; then break; fi
-		echo "$name: port ${SERVER_PORT[$name]} was taken, retrying ($try)"
+		port_taken "$dir/mariadbd.log" "$off" || break
+		echo "$name: port $port was taken, retrying on another ($try)"
 	done
-	tail -n 30 "$dir/data/mariadbd.log" >&2
-	die "$name: mariadbd did not start (log: $dir/data/mariadbd.log)"
+	die "$name: mariadbd did not start (log: $dir/mariadbd.log)"
 }
 
-# wait_server NAME polls until the server answers, for at most 60s.
+# wait_server NAME polls until NAME's server answers, for at most
+# WAIT_SECONDS. The answer must come from NAME's datadir: if the port was
+# taken, another server answers there.
 wait_server() {
-	local name=$1 deadline=$((SECONDS + WAIT_SECONDS))
+	local name=$1 deadline=$((SECONDS + WAIT_SECONDS)) datadir
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		if ! kill -0 "${SERVER_PID[$name]}" 2>/dev/null; then
 			wait "${SERVER_PID[$name]}" 2>/dev/null || true
 			unset 'SERVER_PID[$name]'
 			return 1
 		fi
-		if sql "$name" -e 'SELECT 1' >/dev/null 2>&1; then return 0; fi
+		datadir="$(sql "$name" --connect-timeout=2 -N -B -e 'SELECT @@datadir' 2>/dev/null)" || datadir=""
+		if [ -n "$datadir" ] && [ "$datadir" -ef "$TMP/$name/data" ]; then return 0; fi
 		sleep 0.1
 	done
 	stop_pid "${SERVER_PID[$name]}"
@@ -190,11 +252,15 @@ stop_pid() {
 
 TMP=""
 SLUICE_PID=""
+SLUICE_RC=0
 
+# cleanup stops everything on exit. It removes the directory only after
+# success; after a failure it prints the tail of every log first.
 cleanup() {
 	local rc=$?
 	set +e
 	[ -n "$TMP" ] || exit "$rc"
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ]; then show_logs; fi
 	if [ "$KEEP" = 1 ]; then
 		keep_message
 		exit "$rc"
@@ -202,8 +268,26 @@ cleanup() {
 	[ -z "$SLUICE_PID" ] || stop_pid "$SLUICE_PID"
 	local name
 	for name in "${!SERVER_PID[@]}"; do stop_pid "${SERVER_PID[$name]}"; done
-	rm -rf "$TMP"
+	if [ "$rc" -eq 0 ]; then
+		rm -rf "$TMP"
+	elif [ "$rc" -eq 130 ]; then
+		printf '\ndemo interrupted; its directory is kept: %s (remove it with: rm -rf %s)\n' "$TMP" "$TMP" >&2
+	else
+		printf '\ndemo FAILED (exit status %d); its directory, with every log, is kept: %s\n' "$rc" "$TMP" >&2
+		printf '(remove it with: rm -rf %s)\n' "$TMP" >&2
+	fi
 	exit "$rc"
+}
+
+# show_logs prints the last lines of every log: mariadb-install-db's, each
+# server's error log and sluice's output.
+show_logs() {
+	local f
+	for f in "$TMP/template/install.log" "$TMP"/*/mariadbd.log "$TMP/sluice.log"; do
+		[ -e "$f" ] || continue
+		printf '\n--- last 40 lines of %s ---\n' "$f" >&2
+		tail -n 40 "$f" >&2
+	done
 }
 
 keep_message() {
@@ -284,17 +368,43 @@ YAML
 	cat "$CONFIG"
 }
 
+# start_sluice writes the config and runs sluice until its admin server
+# answers. When the broker's or the admin server's port was taken, sluice
+# exits before any connector runs: start again on fresh ports.
 start_sluice() {
-	step "starting sluice (log: $TMP/sluice.log)"
-	"$ROOT/bin/sluice" run --config "$CONFIG" >"$TMP/sluice.log" 2>&1 &
-	SLUICE_PID=$!
+	local try off
+	for try in 1 2 3 4 5; do
+		write_config
+		step "starting sluice (log: $TMP/sluice.log)"
+		off="$(log_size "$TMP/sluice.log")"
+		"$ROOT/bin/sluice" run --config "$CONFIG" >>"$TMP/sluice.log" 2>&1 &
+		SLUICE_PID=$!
+		if wait_sluice; then
+			echo "sluice is up (pid $SLUICE_PID, admin http://$ADMIN)"
+			return 0
+		fi
+		port_taken "$TMP/sluice.log" "$off" || die "sluice exited with status $SLUICE_RC"
+		echo "sluice: a port was taken, retrying on fresh ports ($try)"
+		rm -rf "$TMP/kafka"
+	done
+	die "sluice exited with status $SLUICE_RC"
+}
+
+# wait_sluice polls sluice's /healthz for at most WAIT_SECONDS. It returns 1
+# when sluice exited, its status in SLUICE_RC.
+wait_sluice() {
 	local deadline=$((SECONDS + WAIT_SECONDS))
-	until curl -fsS -o /dev/null "http://$ADMIN/healthz" 2>/dev/null; do
-		sluice_alive
-		[ "$SECONDS" -lt "$deadline" ] || fail "sluice admin server did not answer on $ADMIN within ${WAIT_SECONDS}s"
+	# --max-time: another program may hold the port and never answer.
+	until curl -fsS --max-time 2 -o /dev/null "http://$ADMIN/healthz" 2>/dev/null; do
+		if ! kill -0 "$SLUICE_PID" 2>/dev/null; then
+			SLUICE_RC=0
+			wait "$SLUICE_PID" || SLUICE_RC=$?
+			SLUICE_PID=""
+			return 1
+		fi
+		[ "$SECONDS" -lt "$deadline" ] || die "sluice admin server did not answer on $ADMIN within ${WAIT_SECONDS}s"
 		sleep 0.2
 	done
-	echo "sluice is up (pid $SLUICE_PID, admin http://$ADMIN)"
 }
 
 sluice_alive() {
@@ -302,15 +412,8 @@ sluice_alive() {
 		local rc=0
 		wait "$SLUICE_PID" || rc=$?
 		SLUICE_PID=""
-		fail "sluice exited with status $rc"
+		die "sluice exited with status $rc"
 	fi
-}
-
-# fail prints the sluice log tail and exits 1.
-fail() {
-	printf '\ndemo FAILED: %s\n--- tail of %s ---\n' "$*" "$TMP/sluice.log" >&2
-	tail -n 40 "$TMP/sluice.log" >&2 || true
-	exit 1
 }
 
 write_more() {
@@ -353,7 +456,7 @@ wait_equal() {
 		sluice_alive
 		if [ "$SECONDS" -ge "$deadline" ]; then
 			show_rows
-			fail "replica still differs from source after ${WAIT_SECONDS}s (first: shop.$t)"
+			die "replica still differs from source after ${WAIT_SECONDS}s (first: shop.$t)"
 		fi
 		sleep 0.5
 	done
@@ -387,7 +490,6 @@ main() {
 	start_server source 1
 	start_server replica 2
 	create_shop
-	write_config
 	start_sluice
 	write_more
 	wait_equal

@@ -13,19 +13,27 @@
 //
 //	DIR/data/          the datadir (DataDir), a copy of the template
 //	DIR/data/mariadbd.log  the server's stdout and stderr (its error log)
+//	DIR/tmp/           the server's tmpdir (--tmpdir)
 //	DIR/binlog/        binary logs (absent with Options.NoBinlog)
 //	DIR/mysql.sock     the Unix socket (tests connect over TCP)
 //	DIR/mariadbd.pid
 //
 // and a mariadbd started with --no-defaults (never /etc/mysql/my.cnf) on
-// 127.0.0.1 and a free port. Start returns once the server accepts a
-// database/sql connection as root with an empty password.
+// 127.0.0.1 and a port from ports.Free, outside the kernel's ephemeral range
+// (a start that fails on a taken port is retried on a fresh one). Start
+// returns once the server accepts a database/sql connection as root with an
+// empty password.
 //
 // # Invariants
 //
 //   - The template is never started and binary logs live outside the datadir,
 //     so a copy never carries binlogs, InnoDB redo of another server or
 //     a stale binlog index.
+//   - No server, nor the bootstrap server of mariadb-install-db (TMPDIR),
+//     uses a shared tmpdir: a starting mariadbd deletes every #sql* file in
+//     its tmpdir, and in a shared /tmp those are the Aria temporary tables of
+//     the servers already running, which then fail or crash
+//     (ha_maria::drop_table in create_tmp_table_for_schema).
 //   - Each server in a process gets a distinct server_id (Options.ServerID
 //     overrides it), starting above 10000 so that test binlog readers may use
 //     small ids.

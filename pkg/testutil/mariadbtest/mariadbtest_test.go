@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
+	"github.com/sluice-cdc/sluice/pkg/testutil/ports"
 )
 
 // queryRow scans one row of strings.
@@ -118,6 +119,21 @@ func TestStartProcessLongDir(t *testing.T) {
 		t.Fatalf("socket: %v", err)
 	}
 	s.Exec(t, "CREATE DATABASE x")
+}
+
+// TestOwnTmpdirAndPort checks what keeps concurrent servers apart: a
+// tmpdir of their own (a starting mariadbd empties its tmpdir of #sql*
+// files) and a port no outgoing connection can take.
+func TestOwnTmpdirAndPort(t *testing.T) {
+	t.Parallel()
+	s := mariadbtest.Start(t, mariadbtest.Options{})
+	got := queryRow(t, s.DB(t), "SELECT @@tmpdir", 1)
+	if want := filepath.Join(s.Dir, "tmp"); got[0] != want {
+		t.Fatalf("@@tmpdir = %q, want %q", got[0], want)
+	}
+	if lo, hi := ports.EphemeralRange(); s.Port >= lo && s.Port <= hi {
+		t.Fatalf("port %d is in the ephemeral range %d-%d", s.Port, lo, hi)
+	}
 }
 
 func TestBadOptions(t *testing.T) {

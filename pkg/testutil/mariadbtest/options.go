@@ -69,6 +69,7 @@ func (s *Server) serverArgs() []string {
 		"--bind-address=127.0.0.1",
 		"--socket=" + s.socketArg(),
 		"--pid-file=" + s.pidFile(),
+		"--tmpdir=" + s.tmpDir(),
 	}
 	args = append(args, userArgs()...)
 	args = append(args,

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the "mysql" database/sql driver
+
+	"github.com/sluice-cdc/sluice/pkg/testutil/ports"
 )
 
 const (
@@ -78,6 +80,12 @@ func (s *Server) start(ctx context.Context) error {
 	if s.proc != nil {
 		return fmt.Errorf("mariadbtest: server on port %d is already running", s.Port)
 	}
+	// A private tmpdir: a starting mariadbd deletes every #sql* file in its
+	// tmpdir, in a shared /tmp the Aria temp tables of running servers,
+	// which then crash in ha_maria::drop_table.
+	if err := os.MkdirAll(s.tmpDir(), 0o755); err != nil {
+		return fmt.Errorf("mariadbtest: %w", err)
+	}
 	logf, err := os.OpenFile(s.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("mariadbtest: %w", err)
@@ -102,7 +110,7 @@ func (s *Server) start(ctx context.Context) error {
 	if err := s.waitReady(ctx, p); err != nil {
 		_ = p.kill()
 		out := s.logSince(logStart)
-		if strings.Contains(out, "Address already in use") || strings.Contains(out, "Bind on TCP/IP port") {
+		if ports.Taken(out) {
 			err = fmt.Errorf("%w: %d", errPortInUse, s.Port)
 		}
 		return fmt.Errorf("%w\n--- tail of %s ---\n%s", err, s.LogFile, tail([]byte(out), 30))
@@ -116,7 +124,9 @@ func (s *Server) start(ctx context.Context) error {
 func (s *Server) waitReady(ctx context.Context, p *process) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	db, err := sql.Open("mysql", s.DSN("")+"?timeout=2s")
+	// readTimeout: if our bind failed, the port's owner may never answer
+	// the handshake.
+	db, err := sql.Open("mysql", s.DSN("")+"?timeout=2s&readTimeout=2s")
 	if err != nil {
 		return fmt.Errorf("mariadbtest: %w", err)
 	}

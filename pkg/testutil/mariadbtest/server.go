@@ -5,15 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/testutil/ports"
 )
 
 // maxPortTries bounds the retries when another process takes the free port
-// between our probe and the server's bind.
+// between ports.Free and the server's bind.
 const maxPortTries = 5
 
 // Server is one mariadbd process with its own directory. Its methods are
@@ -21,8 +22,8 @@ const maxPortTries = 5
 type Server struct {
 	// Port is the TCP port on 127.0.0.1; it stays the same across Restart.
 	Port int
-	// Dir holds everything the server owns: the datadir, binlogs, socket
-	// and pid file. Start removes it at cleanup.
+	// Dir holds everything the server owns: the datadir, its tmpdir,
+	// binlogs, socket and pid file. Start removes it at cleanup.
 	Dir string
 	// DataDir is the server's datadir, Dir/data.
 	DataDir string
@@ -83,8 +84,8 @@ func StartProcess(dir string, opts Options) (*Server, error) {
 		}
 	}
 	for try := 1; ; try++ {
-		if s.Port, err = freePort(); err != nil {
-			return nil, err
+		if s.Port, err = ports.Free(); err != nil {
+			return nil, fmt.Errorf("mariadbtest: %w", err)
 		}
 		err = s.start(context.Background())
 		if err == nil {
@@ -169,8 +170,9 @@ func (s *Server) Restart() error {
 			return err
 		}
 	}
-	// The port is in the ephemeral range: a client socket may hold it for
-	// a moment, so a clash is retried on the same port.
+	// The port is outside the ephemeral range, so no client socket takes
+	// it while the server is down; a server of another process might, for
+	// a moment (a test probing a port in ports.Free): retry the same port.
 	var err error
 	for try := 1; try <= maxPortTries; try++ {
 		if err = s.start(context.Background()); !errors.Is(err, errPortInUse) {
@@ -209,6 +211,7 @@ func (s *Server) crashReport() string {
 }
 
 func (s *Server) pidFile() string    { return filepath.Join(s.Dir, "mariadbd.pid") }
+func (s *Server) tmpDir() string     { return filepath.Join(s.Dir, "tmp") }
 func (s *Server) binlogBase() string { return filepath.Join(s.Dir, "binlog", "mariadb-bin") }
 
 // socketArg keeps the socket in Dir. A Unix socket path is limited to about
@@ -219,15 +222,4 @@ func (s *Server) socketArg() string {
 		return p
 	}
 	return filepath.Join("..", "mysql.sock")
-}
-
-// freePort asks the kernel for a free port. Another process may take it
-// before the server binds it; StartProcess retries then.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("mariadbtest: finding a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -85,10 +85,19 @@ func installDatadir(b binaries, dir string) error {
 	}
 	args = append(args, userArgs()...)
 	args = append(args, commonArgs...)
+	// The bootstrap mariadbd takes its tmpdir from TMPDIR, and like any
+	// mariadbd it deletes the #sql* files there when it starts: give it a
+	// directory of its own, not the running servers' /tmp.
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return fmt.Errorf("mariadbtest: %w", err)
+	}
+	defer os.RemoveAll(tmp)
 	ctx, cancel := context.WithTimeout(context.Background(), installTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, b.installDB, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	out, err := cmd.CombinedOutput()
 	_ = os.WriteFile(filepath.Join(dir, "install.log"), out, 0o644)
 	if err != nil {
