@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/sqlscan"
 )
 
 // Execer is what MustExec runs a statement on: a *sql.DB or a *sql.Tx.
@@ -175,19 +177,11 @@ func RowStrings(t testing.TB, db *sql.DB, query string) []sql.NullString {
 		t.Fatalf("%s: %v", query, err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
 	if !rows.Next() {
 		t.Fatalf("%s: no row (%v)", query, rows.Err())
 	}
-	if err := rows.Scan(ptrs...); err != nil {
+	vals, err := sqlscan.Row(rows)
+	if err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return vals

@@ -3,7 +3,6 @@ package e2e
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/testutil/ports"
 )
 
 // Proc is a sluice process under test. Its log file (stdout and stderr)
@@ -177,15 +178,12 @@ func CheckNoRace(t testing.TB, procs ...*Proc) {
 	}
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago,
+// outside the kernel's ephemeral range (ports.FreeT), so no outgoing
+// connection of another test can take it before the process binds it.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports.FreeT(t)
 }
 
 // FreeAddr returns "127.0.0.1:PORT" with a port from FreePort.

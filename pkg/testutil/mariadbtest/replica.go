@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/sqlscan"
 )
 
 // ReplicateFrom makes s a GTID replica of primary: CHANGE MASTER TO the
@@ -92,24 +94,16 @@ func replicaStatus(ctx context.Context, db *sql.DB) (map[string]string, error) {
 		return nil, fmt.Errorf("mariadbtest: SHOW SLAVE STATUS: %w", err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]string{}
 	if !rows.Next() {
 		return out, rows.Err()
 	}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
+	vals, err := sqlscan.Named(rows)
+	if err != nil {
 		return nil, err
 	}
-	for i, c := range cols {
-		out[c] = vals[i].String
+	for c, v := range vals {
+		out[c] = v.String
 	}
 	return out, rows.Err()
 }
