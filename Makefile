@@ -22,7 +22,7 @@ test:
 ## those that start MariaDB, a broker or the sluice binary); under a minute.
 ## The packages with test hooks behind the sluicefault build tag (the tag the
 ## e2e harness builds the binary with) are vetted and tested with it too.
-FAULT_TAG_PKGS ?= ./pkg/clock/
+FAULT_TAG_PKGS ?= ./pkg/clock/ ./connectors/mysql/internal/faults/
 test-unit:
 	$(GO) vet ./...
 	$(GO) test -short -count=1 ./...
