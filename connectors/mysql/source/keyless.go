@@ -2,10 +2,13 @@ package source
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 )
@@ -40,4 +43,34 @@ func (st *streamer) keylessDef(ctx context.Context, def *event.TableDef, where s
 	st.s.tables[keyed.Name()] = &keyed
 	st.s.log.Info("table without primary key keyed by its unique key (unique_key_tables)", "table", keyed.Name(), "key", cols, "position", where)
 	return &keyed, nil
+}
+
+// isSequence reports whether schema.table is a sequence (MariaDB's CREATE
+// SEQUENCE): sluice does not replicate sequences, so their rows are left
+// out, and said once per sequence, instead of stopping the reader on a
+// "table" without a primary key that no ALTER can give one.
+func (s *Source) isSequence(ctx context.Context, schema, table, where string) (bool, error) {
+	name := schema + "." + table
+	if seq, ok := s.sequences[name]; ok {
+		return seq, nil
+	}
+	qctx, cancel := dbconn.MetaCtx(ctx)
+	defer cancel()
+	var typ string
+	err := s.db.QueryRowContext(qctx, "SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", schema, table).Scan(&typ)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // gone: the caller's read of its definition says so
+	}
+	if err != nil {
+		return false, fmt.Errorf("binlog %s: look up %s: %w", where, name, err)
+	}
+	if s.sequences == nil {
+		s.sequences = map[string]bool{}
+	}
+	s.sequences[name] = typ == "SEQUENCE"
+	if typ == "SEQUENCE" {
+		s.log.Warn("sequence left out: sluice does not replicate sequences, its changes (NEXTVAL, SETVAL) are not published; "+
+			"create it on the replicas yourself if they need it", "sequence", name, "position", where)
+	}
+	return typ == "SEQUENCE", nil
 }

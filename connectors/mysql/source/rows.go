@@ -68,6 +68,9 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 	}
 	def := st.s.tables[schema+"."+table]
 	if def == nil {
+		if seq, err := st.s.isSequence(ctx, schema, table, where); seq || err != nil {
+			return err
+		}
 		// A selected table the schema history does not know (it follows
 		// CREATE TABLE, so this is one it could not see): read it now.
 		st.s.log.Warn("rows of a table missing from the schema history: its definition is read as of now", "table", schema+"."+table, "position", where)

@@ -49,6 +49,9 @@ type Source struct {
 	snap      snapState    // snapshot bookkeeping (snapshot_state.go)
 
 	capture pendingCapture // tables to read once the reader catches up (history.go)
+	// sequences are selected names that are sequences (MariaDB CREATE
+	// SEQUENCE): their rows (NEXTVAL) are left out, said once each.
+	sequences map[string]bool
 
 	connector.Readiness
 	xa xaState // XA transactions between PREPARE and COMMIT (xa.go)

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
+	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
+)
+
+// TestDDLFromTheWild replays, on real servers, DDL that once made a replica
+// differ from its source without a word or stopped the pipeline:
+//   - ALTER DATABASE ... CHARACTER SET without a name (the current
+//     database): tables created afterwards must get the same column character sets on
+//     the replica, and non-latin1 text must arrive byte for byte;
+//   - a DDL that starts with "-- " and "#" comment lines;
+//   - a sequence (CREATE SEQUENCE, NEXTVAL) in a captured database: left
+//     out with one log line, never a stop.
+func TestDDLFromTheWild(t *testing.T) {
+	src, dst := mariadbtest.Start(t, mariadbtest.Options{}), mariadbtest.Start(t, mariadbtest.Options{})
+	sdb, ddb := src.DB(t), dst.DB(t)
+	e2e.ExecAll(t, sdb, `CREATE DATABASE shop CHARACTER SET latin1;
+CREATE TABLE shop.base (id INT PRIMARY KEY, s VARCHAR(20));
+INSERT INTO shop.base VALUES (0, 'first')`)
+	cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
+	p := e2e.StartProc(t, "sluice.log", "run", "--config", cfg)
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.base")
+
+	e2e.SessionExec(t, sdb, "USE shop", "ALTER DATABASE CHARACTER SET utf8mb4",
+		"CREATE TABLE shop.wide (id INT PRIMARY KEY, s VARCHAR(20))",
+		"INSERT INTO shop.wide VALUES (1, 'é€Ω'), (2, '🍑')",
+		"-- widen the column\n# twice commented\nALTER TABLE shop.base MODIFY s VARCHAR(40)",
+		"INSERT INTO shop.base VALUES (1, 'forty characters wide, more than twenty')",
+		"CREATE SEQUENCE shop.seq",
+		"SELECT NEXTVAL(shop.seq)",
+		"INSERT INTO shop.base VALUES (2, 'after the sequence')")
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.base", "shop.wide")
+
+	var hex string
+	if err := ddb.QueryRow("SELECT HEX(s) FROM shop.wide WHERE id = 1").Scan(&hex); err != nil || hex != "C3A9E282ACCEA9" {
+		t.Errorf("shop.wide row 1 on the replica: %s (%v), want the source's bytes C3A9E282ACCEA9", hex, err)
+	}
+	colCharset := `SELECT CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'wide' AND COLUMN_NAME = 's'`
+	var want, got string
+	if err := sdb.QueryRow(colCharset).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if err := ddb.QueryRow(colCharset).Scan(&got); err != nil || got != want {
+		t.Errorf("shop.wide.s on the replica: character set %q (%v), on the source %q", got, err, want)
+	}
+	if n := strings.Count(p.Log(), "sequence left out"); n != 1 {
+		t.Errorf("the sequence was reported %d times, want once:\n%s", n, e2e.Tail(p.Log(), 20))
+	}
+	if exited, _ := p.Exited(); exited {
+		t.Fatalf("sluice stopped:\n%s", e2e.Tail(p.Log(), 30))
+	}
+}
