@@ -2,11 +2,16 @@ package source
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/go-mysql-org/go-mysql/replication"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+	"github.com/sluice-cdc/sluice/pkg/event"
 )
 
 // errNotCaughtUp says the server's tables may already be past a DDL.
@@ -46,11 +51,15 @@ func (st *streamer) fromServer(ctx context.Context, h *replication.EventHeader) 
 		if catalog.IsShadow(name) && s.tables[name] != nil {
 			continue
 		}
+		old := s.tables[name]
+		if old != nil && old.CreateSQL != "" && showCreate(ctx, s.db, n[0], n[1]) == old.CreateSQL {
+			continue // untouched: the same definition as in the history
+		}
 		def, err := catalog.LoadTable(ctx, s.db, n[0], n[1])
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("table %s, as the server has it after the statement: %w", name, err)
 		}
-		if old := s.tables[name]; old == nil || old.CreateSQL != def.CreateSQL {
+		if old == nil || !sameShape(old, def) {
 			ch.Changed = append(ch.Changed, def)
 		}
 	}
@@ -70,4 +79,43 @@ func (st *streamer) fromServer(ctx context.Context, h *replication.EventHeader) 
 	}
 	ch.Relevant = len(ch.Changed)+len(ch.Dropped) > 0
 	return ch, nil
+}
+
+// showCreate returns SHOW CREATE TABLE of db.table, "" when it cannot.
+func showCreate(ctx context.Context, db *sql.DB, schema, table string) string {
+	ctx, cancel := dbconn.MetaCtx(ctx)
+	defer cancel()
+	var name, create string
+	if db.QueryRowContext(ctx, "SHOW CREATE TABLE "+dbconn.QuoteTable(schema, table)).Scan(&name, &create) != nil {
+		return ""
+	}
+	return create
+}
+
+// sameShape reports whether two definitions of a table decode and write
+// rows alike: the same key and the same columns with the same types,
+// nullability and character sets. A definition the history built from a
+// parsed DDL and one read from the server differ in their CREATE text but
+// not in this; only a table whose shape changed is reported as changed,
+// so the sinks do not run a statement for tables it did not touch.
+func sameShape(a, b *event.TableDef) bool {
+	if !slices.Equal(a.PrimaryKey, b.PrimaryKey) || len(a.Columns) != len(b.Columns) {
+		return false
+	}
+	for i := range a.Columns {
+		x, y := &a.Columns[i], &b.Columns[i]
+		if x.Name != y.Name || !strings.EqualFold(x.ColumnType, y.ColumnType) || x.Nullable != y.Nullable ||
+			normCharset(x.Charset) != normCharset(y.Charset) || (x.Generated == "") != (y.Generated == "") {
+			return false
+		}
+	}
+	return true
+}
+
+// normCharset: "utf8" and "utf8mb3" are one character set.
+func normCharset(cs string) string {
+	if cs = strings.ToLower(cs); cs == "utf8" {
+		return "utf8mb3"
+	}
+	return cs
 }
