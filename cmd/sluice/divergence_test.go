@@ -70,3 +70,27 @@ INSERT INTO shop.base VALUES (0, 'first')`)
 		t.Fatalf("sluice stopped:\n%s", e2e.Tail(p.Log(), 30))
 	}
 }
+
+// TestAmbiguousNamesRefused: `a.b`.`c` and `a`.`b.c` would share one
+// topic and one "db.table" name on the sinks, so one table's rows would
+// overwrite the other's on the replica. Until names are escaped, such a
+// table is refused by sluice check and by the source, naming it, before
+// any of its rows is published.
+func TestAmbiguousNamesRefused(t *testing.T) {
+	src, dst := mariadbtest.Start(t, mariadbtest.Options{}), mariadbtest.Start(t, mariadbtest.Options{})
+	sdb, ddb := src.DB(t), dst.DB(t)
+	e2e.ExecAll(t, sdb, "CREATE DATABASE `a.b`;\nCREATE DATABASE a;\n"+
+		"CREATE TABLE `a.b`.c (id INT PRIMARY KEY, v INT);\nCREATE TABLE a.`b.c` (id INT PRIMARY KEY, v INT);\n"+
+		"INSERT INTO `a.b`.c VALUES (1, 10);\nINSERT INTO a.`b.c` VALUES (1, 20)")
+	cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
+	e2e.EditConfig(t, cfg, `    tables: ["shop.*"]`+"\n", `    tables: ["a*.*"]`+"\n")
+	if code, out := e2e.Run(t, "check", "--config", cfg, "--connector", "src"); code != 1 || !strings.Contains(out, "a '.' in a database name") {
+		t.Errorf("sluice check exited %d without naming the ambiguous table:\n%s", code, out)
+	}
+	p := e2e.StartProc(t, "sluice.log", "run", "--config", cfg)
+	e2e.ExpectExit1(t, p, "table `a.b`.`c`", "leave it out of tables:")
+	var n int
+	if err := ddb.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('a', 'a.b')").Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d tables of a or a.b reached the replica (%v), want none", n, err)
+	}
+}

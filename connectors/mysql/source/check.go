@@ -118,8 +118,13 @@ func (s *Source) checkTables(ctx context.Context, c *dbconn.Checker, db *sql.DB)
 				"create the tables, correct the pattern in tables:, or grant SELECT on them")
 		}
 	}
-	noPK := 0
+	bad := 0
 	for _, t := range tables {
+		if err := s.topics.CheckTable(t[0], t[1]); err != nil {
+			bad++
+			c.Add(connector.SeverityError, c.On("table "+t[0]+"."+t[1]), err.Error(), "leave it out of tables: (list the other tables or patterns explicitly) or rename it")
+			continue
+		}
 		pk, err := catalog.PrimaryKey(ctx, db, t[0], t[1])
 		if err != nil {
 			c.Add(connector.SeverityUnknown, c.On("table "+t[0]+"."+t[1]), err.Error(), "")
@@ -132,12 +137,12 @@ func (s *Source) checkTables(ctx context.Context, c *dbconn.Checker, db *sql.DB)
 			}
 		}
 		if len(pk) == 0 {
-			noPK++
+			bad++
 			c.Add(connector.SeverityError, c.On("table "+t[0]+"."+t[1]), "has no primary key: sluice keys every message and upserts by primary key",
 				fmt.Sprintf("ALTER TABLE %s ADD PRIMARY KEY (<columns>); or leave it out of tables:", dbconn.QuoteTable(t[0], t[1])))
 		}
 	}
-	if len(tables) > 0 && noPK == 0 {
+	if len(tables) > 0 && bad == 0 {
 		c.Add(connector.SeverityOK, c.On("tables"), fmt.Sprintf("%d selected, each with a primary key", len(tables)), "")
 	}
 	return tables
