@@ -53,56 +53,56 @@ type ServerTLS struct {
 }
 
 // tlsKeys decodes a client TLS mapping into t; mysql adds the mode key.
-func (d *decoder) tlsKeys(path string, n *yaml.Node, t *TLS, mysql bool) {
-	k := keys{
-		"ca":          d.strInto(&t.CA),
-		"cert":        d.strInto(&t.Cert),
-		"key":         d.strInto(&t.Key),
-		"server_name": d.strInto(&t.ServerName),
+func (d *Decoder) tlsKeys(path string, n *yaml.Node, t *TLS, mysql bool) {
+	k := Keys{
+		"ca":          d.Str(&t.CA),
+		"cert":        d.Str(&t.Cert),
+		"key":         d.Str(&t.Key),
+		"server_name": d.Str(&t.ServerName),
 	}
 	if mysql {
-		k["mode"] = d.strInto(&t.Mode)
+		k["mode"] = d.Str(&t.Mode)
 	}
 	d.mapping(path, n, k, nil)
 }
 
 // clientTLSInto decodes kafka.tls; a present mapping (even {}) turns TLS on.
-func (d *decoder) clientTLSInto(dst **TLS) handler {
+func (d *Decoder) clientTLSInto(dst **TLS) Handler {
 	return func(p string, v *yaml.Node) {
 		*dst = &TLS{}
 		d.tlsKeys(p, v, *dst, false)
 	}
 }
 
-func (d *decoder) saslInto(dst **SASL) handler {
+func (d *Decoder) saslInto(dst **SASL) Handler {
 	return func(p string, v *yaml.Node) {
 		*dst = &SASL{}
 		d.saslKeys(p, v, *dst)
 	}
 }
 
-func (d *decoder) saslKeys(p string, v *yaml.Node, s *SASL) {
-	d.mapping(p, v, keys{
-		"mechanism": d.strInto(&s.Mechanism),
-		"username":  d.strInto(&s.Username),
-		"password":  d.strInto(&s.Password),
+func (d *Decoder) saslKeys(p string, v *yaml.Node, s *SASL) {
+	d.mapping(p, v, Keys{
+		"mechanism": d.Str(&s.Mechanism),
+		"username":  d.Str(&s.Username),
+		"password":  d.Str(&s.Password),
 	}, nil)
 }
 
-func (d *decoder) serverTLSInto(dst **ServerTLS, clientCA bool) handler {
+func (d *Decoder) serverTLSInto(dst **ServerTLS, clientCA bool) Handler {
 	return func(p string, v *yaml.Node) {
 		t := &ServerTLS{}
 		*dst = t
-		k := keys{"cert": d.strInto(&t.Cert), "key": d.strInto(&t.Key)}
+		k := Keys{"cert": d.Str(&t.Cert), "key": d.Str(&t.Key)}
 		if clientCA {
-			k["client_ca"] = d.strInto(&t.ClientCA)
+			k["client_ca"] = d.Str(&t.ClientCA)
 		}
 		d.mapping(p, v, k, nil)
 	}
 }
 
 // usersInto decodes kafka.embedded.users, a list of SASL credentials.
-func (d *decoder) usersInto(dst *[]SASL) handler {
+func (d *Decoder) usersInto(dst *[]SASL) Handler {
 	return func(p string, v *yaml.Node) {
 		r := resolve(v)
 		if r.Kind != yaml.SequenceNode {
@@ -119,10 +119,10 @@ func (d *decoder) usersInto(dst *[]SASL) handler {
 }
 
 // adminKeys decodes the admin mapping.
-func (d *decoder) adminKeys(p string, v *yaml.Node, a *Admin) {
-	d.mapping(p, v, keys{
-		"listen": d.strInto(&a.Listen),
+func (d *Decoder) adminKeys(p string, v *yaml.Node, a *Admin) {
+	d.mapping(p, v, Keys{
+		"listen": d.Str(&a.Listen),
 		"tls":    d.serverTLSInto(&a.TLS, false),
-		"token":  d.strInto(&a.Token),
+		"token":  d.Str(&a.Token),
 	}, nil)
 }
