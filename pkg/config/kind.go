@@ -2,7 +2,6 @@ package config
 
 import (
 	"sort"
-	"strings"
 )
 
 // Role is the side of Kafka a connector type is on.
@@ -105,7 +104,7 @@ func (d *Decoder) foreignKeys(typ string, known Keys) map[string]string {
 	for k, types := range owners {
 		what := "type " + types[0]
 		if len(types) > 1 {
-			what = "types " + strings.Join(types, ", ")
+			what = "types " + orList(types)
 		}
 		out[k] = "only valid for " + what + ", and this connector is a " + typ + "; remove it"
 	}

@@ -47,6 +47,8 @@ func (v *validator) connType(t string, c *Config, cn *Connector) {
 		v.missing(t, "the connector type: "+orList(names))
 	case c.kinds == nil && cn.Spec == nil:
 		v.r.add(t, "%s: a connector built in code needs the Spec of its type", v.show(t, cn.Type))
+	case cn.Spec == nil && len(names) == 0:
+		v.r.add(t, "unknown connector type %s; this program was given no connector types", v.show(t, cn.Type))
 	case cn.Spec == nil:
 		msg := fmt.Sprintf("unknown connector type %s; use %s", v.show(t, cn.Type), orList(names))
 		if g := suggest(cn.Type, names); g != "" {

@@ -38,11 +38,7 @@ func TestVerifyAbsent(t *testing.T) {
 }
 
 func TestVerifyErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		src  string
-		want []string
-	}{
+	configtest.Run(t, fakeKinds, []configtest.Case{
 		{"no unit", "verify:\n  every: 3600\n" + head + srcConn,
 			[]string{`2 verify.every: |expected a duration with a unit such as 1h, 30m or 90s, got "3600"`}},
 		{"too often", "verify:\n  every: 10ms\n" + head + srcConn,
@@ -56,9 +52,5 @@ func TestVerifyErrors(t *testing.T) {
 				`14 connectors[1].verify.max_wait: |is 1ms; use at least 1s`}},
 		{"on a source", head + srcConn + "    verify: {every: 1h}\n",
 			[]string{`8 connectors[0].verify: |only valid for type fake-sink`}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			configtest.CheckErrs(t, configtest.ParseErrs(t, tc.src, fakeKinds), tc.want)
-		})
-	}
+	})
 }

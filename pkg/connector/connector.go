@@ -35,8 +35,8 @@ type Connector interface {
 	Ready() error
 }
 
-// Factory builds a connector from its configuration, whose Spec its Type's
-// Config made (config.Load did). It does no I/O.
+// Factory builds a connector from its entry of the config file, whose Spec
+// is the config its Type's Kind made (config.Load did). It does no I/O.
 type Factory func(cfg *config.Connector, env Env) (Connector, error)
 
 // Fatal marks an error that retrying cannot fix (a server setting, a
@@ -68,4 +68,3 @@ func (r *Readiness) Ready() error {
 }
 
 var errStarting = errors.New("starting")
-

@@ -12,7 +12,8 @@
 // leader election), stream*.go (the binlog reader), rows.go (row events to
 // changes), publisher*.go (batches to Kafka), history.go (schema history),
 // snapshot*.go (initial and incremental snapshots), failover.go and gtid.go
-// (another server), xa.go, mysql8.go, check.go, status.go.
+// (another server), xa.go, mysql8.go, check.go, status.go, config.go (its
+// keys in the config file: Config, decoded and checked for config.Load).
 //
 // Source data flow: preflight (log_bin ON, binlog_format ROW, row image
 // FULL) -> the selected tables' definitions at the start position (schema

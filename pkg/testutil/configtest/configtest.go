@@ -73,3 +73,26 @@ func Unsetenv(t testing.TB, names ...string) {
 		os.Unsetenv(n)
 	}
 }
+
+// Case is a file and the problems Parse must report in it, each written as
+// for CheckErrs; with none, the file must be valid. It is an alias of an
+// unnamed struct so that tables may list cases without field names.
+type Case = struct {
+	Name string
+	Src  string
+	Want []string
+}
+
+// Run checks each case as a subtest, parsing with kinds.
+func Run(t *testing.T, kinds config.Kinds, cases []Case) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			if tc.Want == nil {
+				Parse(t, tc.Src, kinds)
+				return
+			}
+			CheckErrs(t, ParseErrs(t, tc.Src, kinds), tc.Want)
+		})
+	}
+}
