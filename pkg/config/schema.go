@@ -93,11 +93,10 @@ func (d *Decoder) connector(path string, n *yaml.Node, c *Connector) {
 		}
 	}
 	known := Keys{}
-	var foreign map[string]string
-	if kind, ok := d.kinds[c.Type]; ok {
+	kind, ok := d.kinds[c.Type]
+	if ok {
 		c.Role, c.Spec = kind.Role, kind.Spec(c)
 		maps.Copy(known, c.Spec.Keys(d))
-		foreign = d.foreignKeys(c.Type, known)
 	} else {
 		// An unknown type, reported by validation: accept the keys of
 		// every type, decoded into specs that are then dropped.
@@ -115,5 +114,9 @@ func (d *Decoder) connector(path string, n *yaml.Node, c *Connector) {
 		"dsn":  d.Str(&c.DSN),
 		"tls":  func(p string, v *yaml.Node) { d.tlsKeys(p, v, &c.TLS, true) },
 	})
+	var foreign map[string]string
+	if ok {
+		foreign = d.foreignKeys(c.Type, known)
+	}
 	d.fields(path, ps, known, foreign)
 }

@@ -10,7 +10,9 @@ import (
 // Keys are relative to the connector ("server_id", "tables[2]",
 // "retry.max_backoff"); problems get the full path
 // ("connectors[1].server_id") and the line of the key, or of the nearest
-// enclosing key the file has.
+// enclosing key the file has. Spec.Defaults may only use the methods that
+// read the file or fill defaults (File, Connector, Index, Path, Unset,
+// Default*, InheritVerify); the checks are for Spec.Validate.
 type Scope struct {
 	v *validator // nil while defaults are applied
 	c *Config
