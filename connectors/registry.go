@@ -4,12 +4,15 @@ package connectors
 
 import (
 	"github.com/sluice-cdc/sluice/connectors/mysql"
+	"github.com/sluice-cdc/sluice/connectors/mysql/sink"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
 
 // Builtin maps a connector type, as written in the config's type: key, to
-// its factory. cmd/sluice hands it to the runtime (pkg/app).
+// the Type: its role, its config and its factory. cmd/sluice hands it to
+// the runtime (pkg/app), which gives config.Load its Kinds.
 var Builtin = connector.Registry{
-	"mysql-source": mysql.NewSource,
-	"mysql-sink":   mysql.NewSink,
+	source.TypeName: mysql.Source,
+	sink.TypeName:   mysql.Sink,
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
 
+	"github.com/sluice-cdc/sluice/connectors/mysql/source"
 	"github.com/sluice-cdc/sluice/pkg/config"
 )
 
@@ -124,7 +125,7 @@ func checkComposeConnector(t *testing.T, p *types.Project, name string, cn *conf
 	if c := p.Services[name].DependsOn[m[1]].Condition; c != types.ServiceConditionHealthy {
 		t.Errorf("service %s depends_on %s: condition %q, want service_healthy", name, m[1], c)
 	}
-	if cn.IsSource() && slices.Contains(db.Command, "--server-id="+strconv.FormatUint(uint64(cn.ServerID), 10)) {
+	if src := source.ConfigOf(cn); src != nil && slices.Contains(db.Command, "--server-id="+strconv.FormatUint(uint64(src.ServerID), 10)) {
 		t.Errorf("service %s: connector %s: server_id equals the %s server's own --server-id", name, cn.Name, m[1])
 	}
 }

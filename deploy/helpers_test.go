@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sluice-cdc/sluice/connectors"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/metrics"
 )
@@ -126,7 +127,7 @@ func loadConfig(t *testing.T, data []byte, name string, env map[string]string) *
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	c, err := config.Parse(data, name)
+	c, err := config.Parse(data, name, connectors.Builtin.Kinds())
 	if err != nil {
 		t.Fatalf("%s does not load:\n%v", name, err)
 	}

@@ -10,26 +10,27 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
 
-// NewSource builds a mysql-source (package source); it does no I/O.
-func NewSource(cfg *config.Connector, env connector.Env) (connector.Connector, error) {
-	return source.New(cfg, env)
-}
+// Source is the mysql-source type (package source).
+var Source = connector.Type{Kind: source.Kind, New: source.New}
 
-// NewSink builds a mysql-sink (package sink) that can also be verified
-// against its source (package verify); it does no I/O.
-func NewSink(cfg *config.Connector, env connector.Env) (connector.Connector, error) {
+// Sink is the mysql-sink type (package sink), whose connectors can also be
+// verified against their source (package verify).
+var Sink = connector.Type{Kind: sink.Kind, New: newSink}
+
+// newSink builds a mysql-sink that can be verified; it does no I/O.
+func newSink(cfg *config.Connector, env connector.Env) (connector.Connector, error) {
 	s, err := sink.New(cfg, env)
 	if err != nil {
 		return nil, err
 	}
-	return &verifiedSink{Sink: s.(*sink.Sink), cfg: cfg, env: env}, nil
+	return &verifiedSink{Sink: s.(*sink.Sink), cfg: sink.ConfigOf(cfg), env: env}, nil
 }
 
 // verifiedSink is a mysql-sink with verify: the sink package applies, the
 // verify package compares, and neither imports the other's role.
 type verifiedSink struct {
 	*sink.Sink
-	cfg *config.Connector
+	cfg *sink.Config
 	env connector.Env
 }
 

@@ -103,9 +103,9 @@ func newCheckCmd(g *globalFlags, stdout io.Writer) *cobra.Command {
 // in file order. An error means the check could not start (an unknown
 // --connector); an unreadable or invalid file is reported as findings.
 func check(ctx context.Context, reg connector.Registry, file string, names []string, log *slog.Logger) ([]connector.Finding, error) {
-	cfg, err := config.Load(file)
+	cfg, err := config.Load(file, reg.Kinds())
 	if err == nil {
-		err = cfg.ApplyMySQLTLS()
+		err = connector.Prepare(cfg)
 	}
 	if err != nil {
 		return configFindings(err), nil
@@ -157,11 +157,11 @@ func checkConnector(ctx context.Context, reg connector.Registry, c *config.Conne
 	bad := func(sev connector.Severity, msg string) []connector.Finding {
 		return []connector.Finding{{Connector: c.Name, Severity: sev, Subject: "connector " + c.Name, Message: msg}}
 	}
-	factory := reg[c.Type]
-	if factory == nil {
+	t, ok := reg[c.Type]
+	if !ok {
 		return bad(connector.SeverityError, fmt.Sprintf("unknown type %q", c.Type))
 	}
-	conn, err := factory(c, env)
+	conn, err := t.New(c, env)
 	if err != nil {
 		return bad(connector.SeverityError, err.Error())
 	}

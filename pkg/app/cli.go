@@ -148,11 +148,11 @@ func (g *globalFlags) load(stderr io.Writer, file string) (*slog.Logger, *config
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := config.Load(file)
+	cfg, err := config.Load(file, g.reg.Kinds())
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := cfg.ApplyMySQLTLS(); err != nil {
+	if err := connector.Prepare(cfg); err != nil {
 		return nil, nil, err
 	}
 	return log, cfg, nil

@@ -12,11 +12,11 @@ import (
 
 // build builds the connector of c from reg; it does no I/O.
 func build(reg connector.Registry, c *config.Connector, env connector.Env) (connector.Connector, error) {
-	factory := reg[c.Type]
-	if factory == nil {
+	t, ok := reg[c.Type]
+	if !ok {
 		return nil, fmt.Errorf("connector %s: unknown type %q", c.Name, c.Type)
 	}
-	return factory(c, env)
+	return t.New(c, env)
 }
 
 // cliEnv is the environment of connectors built by a command that does not

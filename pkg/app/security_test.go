@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-cdc/sluice/connectors"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
@@ -35,7 +36,7 @@ connectors:
 	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(file)
+	cfg, err := config.Load(file, connectors.Builtin.Kinds())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluice-cdc/sluice/connectors"
 )
 
 func TestAdminAddresses(t *testing.T) {
@@ -59,7 +61,7 @@ func TestStatusNothingReachable(t *testing.T) {
 			}
 			status := func(args ...string) (int, string, string) {
 				var stdout, stderr bytes.Buffer
-				code := Main(append([]string{"status", "--config", path, "--admin", extra, "--timeout", "2s"}, args...), &stdout, &stderr, nil)
+				code := Main(append([]string{"status", "--config", path, "--admin", extra, "--timeout", "2s"}, args...), &stdout, &stderr, connectors.Builtin)
 				return code, stdout.String(), stderr.String()
 			}
 			want := fmt.Sprintf("sluice: cannot reach Kafka at %s (%s: connection refused) nor any sluice process at "+

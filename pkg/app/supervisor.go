@@ -187,8 +187,8 @@ const watchEvery = 250 * time.Millisecond
 // does not answer, none after a run that moved the connector's checkpoint
 // on: progressMark) the last error becomes a connector.Fatal that says so.
 func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
-	factory := s.reg[cfg.Type]
-	if factory == nil {
+	t, ok := s.reg[cfg.Type]
+	if !ok {
 		err := fmt.Errorf("connector %s: unknown type %q", cfg.Name, cfg.Type)
 		s.set(cfg.Name, StateFailed, nil, err)
 		return err
@@ -197,13 +197,14 @@ func (s *supervisor) run(ctx context.Context, cfg *config.Connector) error {
 	labels := []string{s.env.Config.Name, cfg.Name}
 	up := s.env.Metrics.ConnectorUp.WithLabelValues(labels...)
 	backoff, maxBackoff, maxAttempts := time.Second, 30*time.Second, 0
-	if cfg.IsSink() && cfg.Retry.MaxAttempts > 0 {
-		maxBackoff, maxAttempts = cfg.Retry.MaxBackoff, cfg.Retry.MaxAttempts
+	if rs, ok := cfg.Spec.(connector.RetrySettings); ok && rs.RetrySettings().MaxAttempts > 0 {
+		r := rs.RetrySettings()
+		maxBackoff, maxAttempts = r.MaxBackoff, r.MaxAttempts
 		backoff = min(backoff, maxBackoff)
 	}
 	attempts, firstFail, lastMark := 0, time.Time{}, ""
 	for {
-		c, err := factory(cfg, s.env)
+		c, err := t.New(cfg, s.env)
 		if err != nil {
 			err = fmt.Errorf("connector %s: %w", cfg.Name, err)
 			s.set(cfg.Name, StateFailed, nil, err)

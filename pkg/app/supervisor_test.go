@@ -30,6 +30,14 @@ func (f *flaky) Status(ctx context.Context) connector.Status {
 	return connector.Status{Position: &connector.Position{File: "bin.000001", Pos: uint32(pos)}}
 }
 
+// retrySpec is the config of the flaky type: only its retry settings.
+type retrySpec struct{ retry config.Retry }
+
+func (r retrySpec) Keys(*config.Decoder) config.Keys { return nil }
+func (r retrySpec) Defaults(*config.Scope)           {}
+func (r retrySpec) Validate(*config.Scope)           {}
+func (r retrySpec) RetrySettings() config.Retry      { return r.retry }
+
 // TestRetryCountsFailuresWithoutProgress: retry.max_attempts counts the
 // failures in a row without progress; a failure after the checkpoint moved
 // starts the count anew, so a pipeline that keeps working through
@@ -41,13 +49,13 @@ func TestRetryCountsFailuresWithoutProgress(t *testing.T) {
 	}
 	defer b.Close()
 	cfg := &config.Config{Name: "p"}
-	c := &config.Connector{Name: "s", Type: config.TypeMySQLSink,
-		Retry: config.Retry{MaxAttempts: 3, MaxBackoff: 5 * time.Millisecond}}
+	c := &config.Connector{Name: "s", Type: "flaky-sink", Role: config.RoleSink,
+		Spec: retrySpec{config.Retry{MaxAttempts: 3, MaxBackoff: 5 * time.Millisecond}}}
 	runs := 0
-	reg := connector.Registry{config.TypeMySQLSink: func(*config.Connector, connector.Env) (connector.Connector, error) {
+	reg := connector.Registry{"flaky-sink": {New: func(*config.Connector, connector.Env) (connector.Connector, error) {
 		runs++
 		return &flaky{run: runs, moving: 6}, nil
-	}}
+	}}}
 	env := connector.Env{Config: cfg, Kafka: kafka.NewClient([]string{b.Addr()}, 1, 1<<20), Metrics: metrics.New(), Logger: slog.New(slog.DiscardHandler)}
 	sup := newSupervisor(reg, env, env.Logger, []*config.Connector{c})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

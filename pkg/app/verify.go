@@ -78,7 +78,8 @@ func verifyCommand(ctx context.Context, reg connector.Registry, cfg *config.Conf
 	}
 	env := cliEnv(cfg, log) // its Kafka: for the source's seq base after a failover
 	for _, s := range sinks {
-		opts := connector.VerifyOptions{Tables: f.tables, ChunkRows: s.Verify.ChunkRows, MaxWait: s.Verify.MaxWait,
+		vs := verifySettings(s)
+		opts := connector.VerifyOptions{Tables: f.tables, ChunkRows: vs.ChunkRows, MaxWait: vs.MaxWait,
 			Repair: f.repair, Logger: log, Kafka: env.Kafka}
 		if f.chunkRows > 0 {
 			opts.ChunkRows = f.chunkRows
@@ -137,11 +138,12 @@ func verifySinks(cfg *config.Config, names []string) ([]*config.Connector, error
 // the log; a failed run never stops the process. The loops end with ctx.
 func startVerifiers(ctx context.Context, g *errgroup.Group, reg connector.Registry, env connector.Env, selected []*config.Connector) {
 	for _, c := range selected {
-		if !c.IsSink() || c.Verify == nil || c.Verify.Every <= 0 {
+		every := verifySettings(c).Every
+		if every <= 0 {
 			continue
 		}
 		g.Go(func() error {
-			t := time.NewTicker(c.Verify.Every)
+			t := time.NewTicker(every)
 			defer t.Stop()
 			for {
 				select {
@@ -160,8 +162,9 @@ func periodicVerify(ctx context.Context, reg connector.Registry, env connector.E
 	m, pipeline := env.Metrics, env.Config.Name
 	log := env.Logger.With("connector", sink.Name)
 	start := time.Now()
+	vs := verifySettings(sink)
 	res, err := verifyOne(ctx, reg, env, sink, connector.VerifyOptions{
-		ChunkRows: sink.Verify.ChunkRows, MaxWait: sink.Verify.MaxWait, Logger: env.Logger, Kafka: env.Kafka})
+		ChunkRows: vs.ChunkRows, MaxWait: vs.MaxWait, Logger: env.Logger, Kafka: env.Kafka})
 	if ctx.Err() != nil {
 		return // stopping: an interrupted run says nothing
 	}
@@ -196,6 +199,15 @@ func periodicVerify(ctx context.Context, reg connector.Registry, env connector.E
 	if res != nil {
 		log.Info("verify finished", "result", result, "summary", res.Summary())
 	}
+}
+
+// verifySettings returns the verify settings of c's config, zero when its
+// type has none (verify then uses its defaults, and no periodic run starts).
+func verifySettings(c *config.Connector) config.Verify {
+	if vs, ok := c.Spec.(connector.VerifySettings); ok {
+		return vs.VerifySettings()
+	}
+	return config.Verify{}
 }
 
 // verifyOne builds sink's connector (no I/O) and runs its Verify, when its

@@ -27,7 +27,7 @@ connectors:
 `
 
 func TestVerifySinks(t *testing.T) {
-	cfg, err := config.Parse([]byte(verifyCfg), "v.yaml")
+	cfg, err := config.Parse([]byte(verifyCfg), "v.yaml", connectors.Builtin.Kinds())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestVerifySinks(t *testing.T) {
 // TestVerifyUnreachable: a server that cannot be reached is an error,
 // exit 2, naming the sink.
 func TestVerifyUnreachable(t *testing.T) {
-	cfg, err := config.Parse([]byte(verifyCfg), "v.yaml")
+	cfg, err := config.Parse([]byte(verifyCfg), "v.yaml", connectors.Builtin.Kinds())
 	if err != nil {
 		t.Fatal(err)
 	}

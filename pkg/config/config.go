@@ -1,11 +1,5 @@
 package config
 
-// Connector types. A Connector's Type is always one of these after Load.
-const (
-	TypeMySQLSource = "mysql-source"
-	TypeMySQLSink   = "mysql-sink"
-)
-
 // Config is one sluice config file: a pipeline name, how to reach Kafka, the
 // admin HTTP server, and the connectors that move data through Kafka.
 // Load returns it with defaults applied and every rule checked.
@@ -17,7 +11,8 @@ type Config struct {
 	Verify     *Verify     // verify settings of every sink (`verify`); non-nil after ApplyDefaults
 	Path       string      // the file it was loaded from; not a YAML key
 
-	meta *meta // where each key was in the file; nil for a Config built in code
+	meta  *meta // where each key was in the file; nil for a Config built in code
+	kinds Kinds // the connector types Load knew; nil for a Config built in code
 }
 
 // Kafka says how to reach Kafka and how sluice creates its topics.
@@ -51,38 +46,16 @@ type Admin struct {
 	Token  string     // bearer token of state-changing endpoints (admin.token); empty: they answer 401. A secret
 }
 
-// Connector is one entry of the connectors list. Fields below the "mysql-source
-// only" and "mysql-sink only" marks are zero for the other type: Load rejects
-// a key of the other type.
+// Connector is one entry of the connectors list: the keys every connector
+// has, and in Spec the keys of its type, which the type decodes and
+// validates itself (see Kind).
 type Connector struct {
 	Name string // unique within the file; ^[A-Za-z0-9_-]+$
-	Type string // TypeMySQLSource or TypeMySQLSink
-	DSN  string // go-sql-driver/mysql DSN, ${VAR} expanded; log it only through MaskDSN
+	Type string // a type of the Kinds given to Load, such as mysql-source
+	Role Role   // the role of the type; "" for an unknown type
+	DSN  string // the server to connect to, ${VAR} expanded; log it only through MaskDSN
 	TLS  TLS    // TLS of every connection to the server (tls); Mode defaults to preferred
-
-	tlsParam string // what ApplyMySQLTLS appended to DSN, "" before
-
-	// mysql-source only:
-	ServerID          uint32   // replication server id of the binlog reader, unique on the source server
-	Tables            []string // "db.table" patterns; either part may use path.Match globs
-	Snapshot          string   // "initial" (copy existing rows first), "when_needed" (also when the position was purged) or "never"
-	SnapshotChunkSize int      // rows per snapshot query
-	SnapshotParallel  int      // tables copied at once by the initial snapshot (snapshot_parallelism)
-	Flavor            string   // "auto", "mysql" or "mariadb"
-	SkipDDL           []string // "file:pos" of DDL statements the reader passes over (skip_ddl)
-	UniqueKeyTables   []string // "db.table" patterns of tables without a primary key keyed by a unique NOT NULL key (unique_key_tables)
-
-	// mysql-sink only:
-	Source       string     // name of the mysql-source connector whose changes this sink applies
-	BatchRows    int        // most rows per replica commit
-	BatchBytes   int        // most message bytes per replica commit (batch_bytes)
-	Workers      int        // replica connections applying one batch at once, split by key (workers)
-	CheckpointDB string     // database of the sink's checkpoint table on the replica
-	Routes       []Route    // source db.table to replica db.table, in file order (routes)
-	CreateTables *bool      // create missing databases and tables on the replica
-	Verify       *Verify    // the top-level verify merged with this sink's own; non-nil after ApplyDefaults
-	Errors       SinkErrors // what to do with a message the sink cannot apply (errors)
-	Retry        Retry      // bounded retries of a failing replica (retry)
+	Spec Spec   // the type's own keys (for mysql-source a *source.Config); nil for an unknown type
 
 	Line int // YAML line where this connector starts; not a key (0 when built in code)
 }
@@ -97,29 +70,39 @@ func (c *Config) Connector(name string) *Connector {
 	return nil
 }
 
+// SpecOf returns c's Spec as a T (a type's config, such as *source.Config),
+// or the zero T when c is nil or of another type.
+func SpecOf[T Spec](c *Connector) T {
+	var spec T
+	if c != nil {
+		spec, _ = c.Spec.(T)
+	}
+	return spec
+}
+
 // Embedded reports whether sluice runs its own broker: Kafka.Brokers is empty.
 func (c *Config) Embedded() bool { return len(c.Kafka.Brokers) == 0 }
 
-// Sources returns the mysql-source connectors in file order. The pointers
+// Sources returns the source connectors (RoleSource) in file order. The
+// pointers point into c.Connectors.
+func (c *Config) Sources() []*Connector { return c.ofRole(RoleSource) }
+
+// Sinks returns the sink connectors (RoleSink) in file order. The pointers
 // point into c.Connectors.
-func (c *Config) Sources() []*Connector { return c.ofType(TypeMySQLSource) }
+func (c *Config) Sinks() []*Connector { return c.ofRole(RoleSink) }
 
-// Sinks returns the mysql-sink connectors in file order. The pointers point
-// into c.Connectors.
-func (c *Config) Sinks() []*Connector { return c.ofType(TypeMySQLSink) }
-
-func (c *Config) ofType(typ string) []*Connector {
+func (c *Config) ofRole(role Role) []*Connector {
 	var out []*Connector
 	for i := range c.Connectors {
-		if c.Connectors[i].Type == typ {
+		if c.Connectors[i].Role == role {
 			out = append(out, &c.Connectors[i])
 		}
 	}
 	return out
 }
 
-// IsSource reports whether c reads a MySQL binlog (type mysql-source).
-func (c *Connector) IsSource() bool { return c.Type == TypeMySQLSource }
+// IsSource reports whether c's type is a source (RoleSource).
+func (c *Connector) IsSource() bool { return c.Role == RoleSource }
 
-// IsSink reports whether c applies changes to a replica (type mysql-sink).
-func (c *Connector) IsSink() bool { return c.Type == TypeMySQLSink }
+// IsSink reports whether c's type is a sink (RoleSink).
+func (c *Connector) IsSink() bool { return c.Role == RoleSink }

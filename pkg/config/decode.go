@@ -9,24 +9,29 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// decoder turns a yaml.v3 node tree into a Config by hand, so that it knows
+// Decoder turns a yaml.v3 node tree into a Config by hand, so that it knows
 // the line of every key, can reject unknown and duplicate keys and wrong
 // types, and can expand ${VAR} in scalar values only (after parsing, so an
 // environment variable can never change the YAML structure). It reports every
-// problem to r and carries on; values that fail are marked bad in m so that
-// validation does not report them a second time.
-type decoder struct {
+// problem and carries on; values that fail are marked bad so that validation
+// does not report them a second time.
+//
+// A connector type decodes its own keys with it (Spec.Keys): its methods
+// make the Handler of each key, which decodes the value into a field.
+type Decoder struct {
 	r      *report
 	m      *meta
 	lookup func(string) (string, bool)
+	kinds  Kinds
 	merges int // << merges expanded so far, bounded by maxMerges
 }
 
-// handler decodes the value of one key; path is the key's path.
-type handler func(path string, v *yaml.Node)
+// Handler decodes the value of one key into where it was made to write;
+// path is the key's path. Only a Decoder makes Handlers.
+type Handler func(path string, v *yaml.Node)
 
-// keys maps the keys a mapping may hold to their handlers.
-type keys map[string]handler
+// Keys maps the keys a mapping may hold to their handlers.
+type Keys map[string]Handler
 
 // pair is one key of a mapping, after merge keys (<<) are applied.
 type pair struct {
@@ -90,7 +95,7 @@ func join(path, key string) string {
 // pairs returns the keys of mapping n in file order, reporting duplicate and
 // non-string keys. Keys merged in with `<<: *anchor` come after the explicit
 // ones and never override them.
-func (d *decoder) pairs(path string, n *yaml.Node, depth int) []pair {
+func (d *Decoder) pairs(path string, n *yaml.Node, depth int) []pair {
 	var out []pair
 	var merges []*yaml.Node
 	seen := map[string]int{}
@@ -125,7 +130,7 @@ func (d *decoder) pairs(path string, n *yaml.Node, depth int) []pair {
 }
 
 // mergeSources returns the mappings that `<<: v` merges in.
-func (d *decoder) mergeSources(path string, v *yaml.Node, depth int) []*yaml.Node {
+func (d *Decoder) mergeSources(path string, v *yaml.Node, depth int) []*yaml.Node {
 	line := v.Line
 	v = resolve(v)
 	if d.merges++; d.merges > maxMerges || depth >= maxMergeDepth {
@@ -158,7 +163,7 @@ func (d *decoder) mergeSources(path string, v *yaml.Node, depth int) []*yaml.Nod
 // handler of each known key whose value is not null, and reports unknown keys.
 // A key in foreign is known elsewhere but not allowed here; its value is the
 // message. mapping returns false, after reporting, if n is not a mapping.
-func (d *decoder) mapping(path string, n *yaml.Node, known keys, foreign map[string]string) bool {
+func (d *Decoder) mapping(path string, n *yaml.Node, known Keys, foreign map[string]string) bool {
 	if resolve(n).Kind != yaml.MappingNode {
 		d.wrongType(path, n, "a mapping of keys ("+strings.Join(sortedKeys(known), ", ")+")")
 		return false
@@ -168,7 +173,7 @@ func (d *decoder) mapping(path string, n *yaml.Node, known keys, foreign map[str
 }
 
 // fields is mapping for pairs already extracted.
-func (d *decoder) fields(path string, ps []pair, known keys, foreign map[string]string) {
+func (d *Decoder) fields(path string, ps []pair, known Keys, foreign map[string]string) {
 	for _, p := range ps {
 		kp := join(path, p.key)
 		if msg, ok := foreign[p.key]; ok {
@@ -190,7 +195,7 @@ func (d *decoder) fields(path string, ps []pair, known keys, foreign map[string]
 	}
 }
 
-func (d *decoder) unknownKey(path string, line int, key string, known keys) {
+func (d *Decoder) unknownKey(path string, line int, key string, known Keys) {
 	names := sortedKeys(known)
 	msg := "unknown key"
 	if s := suggest(key, names); s != "" {
@@ -199,14 +204,14 @@ func (d *decoder) unknownKey(path string, line int, key string, known keys) {
 	d.r.addAt(path, line, "%s (valid keys here: %s)", msg, strings.Join(names, ", "))
 }
 
-func (d *decoder) wrongType(path string, n *yaml.Node, want string) {
+func (d *Decoder) wrongType(path string, n *yaml.Node, want string) {
 	d.r.addAt(path, d.line(path, n), "expected %s, got %s", want, describe(n))
 	d.m.bad[path] = true
 }
 
 // line returns the line of path's key, or of n when the key has none (list
 // elements).
-func (d *decoder) line(path string, n *yaml.Node) int {
+func (d *Decoder) line(path string, n *yaml.Node) int {
 	if l, ok := d.m.lines[path]; ok {
 		return l
 	}
@@ -216,7 +221,7 @@ func (d *decoder) line(path string, n *yaml.Node) int {
 // scalar returns the text of scalar n with ${VAR} expanded. used reports
 // whether a variable was referenced; the raw text is then kept in m so that
 // messages can quote it instead of a possibly secret value.
-func (d *decoder) scalar(path string, n *yaml.Node, want string) (text string, used, ok bool) {
+func (d *Decoder) scalar(path string, n *yaml.Node, want string) (text string, used, ok bool) {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode {
 		d.wrongType(path, n, want)
@@ -241,7 +246,7 @@ func (d *decoder) scalar(path string, n *yaml.Node, want string) (text string, u
 
 // str decodes a string. Numbers are taken as their text (a name may be 42);
 // true and false are not, since they are rarely meant as text.
-func (d *decoder) str(path string, n *yaml.Node) (string, bool) {
+func (d *Decoder) str(path string, n *yaml.Node) (string, bool) {
 	if r := resolve(n); r.Kind == yaml.ScalarNode && r.Tag == "!!bool" {
 		d.wrongType(path, n, "a string (quote it if you mean the text "+strconv.Quote(r.Value)+")")
 		return "", false
@@ -252,7 +257,7 @@ func (d *decoder) str(path string, n *yaml.Node) (string, bool) {
 
 // integer decodes a whole number in [lo, hi]. A quoted number is a string and
 // rejected, unless its text came from ${VAR}, which is always a string.
-func (d *decoder) integer(path string, n *yaml.Node, lo, hi int64) (int64, bool) {
+func (d *Decoder) integer(path string, n *yaml.Node, lo, hi int64) (int64, bool) {
 	s, used, ok := d.scalar(path, n, "a whole number")
 	if !ok {
 		return 0, false
@@ -285,7 +290,7 @@ func (d *decoder) integer(path string, n *yaml.Node, lo, hi int64) (int64, bool)
 }
 
 // boolean decodes true or false (or text "true"/"false" from ${VAR}).
-func (d *decoder) boolean(path string, n *yaml.Node) (bool, bool) {
+func (d *Decoder) boolean(path string, n *yaml.Node) (bool, bool) {
 	s, used, ok := d.scalar(path, n, "true or false")
 	if !ok {
 		return false, false
@@ -303,7 +308,7 @@ func (d *decoder) boolean(path string, n *yaml.Node) (bool, bool) {
 }
 
 // strs decodes a list of strings.
-func (d *decoder) strs(path string, n *yaml.Node) []string {
+func (d *Decoder) strs(path string, n *yaml.Node) []string {
 	r := resolve(n)
 	if r.Kind != yaml.SequenceNode {
 		want := "a list"
@@ -326,19 +331,23 @@ func (d *decoder) strs(path string, n *yaml.Node) []string {
 // show quotes a value for a message, or the text it was expanded from, so
 // that the value of an environment variable (perhaps a password) is never
 // printed.
-func (d *decoder) show(path, value string) string { return d.m.show(path, value) }
+func (d *Decoder) show(path, value string) string { return d.m.show(path, value) }
 
-// Handlers that decode into a field.
+// Handlers that decode into a field. A connector type's Spec.Keys makes
+// its handlers with these.
 
-func (d *decoder) strInto(dst *string) handler {
+// Str decodes a string into dst.
+func (d *Decoder) Str(dst *string) Handler {
 	return func(p string, v *yaml.Node) { *dst, _ = d.str(p, v) }
 }
 
-func (d *decoder) strsInto(dst *[]string) handler {
+// Strs decodes a list of strings into dst.
+func (d *Decoder) Strs(dst *[]string) Handler {
 	return func(p string, v *yaml.Node) { *dst = d.strs(p, v) }
 }
 
-func (d *decoder) intInto(dst *int, lo, hi int64) handler {
+// Int decodes a whole number in [lo, hi] into dst.
+func (d *Decoder) Int(dst *int, lo, hi int64) Handler {
 	return func(p string, v *yaml.Node) {
 		if x, ok := d.integer(p, v, lo, hi); ok {
 			*dst = int(x)
@@ -346,7 +355,18 @@ func (d *decoder) intInto(dst *int, lo, hi int64) handler {
 	}
 }
 
-func (d *decoder) boolInto(dst **bool) handler {
+// Uint32 decodes a whole number in [lo, hi] into dst.
+func (d *Decoder) Uint32(dst *uint32, lo, hi uint32) Handler {
+	return func(p string, v *yaml.Node) {
+		if x, ok := d.integer(p, v, int64(lo), int64(hi)); ok {
+			*dst = uint32(x)
+		}
+	}
+}
+
+// Bool decodes true or false into *dst, which stays nil when the key is
+// absent.
+func (d *Decoder) Bool(dst **bool) Handler {
 	return func(p string, v *yaml.Node) {
 		if b, ok := d.boolean(p, v); ok {
 			*dst = &b
@@ -354,7 +374,13 @@ func (d *decoder) boolInto(dst **bool) handler {
 	}
 }
 
-func sortedKeys(k keys) []string {
+// Mapping decodes a mapping with the given keys (a nested section such as
+// a sink's retry).
+func (d *Decoder) Mapping(k Keys) Handler {
+	return func(p string, v *yaml.Node) { d.mapping(p, v, k, nil) }
+}
+
+func sortedKeys(k Keys) []string {
 	out := make([]string, 0, len(k))
 	for name := range k {
 		out = append(out, name)

@@ -1,27 +1,27 @@
-package config
+package config_test
 
 import (
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/sluice-cdc/sluice/pkg/config"
+	"github.com/sluice-cdc/sluice/pkg/testutil/configtest"
 )
 
 func TestDefaults(t *testing.T) {
-	c, err := parse([]byte(head+srcConn+sinkConn), "t.yaml", env())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := configtest.Parse(t, head+srcConn+sinkConn, fakeKinds)
 	cwd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
 	yes := true
-	if want := (Kafka{
-		Embedded:        Embedded{Listen: "127.0.0.1:9092", DataDir: filepath.Join(cwd, "data", "kafka"), SyncWrites: &yes},
+	if want := (config.Kafka{
+		Embedded:        config.Embedded{Listen: "127.0.0.1:9092", DataDir: filepath.Join(cwd, "data", "kafka"), SyncWrites: &yes},
 		Partitions:      3,
 		MaxMessageBytes: 1048576,
-		Compression:     DefaultCompression,
+		Compression:     config.DefaultCompression,
 	}); !reflect.DeepEqual(c.Kafka, want) {
 		t.Errorf("Kafka = %+v, want %+v", c.Kafka, want)
 	}
@@ -31,23 +31,18 @@ func TestDefaults(t *testing.T) {
 	if !c.Embedded() {
 		t.Error("Embedded() = false without brokers")
 	}
-	src, sink := c.Connectors[0], c.Connectors[1]
-	if src.Snapshot != "initial" || src.SnapshotChunkSize != 5000 || src.Flavor != "auto" {
-		t.Errorf("source defaults: %+v", src)
+	for _, cn := range c.Connectors {
+		if cn.TLS.Mode != config.TLSPreferred {
+			t.Errorf("%s: tls.mode = %q, want preferred", cn.Name, cn.TLS.Mode)
+		}
 	}
-	if src.BatchRows != 0 || src.BatchBytes != 0 || src.CheckpointDB != "" || src.CreateTables != nil {
-		t.Errorf("sink defaults applied to a source: %+v", src)
-	}
-	if sink.BatchRows != 5000 || sink.BatchBytes != 16<<20 || sink.CheckpointDB != "sluice" || sink.CreateTables == nil || !*sink.CreateTables {
-		t.Errorf("sink defaults: %+v", sink)
-	}
-	if sink.Snapshot != "" || sink.SnapshotChunkSize != 0 || sink.Flavor != "" {
-		t.Errorf("source defaults applied to a sink: %+v", sink)
+	if sink := spec[*fakeSink](c, "dst"); sink.Batch != 100 {
+		t.Errorf("the type's own default: batch = %d, want 100", sink.Batch)
 	}
 }
 
 // TestExplicitValuesKept checks that a value written in the file, even false
-// or 0, is not replaced by a default.
+// or 0, is not replaced by a default, in the file's keys and a type's.
 func TestExplicitValuesKept(t *testing.T) {
 	src := `name: shop
 kafka:
@@ -59,36 +54,14 @@ kafka:
     sync_writes: false
     listen: ":0"
 connectors:
-  - name: src
-    type: mysql-source
-    dsn: "u@tcp(h:1)/"
-    server_id: 4294967295
-    tables: ["*.*"]
-    snapshot: never
-    snapshot_chunk_size: 1
-    flavor: mariadb
-  - name: dst
-    type: mysql-sink
-    source: src
-    dsn: "u@tcp(h:2)/"
-    batch_rows: 1
-    checkpoint_db: cp
-    create_tables: false
-`
-	c, err := parse([]byte(src), "t.yaml", env())
-	if err != nil {
-		t.Fatal(err)
-	}
+` + srcConn + sinkConn + "    batch: 1\n    retry: {max_attempts: 1}\n"
+	c := configtest.Parse(t, src, fakeKinds)
 	k := c.Kafka
 	if k.Partitions != 12 || k.ReplicationFactor != 0 || k.MaxMessageBytes != 2048 || k.Compression != "zstd" ||
 		*k.Embedded.SyncWrites || k.Embedded.Listen != ":0" {
 		t.Errorf("Kafka = %+v", k)
 	}
-	s, d := c.Connectors[0], c.Connectors[1]
-	if s.ServerID != 4294967295 || s.Snapshot != "never" || s.SnapshotChunkSize != 1 || s.Flavor != "mariadb" {
-		t.Errorf("source = %+v", s)
-	}
-	if d.BatchRows != 1 || d.CheckpointDB != "cp" || *d.CreateTables {
+	if d := spec[*fakeSink](c, "dst"); d.Batch != 1 || d.Retry.MaxAttempts != 1 || d.Retry.MaxBackoff != config.DefaultRetryMaxBackoff {
 		t.Errorf("sink = %+v", d)
 	}
 }
@@ -114,7 +87,7 @@ func TestDataDirResolution(t *testing.T) {
 			if tc.dataDir != "" {
 				src += "kafka:\n  embedded:\n    data_dir: " + tc.dataDir + "\n"
 			}
-			c, err := parse([]byte(src), tc.file, env())
+			c, err := config.Parse([]byte(src), tc.file, fakeKinds)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,7 +114,7 @@ func TestLoadResolvesAgainstFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(file)
+	c, err := config.Load(file, fakeKinds)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,15 @@
-package config
+package config_test
 
 import (
 	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/sluice-cdc/sluice/connectors"
+	"github.com/sluice-cdc/sluice/connectors/mysql/sink"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source"
+	"github.com/sluice-cdc/sluice/pkg/config"
 )
 
 // exampleDir holds the documented example configs, relative to this package.
@@ -14,7 +19,8 @@ const exampleDir = "../../config"
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // TestExamples loads every example config with the variables it references
-// set, so that the documented files cannot rot.
+// set, with the connector types of the sluice binary (connectors.Builtin),
+// so that the documented files cannot rot.
 func TestExamples(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(exampleDir, "*.yaml"))
 	if err != nil {
@@ -23,7 +29,7 @@ func TestExamples(t *testing.T) {
 	if len(files) < 3 {
 		t.Fatalf("found %d example configs in %s, want at least shop, embedded and split", len(files), exampleDir)
 	}
-	loaded := map[string]*Config{}
+	loaded := map[string]*config.Config{}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			data, err := os.ReadFile(file)
@@ -33,7 +39,7 @@ func TestExamples(t *testing.T) {
 			for _, m := range envRef.FindAllSubmatch(data, -1) {
 				t.Setenv(string(m[1]), "example-secret")
 			}
-			c, err := Load(file)
+			c, err := config.Load(file, connectors.Builtin.Kinds())
 			if err != nil {
 				t.Fatalf("example does not validate:\n%v", err)
 			}
@@ -53,10 +59,10 @@ func TestExamples(t *testing.T) {
 	if c := loaded["two-replicas.yaml"]; c != nil && (!c.Embedded() || len(c.Sinks()) != 2) {
 		t.Errorf("two-replicas.yaml: want the embedded broker and two sinks")
 	}
-	if c := loaded["mysql8-gtid.yaml"]; c != nil && (len(c.Sources()) != 1 || c.Sources()[0].Flavor != "mysql") {
+	if c := loaded["mysql8-gtid.yaml"]; c != nil && (len(c.Sources()) != 1 || source.ConfigOf(c.Sources()[0]).Flavor != "mysql") {
 		t.Errorf("mysql8-gtid.yaml: want one mysql-flavor source")
 	}
-	if c := loaded["checkpoint-db.yaml"]; c != nil && (len(c.Sinks()) != 1 || c.Sinks()[0].CheckpointDB == DefaultCheckpointDB) {
+	if c := loaded["checkpoint-db.yaml"]; c != nil && (len(c.Sinks()) != 1 || sink.ConfigOf(c.Sinks()[0]).CheckpointDB == sink.DefaultCheckpointDB) {
 		t.Errorf("checkpoint-db.yaml: want a sink with its own checkpoint_db")
 	}
 }

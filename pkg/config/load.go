@@ -15,34 +15,39 @@ import (
 
 // Load reads the config file at path and returns it parsed, with defaults
 // applied and validated, as Parse does.
-func Load(path string) (*Config, error) {
+func Load(path string, kinds Kinds) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(data, path)
+	return Parse(data, path, kinds)
 }
 
 // Parse decodes a config file's contents. path names the file in messages and
 // is the directory relative kafka.embedded.data_dir is resolved against.
-// ${VAR} in scalar values expands from the process environment.
+// ${VAR} in scalar values expands from the process environment. kinds are
+// the connector types the file may use (connector.Registry.Kinds): each
+// decodes, defaults and validates the keys of its own connectors.
 //
 // On any problem Parse returns a nil Config and an Errors holding every
 // problem found, each with its key path and line.
-func Parse(data []byte, path string) (*Config, error) {
-	return parse(data, path, os.LookupEnv)
+func Parse(data []byte, path string, kinds Kinds) (*Config, error) {
+	return parse(data, path, kinds, os.LookupEnv)
 }
 
 // parse is Parse with the environment as a parameter, for tests.
-func parse(data []byte, path string, lookup func(string) (string, bool)) (*Config, error) {
+func parse(data []byte, path string, kinds Kinds, lookup func(string) (string, bool)) (*Config, error) {
 	r := &report{file: path, meta: newMeta()}
 	root, fe := document(data)
 	if fe != nil {
 		fe.File = path
 		return nil, Errors{*fe}
 	}
-	c := &Config{Path: path, meta: r.meta}
-	d := &decoder{r: r, m: r.meta, lookup: lookup}
+	if kinds == nil {
+		kinds = Kinds{} // a file without connector types: each connector's type is unknown
+	}
+	c := &Config{Path: path, meta: r.meta, kinds: kinds}
+	d := &Decoder{r: r, m: r.meta, lookup: lookup, kinds: kinds}
 	d.root(root, c)
 	c.ApplyDefaults()
 	c.validate(r)

@@ -26,16 +26,15 @@ func (c *Config) LiteralSecrets() []string {
 	}
 	for i, cn := range c.Connectors {
 		p := fmt.Sprintf("connectors[%d].dsn", i)
-		cfg, _ := parseDSN(cn.DSN)
-		if cfg == nil || cfg.Passwd == "" {
-			continue
+		if a, b := PasswordSpan(cn.DSN); a == b {
+			continue // no password
 		}
 		raw, ok := c.meta.raw[p]
 		if !ok {
 			out = append(out, p)
 			continue
 		}
-		if i, j := passwordSpan(raw); !strings.Contains(raw[i:j], "${") {
+		if i, j := PasswordSpan(raw); !strings.Contains(raw[i:j], "${") {
 			out = append(out, p)
 		}
 	}

@@ -6,7 +6,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// TLS modes of a MySQL connection (connectors[].tls.mode), weakest first.
+// TLS modes of a connector's connections to its server (connectors[].tls.mode),
+// weakest first; each type maps them onto its driver (dbconn.TLSConfig for
+// MySQL).
 const (
 	TLSDisabled       = "disabled"        // never encrypt
 	TLSPreferred      = "preferred"       // encrypt when the server offers TLS, else plaintext; no verification
@@ -15,21 +17,21 @@ const (
 	TLSVerifyIdentity = "verify-identity" // verify-ca, and the certificate must name the host (or tls.server_name)
 )
 
-// TLSModes lists the MySQL TLS modes, weakest first.
+// TLSModes lists the connector TLS modes, weakest first.
 var TLSModes = []string{TLSDisabled, TLSPreferred, TLSRequired, TLSVerifyCA, TLSVerifyIdentity}
 
-// DefaultTLSMode is the MySQL TLS mode of a connector without tls.mode.
+// DefaultTLSMode is the TLS mode of a connector without tls.mode.
 const DefaultTLSMode = TLSPreferred
 
 // SASL mechanisms sluice speaks to Kafka (kafka.sasl.mechanism).
 var SASLMechanisms = []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}
 
-// TLS is the client side of a TLS connection: a connector's to MySQL
+// TLS is the client side of a TLS connection: a connector's to its server
 // (connectors[].tls, Mode set) or sluice's to Kafka (kafka.tls, Mode unused).
 // File paths are absolute after ApplyDefaults (relative ones are relative to
 // the config file's directory).
 type TLS struct {
-	Mode       string // MySQL only: one of TLSModes; DefaultTLSMode when absent
+	Mode       string // connectors only: one of TLSModes; DefaultTLSMode when absent
 	CA         string // PEM file of the CAs that sign the server's certificate; empty: the system's
 	Cert       string // PEM file of the client certificate, presented when the server asks; with Key
 	Key        string // PEM file of the client certificate's private key; with Cert
@@ -52,57 +54,58 @@ type ServerTLS struct {
 	ClientCA string // embedded broker only: PEM file of the CAs of client certificates; set, a client must present one
 }
 
-// tlsKeys decodes a client TLS mapping into t; mysql adds the mode key.
-func (d *decoder) tlsKeys(path string, n *yaml.Node, t *TLS, mysql bool) {
-	k := keys{
-		"ca":          d.strInto(&t.CA),
-		"cert":        d.strInto(&t.Cert),
-		"key":         d.strInto(&t.Key),
-		"server_name": d.strInto(&t.ServerName),
+// tlsKeys decodes a client TLS mapping into t; mode adds the mode key (a
+// connector's).
+func (d *Decoder) tlsKeys(path string, n *yaml.Node, t *TLS, mode bool) {
+	k := Keys{
+		"ca":          d.Str(&t.CA),
+		"cert":        d.Str(&t.Cert),
+		"key":         d.Str(&t.Key),
+		"server_name": d.Str(&t.ServerName),
 	}
-	if mysql {
-		k["mode"] = d.strInto(&t.Mode)
+	if mode {
+		k["mode"] = d.Str(&t.Mode)
 	}
 	d.mapping(path, n, k, nil)
 }
 
 // clientTLSInto decodes kafka.tls; a present mapping (even {}) turns TLS on.
-func (d *decoder) clientTLSInto(dst **TLS) handler {
+func (d *Decoder) clientTLSInto(dst **TLS) Handler {
 	return func(p string, v *yaml.Node) {
 		*dst = &TLS{}
 		d.tlsKeys(p, v, *dst, false)
 	}
 }
 
-func (d *decoder) saslInto(dst **SASL) handler {
+func (d *Decoder) saslInto(dst **SASL) Handler {
 	return func(p string, v *yaml.Node) {
 		*dst = &SASL{}
 		d.saslKeys(p, v, *dst)
 	}
 }
 
-func (d *decoder) saslKeys(p string, v *yaml.Node, s *SASL) {
-	d.mapping(p, v, keys{
-		"mechanism": d.strInto(&s.Mechanism),
-		"username":  d.strInto(&s.Username),
-		"password":  d.strInto(&s.Password),
+func (d *Decoder) saslKeys(p string, v *yaml.Node, s *SASL) {
+	d.mapping(p, v, Keys{
+		"mechanism": d.Str(&s.Mechanism),
+		"username":  d.Str(&s.Username),
+		"password":  d.Str(&s.Password),
 	}, nil)
 }
 
-func (d *decoder) serverTLSInto(dst **ServerTLS, clientCA bool) handler {
+func (d *Decoder) serverTLSInto(dst **ServerTLS, clientCA bool) Handler {
 	return func(p string, v *yaml.Node) {
 		t := &ServerTLS{}
 		*dst = t
-		k := keys{"cert": d.strInto(&t.Cert), "key": d.strInto(&t.Key)}
+		k := Keys{"cert": d.Str(&t.Cert), "key": d.Str(&t.Key)}
 		if clientCA {
-			k["client_ca"] = d.strInto(&t.ClientCA)
+			k["client_ca"] = d.Str(&t.ClientCA)
 		}
 		d.mapping(p, v, k, nil)
 	}
 }
 
 // usersInto decodes kafka.embedded.users, a list of SASL credentials.
-func (d *decoder) usersInto(dst *[]SASL) handler {
+func (d *Decoder) usersInto(dst *[]SASL) Handler {
 	return func(p string, v *yaml.Node) {
 		r := resolve(v)
 		if r.Kind != yaml.SequenceNode {
@@ -119,10 +122,10 @@ func (d *decoder) usersInto(dst *[]SASL) handler {
 }
 
 // adminKeys decodes the admin mapping.
-func (d *decoder) adminKeys(p string, v *yaml.Node, a *Admin) {
-	d.mapping(p, v, keys{
-		"listen": d.strInto(&a.Listen),
+func (d *Decoder) adminKeys(p string, v *yaml.Node, a *Admin) {
+	d.mapping(p, v, Keys{
+		"listen": d.Str(&a.Listen),
 		"tls":    d.serverTLSInto(&a.TLS, false),
-		"token":  d.strInto(&a.Token),
+		"token":  d.Str(&a.Token),
 	}, nil)
 }

@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"os"
@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/testutil/certtest"
+	"github.com/sluice-cdc/sluice/pkg/testutil/configtest"
 )
 
 func TestSecurityKeys(t *testing.T) {
@@ -31,50 +33,39 @@ admin:
   token: "${TOKEN}"
 connectors:
   - name: src
-    type: mysql-source
+    type: fake-source
     dsn: "u:${PW}@tcp(h:3306)/"
-    server_id: 1
+    id: 1
     tables: ["shop.*"]
     tls: {mode: verify-identity, ca: ` + ca.CertFile + `, server_name: db.example}
   - name: dst
-    type: mysql-sink
+    type: fake-sink
     source: src
     dsn: "u:literal@tcp(r:3306)/"
 `
-	c, err := parse([]byte(src), filepath.Join(dir, "t.yaml"), env("PW=p", "TOKEN=0123456789abcdef0"))
+	t.Setenv("PW", "p")
+	t.Setenv("TOKEN", "0123456789abcdef0")
+	c, err := config.Parse([]byte(src), filepath.Join(dir, "t.yaml"), fakeKinds)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Kafka.SASL.Password != "fr0m-file" {
 		t.Errorf("${file:} = %q, want the file without its newline", c.Kafka.SASL.Password)
 	}
-	if m := c.Connectors[1].TLS.Mode; m != TLSPreferred {
+	if m := c.Connectors[1].TLS.Mode; m != config.TLSPreferred {
 		t.Errorf("default tls.mode = %q, want preferred", m)
+	}
+	if m := c.Connectors[0].TLS; m.Mode != config.TLSVerifyIdentity || m.CA != ca.CertFile || m.ServerName != "db.example" {
+		t.Errorf("tls = %+v", m)
 	}
 	if got := c.LiteralSecrets(); strings.Join(got, ",") != "connectors[1].dsn" {
 		t.Errorf("LiteralSecrets = %v, want [connectors[1].dsn]", got)
 	}
-	if err := c.ApplyMySQLTLS(); err != nil {
-		t.Fatal(err)
+	if _, err := c.Kafka.TLS.ClientConfig(); err != nil {
+		t.Errorf("kafka.tls: %v", err)
 	}
-	dsn := c.Connectors[0].DSN
-	if !strings.Contains(dsn, "?tls=sluice-") || strings.Contains(dsn, "allowFallback") {
-		t.Errorf("verify-identity DSN = %q", dsn)
-	}
-	if !strings.Contains(c.Connectors[1].DSN, "allowFallbackToPlaintext=true") {
-		t.Errorf("preferred DSN = %q", c.Connectors[1].DSN)
-	}
-	before := c.Connectors[0].DSN
-	if err := c.ApplyMySQLTLS(); err != nil || c.Connectors[0].DSN != before {
-		t.Errorf("ApplyMySQLTLS twice changed the DSN: %q", c.Connectors[0].DSN)
-	}
-	if err := c.Validate(); err != nil {
-		t.Errorf("Validate after ApplyMySQLTLS: %v", err)
-	}
-	for _, tc := range []*TLS{{Mode: TLSDisabled}, {Mode: TLSRequired}, {Mode: TLSVerifyCA, CA: ca.CertFile}} {
-		if _, _, err := tc.MySQLConfig(); err != nil {
-			t.Errorf("%s: %v", tc.Mode, err)
-		}
+	if _, err := c.Admin.TLS.ServerConfig(); err != nil {
+		t.Errorf("admin.tls: %v", err)
 	}
 }
 
@@ -84,13 +75,13 @@ func TestSecurityErrors(t *testing.T) {
 	cl := ca.Client(t, "cl")
 	other := certtest.NewCA(t, dir, "other").Client(t, "x")
 	src := head + `  - name: src
-    type: mysql-source
+    type: fake-source
     dsn: "u:p@tcp(h:3306)/?tls=true"
-    server_id: 1
+    id: 1
     tables: ["shop.*"]
     tls: {mode: verify-everything, cert: ` + cl.CertFile + `}
   - name: dst
-    type: mysql-sink
+    type: fake-sink
     source: src
     dsn: "u@tcp(r:3306)/"
     tls: {ca: /nonexistent/ca.pem, cert: ` + cl.CertFile + `, key: ` + other.KeyFile + `}
@@ -99,11 +90,10 @@ kafka:
   embedded: {tls: {cert: ` + cl.CertFile + `}}
 admin: {token: short}
 `
-	errs := parseErrs(t, src, env())
-	checkErrs(t, errs, []string{
+	errs := configtest.ParseErrs(t, src, fakeKinds)
+	configtest.CheckErrs(t, errs, []string{
 		"8 connectors[0].tls.mode: |\"verify-everything\" is not allowed; use disabled, preferred, required, verify-ca or verify-identity",
 		"8 connectors[0].tls.key: |required with connectors[0].tls.cert",
-		"8 connectors[0].tls: |the dsn sets tls= too",
 		"13 connectors[1].tls.ca: |/nonexistent/ca.pem: no such file",
 		"13 connectors[1].tls.cert: |private key does not match public key",
 		"15 kafka.sasl.mechanism: |use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512",
@@ -114,7 +104,7 @@ admin: {token: short}
 	if strings.Contains(errs.Error(), "s3cret-value") {
 		t.Errorf("an error quotes the password: %v", errs)
 	}
-	if _, err := parse([]byte(head+srcConn+"kafka: {sasl: {mechanism: PLAIN, username: u, password: \"${file:/nonexistent/pw}\"}}\n"), "t.yaml", env()); err == nil ||
+	if _, err := config.Parse([]byte(head+srcConn+"kafka: {sasl: {mechanism: PLAIN, username: u, password: \"${file:/nonexistent/pw}\"}}\n"), "t.yaml", fakeKinds); err == nil ||
 		!strings.Contains(err.Error(), "${file:/nonexistent/pw}: no such file or directory") {
 		t.Errorf("missing secret file: %v", err)
 	}

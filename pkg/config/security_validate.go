@@ -47,9 +47,6 @@ func (v *validator) security(c *Config) {
 		p := fmt.Sprintf("connectors[%d].tls", i)
 		v.oneOf(p+".mode", cn.TLS.Mode, TLSModes...)
 		v.clientTLS(p, &cn.TLS)
-		if v.present(p) && dsnHasParam(strings.TrimSuffix(cn.DSN, cn.tlsParam), "tls") && !v.skip(fmt.Sprintf("connectors[%d].dsn", i)) {
-			v.r.add(p, "the dsn sets tls= too; configure TLS in one place: remove tls= from the dsn")
-		}
 	}
 	if c.Kafka.TLS != nil {
 		v.clientTLS("kafka.tls", c.Kafka.TLS)

@@ -1,10 +1,7 @@
 package config
 
 import (
-	"fmt"
 	"time"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Tolerances of a sink's errors mapping.
@@ -25,7 +22,9 @@ const (
 
 // SinkErrors says what a sink does with a message it cannot apply: one that
 // is not JSON, does not have the envelope's shape, or holds a value the
-// replica rejects (errors).
+// replica rejects (errors). SinkErrors and Retry are building blocks of sink
+// types' configs: a type that has the keys decodes, defaults and checks them
+// with the Decoder and Scope methods of the same names.
 type SinkErrors struct {
 	// Tolerance is ToleranceNone (stop at the message, never commit past
 	// it) or ToleranceAll (dead-letter it and continue).
@@ -44,49 +43,54 @@ type Retry struct {
 	MaxBackoff  time.Duration // largest wait between attempts; default 30s
 }
 
-// sinkErrors decodes a sink's errors mapping.
-func (d *decoder) sinkErrors(path string, n *yaml.Node, dst *SinkErrors) {
-	d.mapping(path, n, keys{
-		"tolerance":         d.strInto(&dst.Tolerance),
-		"dead_letter_topic": d.strInto(&dst.DeadLetterTopic),
-	}, nil)
+// SinkErrors decodes a sink's errors mapping into dst.
+func (d *Decoder) SinkErrors(dst *SinkErrors) Handler {
+	return d.Mapping(Keys{
+		"tolerance":         d.Str(&dst.Tolerance),
+		"dead_letter_topic": d.Str(&dst.DeadLetterTopic),
+	})
 }
 
-// retry decodes a sink's retry mapping.
-func (d *decoder) retry(path string, n *yaml.Node, dst *Retry) {
-	d.mapping(path, n, keys{
-		"max_attempts": d.intInto(&dst.MaxAttempts, 1, maxRetryAttempts),
-		"max_backoff":  d.durationInto(&dst.MaxBackoff),
-	}, nil)
+// Retry decodes a sink's retry mapping into dst.
+func (d *Decoder) Retry(dst *Retry) Handler {
+	return d.Mapping(Keys{
+		"max_attempts": d.Int(&dst.MaxAttempts, 1, maxRetryAttempts),
+		"max_backoff":  d.Duration(&dst.MaxBackoff),
+	})
 }
 
-// applySinkErrorDefaults fills errors.tolerance and the retry keys of
-// sink i.
-func applySinkErrorDefaults(cn *Connector, i int, unset func(path string, zero bool) bool) {
-	p := fmt.Sprintf("connectors[%d].", i)
-	defaultStr(&cn.Errors.Tolerance, ToleranceNone, unset(p+"errors.tolerance", cn.Errors.Tolerance == ""))
-	defaultInt(&cn.Retry.MaxAttempts, DefaultRetryMaxAttempts, unset(p+"retry.max_attempts", cn.Retry.MaxAttempts == 0))
-	if unset(p+"retry.max_backoff", cn.Retry.MaxBackoff == 0) {
-		cn.Retry.MaxBackoff = DefaultRetryMaxBackoff
+// DefaultSinkErrors fills the tolerance of the errors mapping at key.
+func (s *Scope) DefaultSinkErrors(key string, e *SinkErrors) {
+	defaultStr(&e.Tolerance, ToleranceNone, s.Unset(key+".tolerance", e.Tolerance == ""))
+}
+
+// DefaultRetry fills the keys of the retry mapping at key.
+func (s *Scope) DefaultRetry(key string, r *Retry) {
+	defaultInt(&r.MaxAttempts, DefaultRetryMaxAttempts, s.Unset(key+".max_attempts", r.MaxAttempts == 0))
+	if s.Unset(key+".max_backoff", r.MaxBackoff == 0) {
+		r.MaxBackoff = DefaultRetryMaxBackoff
 	}
 }
 
-// sinkErrors checks a sink's errors and retry keys.
-func (v *validator) sinkErrors(p string, cn *Connector) {
-	e := cn.Errors
-	v.oneOf(p+".errors.tolerance", e.Tolerance, ToleranceNone, ToleranceAll)
-	switch k := p + ".errors.dead_letter_topic"; {
-	case v.skip(k):
+// CheckSinkErrors checks the errors mapping at key.
+func (s *Scope) CheckSinkErrors(key string, e SinkErrors) {
+	s.OneOf(key+".tolerance", e.Tolerance, ToleranceNone, ToleranceAll)
+	switch k := key + ".dead_letter_topic"; {
+	case s.Skip(k):
 	case e.Tolerance == ToleranceAll && e.DeadLetterTopic == "":
-		v.missing(k, "the topic that receives the messages skipped under tolerance: all (e.g. _sluice.dlq."+cn.Name+")")
+		s.Missing(k, "the topic that receives the messages skipped under tolerance: all (e.g. _sluice.dlq."+s.Connector().Name+")")
 	case e.Tolerance != ToleranceAll && e.DeadLetterTopic != "":
-		v.r.add(k, "is only used with errors.tolerance: all; remove it, or set tolerance: all")
+		s.Add(k, "is only used with errors.tolerance: all; remove it, or set tolerance: all")
 	case e.DeadLetterTopic != "" && !validTopic(e.DeadLetterTopic):
-		v.r.add(k, "%s is not a Kafka topic name; use at most 249 letters, digits, '.', '_' and '-'", v.show(k, e.DeadLetterTopic))
+		s.Add(k, "%s is not a Kafka topic name; use at most 249 letters, digits, '.', '_' and '-'", s.Show(k, e.DeadLetterTopic))
 	}
-	v.intRange(p+".retry.max_attempts", cn.Retry.MaxAttempts, 1, maxRetryAttempts)
-	if k := p + ".retry.max_backoff"; !v.skip(k) && cn.Retry.MaxBackoff < minRetryMaxBackoff {
-		v.r.add(k, "is %s; use at least %s (e.g. 30s)", cn.Retry.MaxBackoff, minRetryMaxBackoff)
+}
+
+// CheckRetry checks the retry mapping at key.
+func (s *Scope) CheckRetry(key string, r Retry) {
+	s.IntRange(key+".max_attempts", r.MaxAttempts, 1, maxRetryAttempts)
+	if k := key + ".max_backoff"; !s.Skip(k) && r.MaxBackoff < minRetryMaxBackoff {
+		s.Add(k, "is %s; use at least %s (e.g. 30s)", r.MaxBackoff, minRetryMaxBackoff)
 	}
 }
 

@@ -1,26 +1,22 @@
-package config
+package config_test
 
 import (
 	"testing"
 	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/config"
+	"github.com/sluice-cdc/sluice/pkg/testutil/configtest"
 )
 
 func TestSinkErrorsAndRetry(t *testing.T) {
-	noEnv := func(string) (string, bool) { return "", false }
-	c, err := parse([]byte(head+srcConn+sinkConn), "t.yaml", noEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := c.Connectors[1]
-	if s.Errors != (SinkErrors{Tolerance: ToleranceNone}) || s.Retry != (Retry{MaxAttempts: 10, MaxBackoff: 30 * time.Second}) {
+	c := configtest.Parse(t, head+srcConn+sinkConn, fakeKinds)
+	s := spec[*fakeSink](c, "dst")
+	if s.Errors != (config.SinkErrors{Tolerance: config.ToleranceNone}) || s.Retry != (config.Retry{MaxAttempts: 10, MaxBackoff: 30 * time.Second}) {
 		t.Errorf("defaults: errors %+v, retry %+v", s.Errors, s.Retry)
 	}
-	c, err = parse([]byte(head+srcConn+sinkConn+"    errors: {tolerance: all, dead_letter_topic: shop.dlq}\n    retry: {max_attempts: 3, max_backoff: 2s}\n"), "t.yaml", noEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s = c.Connectors[1]
-	if s.Errors != (SinkErrors{ToleranceAll, "shop.dlq"}) || s.Retry != (Retry{3, 2 * time.Second}) {
+	c = configtest.Parse(t, head+srcConn+sinkConn+"    errors: {tolerance: all, dead_letter_topic: shop.dlq}\n    retry: {max_attempts: 3, max_backoff: 2s}\n", fakeKinds)
+	s = spec[*fakeSink](c, "dst")
+	if s.Errors != (config.SinkErrors{config.ToleranceAll, "shop.dlq"}) || s.Retry != (config.Retry{3, 2 * time.Second}) {
 		t.Errorf("set: errors %+v, retry %+v", s.Errors, s.Retry)
 	}
 	for _, tc := range []struct{ yaml, want string }{
@@ -32,8 +28,8 @@ func TestSinkErrorsAndRetry(t *testing.T) {
 		{"    retry: {max_backoff: 1ms}\n", `12 connectors[1].retry.max_backoff: |is 1ms; use at least 100ms`},
 		{"    retry: {max_tries: 3}\n", `12 connectors[1].retry.max_tries: |`},
 	} {
-		checkErrs(t, parseErrs(t, head+srcConn+sinkConn+tc.yaml, noEnv), []string{tc.want})
+		configtest.CheckErrs(t, configtest.ParseErrs(t, head+srcConn+sinkConn+tc.yaml, fakeKinds), []string{tc.want})
 	}
-	checkErrs(t, parseErrs(t, head+srcConn+"    retry: {max_attempts: 3}\n"+sinkConn, noEnv),
-		[]string{`8 connectors[0].retry: |only valid for type mysql-sink`})
+	configtest.CheckErrs(t, configtest.ParseErrs(t, head+srcConn+"    retry: {max_attempts: 3}\n"+sinkConn, fakeKinds),
+		[]string{`8 connectors[0].retry: |only valid for type fake-sink`})
 }

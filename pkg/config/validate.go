@@ -36,6 +36,7 @@ func (c *Config) validate(r *report) {
 	v.connectors(c)
 	v.verify("verify", c.Verify)
 	v.security(c)
+	v.specs(c)
 }
 
 // validator holds the report and the decode metadata (nil for a Config built

@@ -1,9 +1,12 @@
-package config
+package config_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/sluice-cdc/sluice/pkg/config"
+	"github.com/sluice-cdc/sluice/pkg/testutil/configtest"
 )
 
 func TestValidateErrors(t *testing.T) {
@@ -13,11 +16,7 @@ func TestValidateErrors(t *testing.T) {
 		}
 		return strings.Replace(s, old, new, 1)
 	}
-	for _, tc := range []struct {
-		name string
-		src  string
-		want []string // "LINE PATH: |message fragment"
-	}{
+	configtest.Run(t, fakeKinds, []configtest.Case{
 		{"missing name and connectors", "kafka: {}\n",
 			[]string{`1 name: |required; set the pipeline name`, `1 connectors: |required; set a list of connectors`}},
 		{"empty name and connectors", "name:\nconnectors: []\n",
@@ -28,22 +27,27 @@ func TestValidateErrors(t *testing.T) {
 			[]string{`1 name: |is 65 characters long; use at most 64`}},
 		{"connector required keys", head + "  - name: x\n",
 			[]string{`3 connectors[0].type: |required`, `3 connectors[0].dsn: |required`}},
-		{"source required keys", head + "  - name: x\n    type: mysql-source\n    dsn: \"u@tcp(h:1)/\"\n",
-			[]string{`3 connectors[0].server_id: |required; set a number from 1 to 4294967295`,
-				`3 connectors[0].tables: |required`}},
-		{"sink required keys", head + srcConn + "  - name: y\n    type: mysql-sink\n    dsn: \"u@tcp(h:1)/\"\n",
-			[]string{`8 connectors[1].source: |required; set the name of the mysql-source connector to replicate (known: src)`}},
-		{"unknown type", head + repl(srcConn, "type: mysql-source", "type: mysql-sorce"),
-			[]string{`4 connectors[0].type: |unknown connector type "mysql-sorce"; use mysql-source or mysql-sink (did you mean "mysql-source"?)`}},
+		{"type's required keys", head + "  - name: x\n    type: fake-source\n",
+			[]string{`3 connectors[0].dsn: |required; set the fake DSN`, `3 connectors[0].id: |required`, `3 connectors[0].tables: |required`}},
+		{"unknown type", head + repl(srcConn, "type: fake-source", "type: fake-sorce"),
+			[]string{`4 connectors[0].type: |unknown connector type "fake-sorce"; use fake-source or fake-sink (did you mean "fake-source"?)`}},
+		{"unknown type, nothing like it", head + "  - name: x\n    dsn: d\n    type: any\n    id: 3\n    source: y\n",
+			[]string{`5 connectors[0].type: |unknown connector type "any"; use fake-source or fake-sink`}},
+		{"source required", head + srcConn + "  - name: y\n    type: fake-sink\n    dsn: \"u@tcp(h:1)/\"\n",
+			[]string{`8 connectors[1].source: |required; set the name of the fake-source connector to replicate (known: src)`}},
+		{"empty tables", head + repl(srcConn, `tables: ["shop.*"]`, `tables: []`),
+			[]string{`7 connectors[0].tables: |is empty`}},
+		{"type's own check", head + repl(srcConn, `tables: ["shop.*"]`, `tables: ["shop"]`),
+			[]string{`7 connectors[0].tables[0]: |"shop" has no dot`}},
 		{"duplicate connector names", head + srcConn + repl(sinkConn, "name: dst", "name: src"),
 			[]string{`8 connectors[1].name: |"src" is also the name of connectors[0] (line 3)`}},
 		{"source names nothing", head + srcConn + repl(sinkConn, "source: src", "source: sr"),
-			[]string{`10 connectors[1].source: |"sr" names no mysql-source connector (known: src); did you mean "src"?`}},
-		{"two sinks of one source are fine", head + srcConn + sinkConn + repl(sinkConn, "name: dst\n", "name: dst2\n"), nil},
+			[]string{`10 connectors[1].source: |"sr" names no fake-source connector (known: src); did you mean "src"?`}},
 		{"source names a sink", head + srcConn + sinkConn + repl(repl(sinkConn, "name: dst\n", "name: dst2\n"), "source: src", "source: dst"),
-			[]string{`14 connectors[2].source: |"dst" is a mysql-sink connector, not a mysql-source`}},
+			[]string{`14 connectors[2].source: |"dst" is a fake-sink connector, not a fake-source`}},
 		{"no sources at all", head + sinkConn,
-			[]string{`5 connectors[0].source: |names no mysql-source connector (this file has none yet: add one)`}},
+			[]string{`5 connectors[0].source: |names no fake-source connector (this file has none yet: add one)`}},
+		{"two sinks of one source are fine", head + srcConn + sinkConn + repl(sinkConn, "name: dst\n", "name: dst2\n"), nil},
 		{"bad brokers", "kafka:\n  brokers: [\"k1\", \":9092\", \"k2:0\", \"k3:9092\", \"k3:9092\"]\n" + head + srcConn,
 			[]string{`2 kafka.brokers[0]: |"k1" is not host:port`, `2 kafka.brokers[1]: |has no host`,
 				`2 kafka.brokers[2]: |has port "0"`, `2 kafka.brokers[4]: |"k3:9092" is listed twice (also kafka.brokers[3])`}},
@@ -54,40 +58,12 @@ func TestValidateErrors(t *testing.T) {
 			[]string{`2 kafka.replication_factor: |is 3, but with no kafka.brokers sluice runs one embedded broker`}},
 		{"empty data_dir", "kafka:\n  embedded:\n    data_dir: \"\"\n" + head + srcConn,
 			[]string{`3 kafka.embedded.data_dir: |is empty; set a directory`}},
-		{"enums", head + srcConn + "    snapshot: Never\n    flavor: MariaDB\n",
-			[]string{`8 connectors[0].snapshot: |"Never" is not allowed; use initial, when_needed or never (did you mean "never"?)`,
-				`9 connectors[0].flavor: |"MariaDB" is not allowed; use auto, mysql or mariadb (did you mean "mariadb"?)`}},
-		{"table patterns", head + repl(srcConn, `tables: ["shop.*"]`,
-			"tables:\n      - shop\n      - a.b.c\n      - .t\n      - \"db.[x\"\n      - \"*.*\""),
-			[]string{`8 connectors[0].tables[0]: |"shop" has no dot`, `9 connectors[0].tables[1]: |more than one dot`,
-				`10 connectors[0].tables[2]: |empty database or table part`, `11 connectors[0].tables[3]: |is not a valid pattern`}},
-		{"empty tables", head + repl(srcConn, `tables: ["shop.*"]`, `tables: []`),
-			[]string{`7 connectors[0].tables: |is empty`}},
-		{"invalid DSN is masked", head + repl(srcConn, `dsn: "u:p@tcp(h:3306)/"`, `dsn: "u:hunter2@tcp(h:3306"`),
-			[]string{`5 connectors[0].dsn: |invalid DSN "u:***@tcp(h:3306": missing the slash`}},
-		{"source over a socket", head + repl(srcConn, `dsn: "u:p@tcp(h:3306)/"`, `dsn: "u:p@unix(/run/mysqld.sock)/"`),
-			[]string{`5 connectors[0].dsn: |DSN "u:***@unix(/run/mysqld.sock)/" does not connect over tcp(host:port)`}},
-		{"checkpoint_db", head + srcConn + sinkConn + "    checkpoint_db: a.b\n",
-			[]string{`12 connectors[1].checkpoint_db: |"a.b" is not a usable database name`}},
-		{"empty checkpoint_db", head + srcConn + sinkConn + "    checkpoint_db: \"\"\n",
-			[]string{`12 connectors[1].checkpoint_db: |is empty`}},
-		{"same server_id on the same server", head + srcConn + repl(srcConn, "name: src", "name: src2"),
-			[]string{`11 connectors[1].server_id: |1 is also the server_id of connectors[0] (src), which reads the same MySQL server`}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if tc.want == nil {
-				if _, err := parse([]byte(tc.src), "t.yaml", env()); err != nil {
-					t.Fatalf("valid file rejected: %v", err)
-				}
-				return
-			}
-			checkErrs(t, parseErrs(t, tc.src, env()), tc.want)
-		})
-	}
+	})
 }
 
 // TestManyErrorsAtOnce checks that problems of every stage are reported
-// together, in line order, each on its own line.
+// together, in line order, each on its own line: the file's keys, and the
+// keys of each connector's type.
 func TestManyErrorsAtOnce(t *testing.T) {
 	src := `name: shop/eu
 kafka:
@@ -97,76 +73,73 @@ admin:
   listn: 127.0.0.1:9187
 connectors:
   - name: shop-binlog
-    type: mysql-source
+    type: fake-source
     dsn: "repl:${SOURCE_PASSWORD}@tcp(127.0.0.1:3306)/"
-    server_id: 4242
+    id: 4242
     tables: ["shop"]
-    snapshot: initial
-    snapshot: never
+    tables: ["shop.*"]
   - name: replica-1
-    type: mysql-sink
+    type: fake-sink
     source: shop-bin
     dsn: "root@tcp(127.0.0.1:3307)/"
-    tables: ["shop.*"]
+    id: 1
 `
-	errs := parseErrs(t, src, env())
-	checkErrs(t, errs, []string{
+	configtest.Unsetenv(t, "SOURCE_PASSWORD")
+	errs := configtest.ParseErrs(t, src, fakeKinds)
+	configtest.CheckErrs(t, errs, []string{
 		`1 name: |not a valid name`,
 		`3 kafka.brokers: |expected a list`,
 		`4 kafka.partitions: |expected a whole number`,
 		`6 admin.listn: |did you mean "listen"?`,
 		`10 connectors[0].dsn: |environment variable SOURCE_PASSWORD is not set`,
-		`12 connectors[0].tables[0]: |has no dot`,
-		`14 connectors[0].snapshot: |duplicate key (first set at line 13)`,
-		`17 connectors[1].source: |"shop-bin" names no mysql-source connector (known: shop-binlog)`,
-		`19 connectors[1].tables: |only valid for type mysql-source`,
+		`11 connectors[0].id: |must be between 1 and 1000, got 4242`,
+		`12 connectors[0].tables[0]: |"shop" has no dot`,
+		`13 connectors[0].tables: |duplicate key (first set at line 12)`,
+		`16 connectors[1].source: |"shop-bin" names no fake-source connector (known: shop-binlog)`,
+		`18 connectors[1].id: |only valid for type fake-source`,
 	})
 	if n := strings.Count(errs.Error(), "\n"); n != len(errs)-1 {
 		t.Errorf("Error() has %d newlines for %d errors", n, len(errs))
 	}
 	var wrapped error = errs
-	var got Errors
+	var got config.Errors
 	if !errors.As(wrapped, &got) || len(got) != len(errs) {
 		t.Error("errors.As does not find Errors")
 	}
 }
 
 // TestValidateBuiltInCode checks Validate on a Config that was not loaded:
-// zero values count as unset, and keys of the other type are reported.
+// zero values count as unset, the types' own checks run, and a connector
+// without a Spec is an error.
 func TestValidateBuiltInCode(t *testing.T) {
-	c := &Config{
+	c := &config.Config{
 		Name: "p",
-		Connectors: []Connector{
-			{Name: "s", Type: TypeMySQLSource, DSN: "u@tcp(h:1)/", ServerID: 9, Tables: []string{"a.*"}, BatchRows: 7},
-			{Name: "k", Type: TypeMySQLSink, DSN: "u@tcp(h:2)/", Source: "s", Flavor: "mysql"},
+		Connectors: []config.Connector{
+			{Name: "s", Type: "fake-source", Role: config.RoleSource, DSN: "u@tcp(h:1)/"},
+			{Name: "k", Type: "fake-sink", Role: config.RoleSink, DSN: "u@tcp(h:2)/"},
+			{Name: "x", Type: "other", DSN: "u@tcp(h:3)/"},
 		},
 	}
+	src := &fakeSource{Connector: &c.Connectors[0], ID: 9}
+	sink := &fakeSink{Connector: &c.Connectors[1], Source: "s"}
+	c.Connectors[0].Spec, c.Connectors[1].Spec = src, sink
 	c.ApplyDefaults()
+	if sink.Batch != 100 || sink.Verify == nil || sink.Verify.ChunkRows != config.DefaultVerifyChunkRows {
+		t.Errorf("defaults of a sink built in code: %+v", sink)
+	}
 	err := c.Validate()
-	var errs Errors
+	var errs config.Errors
 	if !errors.As(err, &errs) {
 		t.Fatalf("Validate = %v, want Errors", err)
 	}
-	want := "connectors[0].batch_rows: only valid for type mysql-sink, and this connector is a mysql-source; remove it\n" +
-		"connectors[1].flavor: only valid for type mysql-source, and this connector is a mysql-sink; remove it"
+	want := "connectors[2].type: \"other\": a connector built in code needs the Spec of its type\n" +
+		"connectors[0].tables: required; set the tables"
 	if errs.Error() != want {
 		t.Errorf("Validate:\n%v\nwant\n%s", errs, want)
 	}
-	c.Connectors[0].BatchRows, c.Connectors[1].Flavor = 0, ""
+	src.Tables = []string{"a.b"}
+	c.Connectors = c.Connectors[:2]
 	if err := c.Validate(); err != nil {
 		t.Errorf("Validate after fixing: %v", err)
-	}
-}
-
-func TestSuggest(t *testing.T) {
-	for _, tc := range []struct {
-		word string
-		want string
-	}{
-		{"sever_id", `"server_id"`}, {"tabels", `"tables"`}, {"xyz", ""}, {"", ""}, {"snapshot_size", `"snapshot"`},
-	} {
-		if got := suggest(tc.word, []string{"server_id", "tables", "snapshot", "snapshot_chunk_size"}); got != tc.want {
-			t.Errorf("suggest(%q) = %s, want %s", tc.word, got, tc.want)
-		}
 	}
 }

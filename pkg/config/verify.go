@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -17,9 +16,10 @@ const (
 )
 
 // Verify configures `sluice verify` for a sink and its periodic run inside
-// `sluice run`. The top-level `verify` applies to every mysql-sink; a sink's
-// own `verify` overrides it key by key. After Load every sink has a non-nil
-// Verify with the merged values; a source has none.
+// `sluice run`. The top-level `verify` applies to every sink whose type has
+// a verify key (mysql-sink); a sink's own `verify` overrides it key by key
+// (Scope.InheritVerify). After Load such a sink has a non-nil Verify with
+// the merged values.
 type Verify struct {
 	// Every is the period of the verify run inside `sluice run`; 0 (the
 	// default) runs none. `sluice verify` ignores it.
@@ -31,19 +31,22 @@ type Verify struct {
 	MaxWait time.Duration
 }
 
-// verify decodes a verify mapping (top level or a sink's) into dst.
-func (d *decoder) verify(path string, n *yaml.Node, dst **Verify) {
-	v := &Verify{}
-	*dst = v
-	d.mapping(path, n, keys{
-		"every":      d.durationInto(&v.Every),
-		"chunk_rows": d.intInto(&v.ChunkRows, 1, maxChunkOrBatch),
-		"max_wait":   d.durationInto(&v.MaxWait),
-	}, nil)
+// Verify decodes a verify mapping (top level or a sink's) into a new
+// *dst: present, even empty, it is non-nil.
+func (d *Decoder) Verify(dst **Verify) Handler {
+	return func(path string, n *yaml.Node) {
+		v := &Verify{}
+		*dst = v
+		d.mapping(path, n, Keys{
+			"every":      d.Duration(&v.Every),
+			"chunk_rows": d.Int(&v.ChunkRows, 1, maxChunkOrBatch),
+			"max_wait":   d.Duration(&v.MaxWait),
+		}, nil)
+	}
 }
 
-// durationInto decodes a Go duration with a unit ("1h", "30m", "90s").
-func (d *decoder) durationInto(dst *time.Duration) handler {
+// Duration decodes a Go duration with a unit ("1h", "30m", "90s").
+func (d *Decoder) Duration(dst *time.Duration) Handler {
 	return func(p string, n *yaml.Node) {
 		s, _, ok := d.scalar(p, n, "a duration such as 1h or 30m")
 		if !ok {
@@ -59,8 +62,7 @@ func (d *decoder) durationInto(dst *time.Duration) handler {
 	}
 }
 
-// applyVerifyDefaults fills the top-level verify keys, then gives every
-// sink the merge of its own verify over the top-level one.
+// applyVerifyDefaults fills the top-level verify keys.
 func (c *Config) applyVerifyDefaults(unset func(path string, zero bool) bool) {
 	if c.Verify == nil {
 		c.Verify = &Verify{}
@@ -72,29 +74,36 @@ func (c *Config) applyVerifyDefaults(unset func(path string, zero bool) bool) {
 	if unset("verify.max_wait", top.MaxWait == 0) {
 		top.MaxWait = DefaultVerifyMaxWait
 	}
-	for i := range c.Connectors {
-		cn := &c.Connectors[i]
-		if cn.Type != TypeMySQLSink {
-			continue
-		}
-		if cn.Verify == nil {
-			cp := *top
-			cn.Verify = &cp
-			continue
-		}
-		p := fmt.Sprintf("connectors[%d].verify.", i)
-		v := cn.Verify
-		if unset(p+"every", v.Every == 0) {
-			v.Every = top.Every
-		}
-		if unset(p+"chunk_rows", v.ChunkRows == 0) {
-			v.ChunkRows = top.ChunkRows
-		}
-		if unset(p+"max_wait", v.MaxWait == 0) {
-			v.MaxWait = top.MaxWait
-		}
+}
+
+// InheritVerify gives the connector's verify mapping at key (nil: absent)
+// the file's top-level values of the keys it leaves out; absent, it becomes
+// a copy of the top-level one. A sink type with a verify key calls it from
+// Spec.Defaults.
+func (s *Scope) InheritVerify(key string, dst **Verify) {
+	top := s.c.Verify
+	if top == nil {
+		top = &Verify{ChunkRows: DefaultVerifyChunkRows, MaxWait: DefaultVerifyMaxWait}
+	}
+	if *dst == nil {
+		cp := *top
+		*dst = &cp
+		return
+	}
+	v := *dst
+	if s.Unset(key+".every", v.Every == 0) {
+		v.Every = top.Every
+	}
+	if s.Unset(key+".chunk_rows", v.ChunkRows == 0) {
+		v.ChunkRows = top.ChunkRows
+	}
+	if s.Unset(key+".max_wait", v.MaxWait == 0) {
+		v.MaxWait = top.MaxWait
 	}
 }
+
+// CheckVerify checks the connector's verify mapping at key (nil: absent).
+func (s *Scope) CheckVerify(key string, vf *Verify) { s.v.verify(s.Path(key), vf) }
 
 // verify checks a verify mapping at path (nil: absent, nothing to check).
 func (v *validator) verify(path string, vf *Verify) {

@@ -35,7 +35,8 @@ type Connector interface {
 	Ready() error
 }
 
-// Factory builds a connector from its configuration. It does no I/O.
+// Factory builds a connector from its entry of the config file, whose Spec
+// is the config its Type's Kind made (config.Load did). It does no I/O.
 type Factory func(cfg *config.Connector, env Env) (Connector, error)
 
 // Fatal marks an error that retrying cannot fix (a server setting, a
@@ -67,8 +68,3 @@ func (r *Readiness) Ready() error {
 }
 
 var errStarting = errors.New("starting")
-
-// Registry maps a connector type, as written in the config's type: key, to
-// its factory. The binary's registry is connectors.Builtin; the runtime
-// receives it and knows connectors only through it and these interfaces.
-type Registry map[string]Factory

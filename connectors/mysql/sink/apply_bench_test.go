@@ -70,9 +70,10 @@ func BenchmarkSinkApply(b *testing.B) {
 // knowing one table (created) of the insert burst's definition.
 func benchSink(b *testing.B, dsn, table string) (*Sink, *event.TableDef) {
 	yes := true
-	cfg := &config.Connector{Name: "bench", Source: "src", CheckpointDB: "sluice", BatchRows: 5000, BatchBytes: 16 << 20, CreateTables: &yes}
+	cfg := &Config{Connector: &config.Connector{Name: "bench"}, Source: "src", CheckpointDB: "sluice", BatchRows: 5000, BatchBytes: 16 << 20, CreateTables: &yes}
+	cfg.Spec = cfg
 	env := connector.Env{Config: &config.Config{Name: "bench"}, Metrics: metrics.New(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	c, err := New(cfg, env)
+	c, err := New(cfg.Connector, env)
 	if err != nil {
 		b.Fatal(err)
 	}

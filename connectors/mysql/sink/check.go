@@ -124,7 +124,7 @@ func (s *Sink) targetDBs(ctx context.Context, c *dbconn.Checker) []string {
 	}
 	set := map[string]bool{}
 	var globs []string
-	for _, p := range src.Tables {
+	for _, p := range SourceTables(src) {
 		d, _, _ := strings.Cut(p, ".")
 		if catalog.IsGlob(d) {
 			globs = append(globs, p)

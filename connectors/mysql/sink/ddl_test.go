@@ -9,7 +9,7 @@ import (
 )
 
 func TestPlanDDL(t *testing.T) {
-	s := &Sink{cfg: &config.Connector{Routes: []config.Route{
+	s := &Sink{cfg: &Config{Connector: &config.Connector{}, Routes: []config.Route{
 		{From: "shop.items", To: "archive.items_v2"}, {From: "shop2.*", To: "shop2_copy.*"}}}}
 	cases := []struct {
 		name  string

@@ -12,7 +12,8 @@
 // sql.go and pipe.go (statements), stream.go (transactions too large for
 // memory), workers.go (XA branches), ddl*.go and schema.go (DDL and the
 // sink's schema history), route.go (routes), poison.go (dead letters),
-// faults.go (resume checks), check.go, status.go.
+// faults.go (resume checks), check.go, status.go, config.go (its keys in
+// the config file: Config, decoded and checked for config.Load).
 //
 // Sink data flow: read the transaction topic in order; for each marker take
 // exactly the rows it lists from the table-topic partitions (skipping

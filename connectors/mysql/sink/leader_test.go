@@ -28,7 +28,7 @@ func TestSinkEpochFence(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	newSink := func() *Sink {
-		s := &Sink{cfg: &config.Connector{Name: "replica-1", CheckpointDB: "sluice"}, db: db,
+		s := &Sink{cfg: &Config{Connector: &config.Connector{Name: "replica-1"}, CheckpointDB: "sluice"}, db: db,
 			topics: event.Topics{Pipeline: "test", Source: "src"}, key: "test/replica-1",
 			log: slog.New(slog.NewTextHandler(io.Discard, nil)), offsets: map[kafka.TopicPartition]int64{}}
 		if err := s.loadCheckpoint(ctx); err != nil {

@@ -63,7 +63,7 @@ func burstChanges(tb testing.TB, def *event.TableDef, from, n, keys int, op even
 // benchApplier is an applier over def's table whose statements go
 // nowhere; it counts them and their bytes.
 func benchApplier(def *event.TableDef) (*applier, *int, *int) {
-	s := &Sink{cfg: &config.Connector{Name: "bench"}, hist: map[string][]schemaVersion{def.Name(): {{def: def}}}}
+	s := &Sink{cfg: &Config{Connector: &config.Connector{Name: "bench"}}, hist: map[string][]schemaVersion{def.Name(): {{def: def}}}}
 	s.merge = mergeCache{uniq: map[string]*uniqueInfo{def.Name(): {compact: true}}, uniqAt: time.Now(), stmtBytes: maxStatementBytes}
 	var stmts, bytes int
 	a := s.newApplier(nil, map[[2]string]int{})

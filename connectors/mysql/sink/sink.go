@@ -16,7 +16,7 @@ import (
 
 // Sink is the mysql-sink connector.
 type Sink struct {
-	cfg    *config.Connector
+	cfg    *Config
 	env    connector.Env
 	topics event.Topics
 	log    *slog.Logger
@@ -51,8 +51,13 @@ type Sink struct {
 
 var _ connector.Connector = (*Sink)(nil)
 
-// New builds a mysql-sink; it does no I/O.
-func New(cfg *config.Connector, env connector.Env) (connector.Connector, error) {
+// New builds a mysql-sink from c, whose Spec is its *Config; it does no
+// I/O.
+func New(c *config.Connector, env connector.Env) (connector.Connector, error) {
+	cfg, err := configOf(c)
+	if err != nil {
+		return nil, err
+	}
 	s := &Sink{
 		cfg: cfg, env: env,
 		topics:  event.Topics{Pipeline: env.Config.Name, Source: cfg.Source},

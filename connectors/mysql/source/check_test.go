@@ -33,12 +33,25 @@ func newCheckSetup(t *testing.T) *checkSetup {
 	cs := &checkSetup{src: mariadbtest.Start(t, mariadbtest.Options{}), dst: mariadbtest.Start(t, mariadbtest.Options{})}
 	cs.src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, total INT)",
 		"CREATE TABLE shop.items (id INT PRIMARY KEY, label TEXT)")
-	cs.cfg = &config.Config{Name: "t", Connectors: []config.Connector{
-		{Name: "src", Type: config.TypeMySQLSource, DSN: cs.src.DSN(""), ServerID: 4242, Tables: []string{"shop.*"}, Snapshot: "initial", Flavor: "auto"},
-		{Name: "replica", Type: config.TypeMySQLSink, Source: "src", DSN: cs.dst.DSN(""), CheckpointDB: "sluice", CreateTables: new(true)},
-	}}
+	cs.cfg = checkConfig(
+		&Config{Connector: &config.Connector{Name: "src", DSN: cs.src.DSN("")}, ServerID: 4242, Tables: []string{"shop.*"}, Snapshot: "initial", Flavor: "auto"},
+		&sink.Config{Connector: &config.Connector{Name: "replica", DSN: cs.dst.DSN("")}, Source: "src", CheckpointDB: "sluice", CreateTables: new(true)})
 	return cs
 }
+
+// checkConfig returns a file of src and dst built in code, each connector's
+// Spec its config, as config.Load makes them.
+func checkConfig(src *Config, dst *sink.Config) *config.Config {
+	cfg := &config.Config{Name: "t", Connectors: []config.Connector{*src.Connector, *dst.Connector}}
+	src.Connector, dst.Connector = &cfg.Connectors[0], &cfg.Connectors[1]
+	src.Type, src.Role, src.Spec = TypeName, config.RoleSource, src
+	dst.Type, dst.Role, dst.Spec = sink.TypeName, config.RoleSink, dst
+	return cfg
+}
+
+// srcCfg and dstCfg return the configs of the setup's source and sink.
+func (cs *checkSetup) srcCfg() *Config      { return ConfigOf(&cs.cfg.Connectors[0]) }
+func (cs *checkSetup) dstCfg() *sink.Config { return sink.ConfigOf(&cs.cfg.Connectors[1]) }
 
 // check runs the Check of the connector called name.
 func (cs *checkSetup) check(t *testing.T, name string) []connector.Finding {
@@ -116,13 +129,13 @@ func TestCheckReady(t *testing.T) {
 		}
 	}
 	// workers > 1: the sink's XA RECOVER at start is allowed.
-	cs.cfg.Connectors[1].Workers = 2
+	cs.dstCfg().Workers = 2
 	if find(cs.check(t, "replica"), connector.SeverityOK, "XA RECOVER (workers: 2)", cs.dst.Addr()) == nil {
 		t.Error("no OK finding about XA RECOVER with workers: 2")
 	}
-	cs.cfg.Connectors[1].Workers = 0
+	cs.dstCfg().Workers = 0
 	// A wildcard database part: the sink asks the source which databases match.
-	cs.cfg.Connectors[0].Tables = []string{"sh?p.*"}
+	cs.srcCfg().Tables = []string{"sh?p.*"}
 	if find(cs.check(t, "replica"), connector.SeverityOK, "target database shop") == nil {
 		t.Error("the databases of a wildcard pattern are not checked")
 	}
@@ -209,7 +222,7 @@ func TestCheckDuplicateServerID(t *testing.T) {
 	}
 	cs.kafka = nil
 
-	cs.cfg.Connectors[0].ServerID = cs.src.ServerID
+	cs.srcCfg().ServerID = cs.src.ServerID
 	if find(cs.check(t, "src"), connector.SeverityError, "server's own @@server_id") == nil {
 		t.Error("the server's own server_id is not refused")
 	}
@@ -222,10 +235,9 @@ func TestCheckUnreachable(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cs := &checkSetup{cfg: &config.Config{Name: "t", Connectors: []config.Connector{
-		{Name: "src", Type: config.TypeMySQLSource, DSN: "root:pw@tcp(" + addr + ")/", ServerID: 7, Tables: []string{"shop.*"}},
-		{Name: "replica", Type: config.TypeMySQLSink, Source: "src", DSN: "root:pw@tcp(" + addr + ")/", CheckpointDB: "sluice"},
-	}}}
+	cs := &checkSetup{cfg: checkConfig(
+		&Config{Connector: &config.Connector{Name: "src", DSN: "root:pw@tcp(" + addr + ")/"}, ServerID: 7, Tables: []string{"shop.*"}},
+		&sink.Config{Connector: &config.Connector{Name: "replica", DSN: "root:pw@tcp(" + addr + ")/"}, Source: "src", CheckpointDB: "sluice"})}
 	for _, name := range []string{"src", "replica"} {
 		fs := cs.check(t, name)
 		if len(fs) != 1 || find(fs, connector.SeverityUnknown, "connect on "+addr, "unreachable", "connection refused") == nil {
@@ -332,9 +344,9 @@ func TestCheckReplicaWithoutLogUpdates(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := dbconn.Preflight(ctx, replica.DB(t), replica.Addr(), "auto")
-		cs := &checkSetup{cfg: &config.Config{Name: "t", Connectors: []config.Connector{
-			{Name: "src", Type: config.TypeMySQLSource, DSN: replica.DSN(""), ServerID: 4242, Tables: []string{"shop.*"}, Snapshot: "initial", Flavor: "auto"},
-		}}}
+		cs := &checkSetup{cfg: checkConfig(
+			&Config{Connector: &config.Connector{Name: "src", DSN: replica.DSN("")}, ServerID: 4242, Tables: []string{"shop.*"}, Snapshot: "initial", Flavor: "auto"},
+			&sink.Config{Connector: &config.Connector{Name: "replica", DSN: replica.DSN("")}, Source: "src", CheckpointDB: "sluice"})}
 		bad := find(cs.check(t, "src"), connector.SeverityError, "log_slave_updates", "OFF on a replica of 127.0.0.1:", "point the source's dsn at the primary")
 		if logUpdates {
 			if err != nil || bad != nil {

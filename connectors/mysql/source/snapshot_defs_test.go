@@ -19,7 +19,7 @@ func TestDefsStable(t *testing.T) {
 	srv.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.a (id INT PRIMARY KEY, v INT)",
 		"CREATE TABLE shop.b (id INT PRIMARY KEY)", "CREATE DATABASE other", "CREATE TABLE other.x (id INT PRIMARY KEY)")
 	ctx := context.Background()
-	s := &Source{cfg: &config.Connector{Name: "src"}, db: db, filter: catalog.Filter{"shop.*"}, tables: map[string]*event.TableDef{}}
+	s := &Source{cfg: &Config{Connector: &config.Connector{Name: "src"}}, db: db, filter: catalog.Filter{"shop.*"}, tables: map[string]*event.TableDef{}}
 	read := func() []string { // what initSchema reads
 		clear(s.tables)
 		tables, err := catalog.ListTables(ctx, db, s.filter)

@@ -27,7 +27,7 @@ const checkpointEvery = time.Second
 
 // Source is the mysql-source connector.
 type Source struct {
-	cfg    *config.Connector
+	cfg    *Config
 	env    connector.Env
 	topics event.Topics
 	filter catalog.Filter
@@ -61,8 +61,13 @@ type Source struct {
 
 var _ connector.Connector = (*Source)(nil)
 
-// New builds a mysql-source; it does no I/O.
-func New(cfg *config.Connector, env connector.Env) (connector.Connector, error) {
+// New builds a mysql-source from c, whose Spec is its *Config; it does no
+// I/O.
+func New(c *config.Connector, env connector.Env) (connector.Connector, error) {
+	cfg := ConfigOf(c)
+	if cfg == nil {
+		return nil, fmt.Errorf("connector %s: type %s has no mysql-source config", c.Name, c.Type)
+	}
 	s := &Source{
 		cfg:    cfg,
 		env:    env,

@@ -22,7 +22,7 @@ import (
 
 // verifier holds what one Verify call shares between tables.
 type verifier struct {
-	sink     *config.Connector
+	sink     *sink.Config
 	opts     connector.VerifyOptions
 	src, rep *sql.DB
 	fence    *fence
@@ -32,13 +32,18 @@ type verifier struct {
 	start, lastLog time.Time
 }
 
+// sourceFilter is the filter of the tables source captures.
+func sourceFilter(source *config.Connector) catalog.Filter {
+	return catalog.Filter(sink.SourceTables(source))
+}
+
 // Verify compares sink's replica with the tables of its source in cfg, table
 // by table, and returns one connector.TableResult per table. It returns an error only
 // when it cannot start (a DSN, a connection, listing tables); a table that
 // cannot be compared has its Err set. A sink that stops advancing while
 // Verify waits for it fails the table with connector.ErrSinkNotAdvancing. Verify only
 // reads, unless opts.Repair. It is safe to run while the pipeline runs.
-func Verify(ctx context.Context, cfg *config.Config, sink *config.Connector, opts connector.VerifyOptions) (*connector.VerifyResult, error) {
+func Verify(ctx context.Context, cfg *config.Config, sink *sink.Config, opts connector.VerifyOptions) (*connector.VerifyResult, error) {
 	if !sink.IsSink() {
 		return nil, fmt.Errorf("%s is a %s, not a mysql-sink", sink.Name, sink.Type)
 	}
@@ -71,7 +76,7 @@ func Verify(ctx context.Context, cfg *config.Config, sink *config.Connector, opt
 	defer v.rep.Close()
 	v.fence = &fence{src: v.src, rep: v.rep, ckTable: dbconn.QuoteTable(sink.CheckpointDB, "sluice_offsets"),
 		sinkKey: cfg.Name + "/" + sink.Name, txTopic: event.Topics{Pipeline: cfg.Name, Source: source.Name}.Transaction(),
-		filter: catalog.Filter(source.Tables), maxWait: opts.MaxWait}
+		filter: sourceFilter(source), maxWait: opts.MaxWait}
 	if opts.Kafka != nil {
 		v.fence.seqBase = func(ctx context.Context) (uint64, error) {
 			kctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -93,7 +98,7 @@ func Verify(ctx context.Context, cfg *config.Config, sink *config.Connector, opt
 			return st.SeqBase, nil
 		}
 	}
-	names, err := v.tables(ctx, catalog.Filter(source.Tables))
+	names, err := v.tables(ctx, sourceFilter(source))
 	if err != nil {
 		return nil, fmt.Errorf("sink %s: %w", sink.Name, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/connectors/mysql/sink"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
 
@@ -36,7 +37,7 @@ func BenchmarkVerify(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		res, err := Verify(context.Background(), cfg, cfg.Connector("replica-1"), connector.VerifyOptions{Tables: []string{"shop.items"}})
+		res, err := Verify(context.Background(), cfg, sink.ConfigOf(cfg.Connector("replica-1")), connector.VerifyOptions{Tables: []string{"shop.items"}})
 		if err != nil {
 			b.Fatal(err)
 		}

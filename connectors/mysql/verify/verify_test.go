@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/connectors/mysql/sink"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
@@ -52,7 +54,7 @@ connectors:
     type: mysql-sink
     source: src
     dsn: "root@tcp(%s)/"
-`, s.Addr(), r.Addr())), "verify.yaml")
+`, s.Addr(), r.Addr())), "verify.yaml", config.Kinds{source.TypeName: source.Kind, sink.TypeName: sink.Kind})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +107,7 @@ func runVerify(t *testing.T, cfg *config.Config, opts connector.VerifyOptions) m
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := Verify(ctx, cfg, cfg.Connector("replica-1"), opts)
+	res, err := Verify(ctx, cfg, sink.ConfigOf(cfg.Connector("replica-1")), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +207,7 @@ func TestVerifyRoutes(t *testing.T) {
 	cfg, _, rep := verifyPair(t, 10)
 	execStmts(t, rep, "CREATE DATABASE archive;\nCREATE TABLE archive.pairs2 LIKE shop.pairs;\n"+
 		"INSERT INTO archive.pairs2 SELECT * FROM shop.pairs;\nDELETE FROM archive.pairs2 WHERE a = 1")
-	cfg.Connector("replica-1").Routes = []config.Route{{From: "shop.pairs", To: "archive.pairs2"}}
+	sink.ConfigOf(cfg.Connector("replica-1")).Routes = []config.Route{{From: "shop.pairs", To: "archive.pairs2"}}
 	got := runVerify(t, cfg, connector.VerifyOptions{Tables: []string{"shop.pairs"}, MaxWait: 5 * time.Second})
 	r := got["shop.pairs -> archive.pairs2"]
 	if r.Missing != 1 || strings.Join(r.MissingKeys, " ") != `(a=1, b="a")` || len(got) != 1 {

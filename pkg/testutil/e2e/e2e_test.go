@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-cdc/sluice/connectors"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
@@ -16,7 +17,7 @@ func TestConfigsValid(t *testing.T) {
 	src, dst, dst2 := &mariadbtest.Server{Port: 3306}, &mariadbtest.Server{Port: 3307}, &mariadbtest.Server{Port: 3308}
 	for _, split := range []bool{false, true} {
 		path, admin := WriteConfig(t, t.TempDir(), src, dst, split, dst2)
-		c, err := config.Load(path)
+		c, err := config.Load(path, connectors.Builtin.Kinds())
 		if err != nil {
 			t.Fatalf("WriteConfig (split %v): %v", split, err)
 		}
@@ -35,7 +36,7 @@ func TestConfigsValid(t *testing.T) {
 		"    errors: {tolerance: all, dead_letter_topic: test.dlq}\n"} {
 		p := pipeline{dir: t.TempDir(), broker: "127.0.0.1:9092", admin: "127.0.0.1:9090", split: true,
 			src: src.Addr(), sinkDSN: "sink@tcp(" + dst.Addr() + ")/", sinkExtra: extra}
-		if _, err := config.Parse([]byte(p.yaml()), "fault.yaml"); err != nil {
+		if _, err := config.Parse([]byte(p.yaml()), "fault.yaml", connectors.Builtin.Kinds()); err != nil {
 			t.Errorf("FaultEnv config with sink lines %q: %v", extra, err)
 		}
 	}

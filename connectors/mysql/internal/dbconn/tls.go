@@ -11,8 +11,8 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
 
-// The TLS configuration of a connection comes from its DSN: config.Load
-// registers each connector's tls: settings with the driver and names them
+// The TLS configuration of a connection comes from its DSN: ApplyTLS
+// (tls_config.go) registers each connector's tls: settings with the driver and names them
 // in the DSN (tls=<name>), so every pool opened by openDB uses them, and the
 // binlog reader takes the same configuration from the parsed DSN.
 

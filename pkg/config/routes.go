@@ -2,13 +2,13 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
-// Route maps source tables to replica tables (mysql-sink `routes`). From is
+// Route maps source tables to replica tables (a sink's `routes`, a building
+// block of sink types' configs like SinkErrors). From is
 // "db.table", "db.*" or "*.table"... as written: a database part and a table
 // part, either of which may be "*"; To has "*" exactly where From has it,
 // and that part is kept.
@@ -16,44 +16,41 @@ type Route struct {
 	From, To string
 }
 
-// routes decodes the routes mapping, keeping the file's order.
-func (d *decoder) routes(path string, n *yaml.Node, dst *[]Route) {
-	r := resolve(n)
-	if r.Kind != yaml.MappingNode {
-		d.wrongType(path, n, `a mapping of source to replica tables, e.g. {"shop.orders": "archive.orders", "shop.*": "shop_copy.*"}`)
-		return
-	}
-	for _, p := range d.pairs(path, r, 0) {
-		kp := path + "[" + fmt.Sprintf("%q", p.key) + "]"
-		d.m.lines[kp] = p.line
-		to, ok := d.str(kp, p.val)
-		if ok {
-			*dst = append(*dst, Route{From: p.key, To: to})
+// Routes decodes a routes mapping into dst, keeping the file's order.
+func (d *Decoder) Routes(dst *[]Route) Handler {
+	return func(path string, n *yaml.Node) {
+		r := resolve(n)
+		if r.Kind != yaml.MappingNode {
+			d.wrongType(path, n, `a mapping of source to replica tables, e.g. {"shop.orders": "archive.orders", "shop.*": "shop_copy.*"}`)
+			return
+		}
+		for _, p := range d.pairs(path, r, 0) {
+			kp := path + "[" + fmt.Sprintf("%q", p.key) + "]"
+			d.m.lines[kp] = p.line
+			to, ok := d.str(kp, p.val)
+			if ok {
+				*dst = append(*dst, Route{From: p.key, To: to})
+			}
 		}
 	}
 }
 
-// skipDDLRe is "binlog-file.NNNNNN:position".
-var skipDDLRe = regexp.MustCompile(`^[^\s:]+\.[0-9]+:[0-9]+$`)
+// maxIdentifierLen bounds database and table names (MySQL's 64).
+const maxIdentifierLen = 64
 
-// ddlKeys checks skip_ddl of a source and routes of a sink.
-func (v *validator) ddlKeys(p string, cn *Connector) {
-	for i, s := range cn.SkipDDL {
-		if k := fmt.Sprintf("%s.skip_ddl[%d]", p, i); !v.skip(k) && !skipDDLRe.MatchString(s) {
-			v.r.add(k, "%s is not a binlog position; write the position the error named, e.g. \"mariadb-bin.000003:12345\"", v.show(k, s))
-		}
-	}
+// CheckRoutes checks the routes mapping at key.
+func (s *Scope) CheckRoutes(key string, routes []Route) {
 	seen := map[string]bool{}
-	for _, r := range cn.Routes {
-		k := fmt.Sprintf("%s.routes[%q]", p, r.From)
-		if v.skip(k) {
+	for _, r := range routes {
+		k := fmt.Sprintf("%s[%q]", key, r.From)
+		if s.Skip(k) {
 			continue
 		}
 		if msg := checkRoute(r); msg != "" {
-			v.r.add(k, "%s", msg)
+			s.Add(k, "%s", msg)
 		}
 		if seen[r.From] {
-			v.r.add(k, "%q is routed twice; keep one", r.From)
+			s.Add(k, "%q is routed twice; keep one", r.From)
 		}
 		seen[r.From] = true
 	}
