@@ -152,8 +152,9 @@ func (o *Offsets) check() error {
 // Save records, inside the replica transaction tx, that the source
 // transactions up to applied are applied: txNext is the next offset on the
 // transaction topic, offsets the next ones of the table-topic partitions
-// read. It first checks the sink's leader epoch under a lock held until tx
-// ends (lease.check), so a deposed leader's tx fails here.
+// read. In the sink it first checks the leader epoch under a lock held
+// until tx ends (lease.check), so a deposed leader's tx fails here; a store
+// made by NewOffsets alone (verify's, a test's) has no epoch to check.
 func (o *Offsets) Save(ctx context.Context, tx *sql.Tx, txNext int64, applied event.Seq, offsets map[kafka.TopicPartition]int64) error {
 	if err := o.lease.check(ctx, tx); err != nil {
 		return err
