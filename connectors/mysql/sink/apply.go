@@ -6,80 +6,65 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
-	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/event"
-	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
 
-// loadCheckpoint creates the checkpoint table when missing and reads this
-// sink's offsets and last applied Seq.
-func (s *Sink) loadCheckpoint(ctx context.Context) error {
-	db := s.cfg.CheckpointDB
-	s.ckTable = dbconn.QuoteTable(db, "sluice_offsets")
-	stmts := []string{
-		"CREATE DATABASE IF NOT EXISTS " + dbconn.QuoteIdent(db),
-		"CREATE TABLE IF NOT EXISTS " + s.ckTable + ` (
-			sink VARCHAR(191) NOT NULL,
-			topic VARCHAR(249) NOT NULL,
-			kpartition INT NOT NULL,
-			next_offset BIGINT NOT NULL,
-			seq VARCHAR(64) NOT NULL DEFAULT '',
-			updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
-			PRIMARY KEY (sink, topic, kpartition)
-		) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
-	}
-	for _, q := range stmts {
-		if _, err := s.db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("sink %s: create checkpoint table %s: %w", s.cfg.Name, s.ckTable, err)
-		}
-	}
-	if err := s.claimEpoch(ctx); err != nil { // sink_leader.go: before the offsets are read
+// applier writes batches into the replica. Contract: a batch of rows is
+// one replica transaction holding its rows, its offsets and Seq
+// (Offsets.Save, which checks the leader epoch in that transaction) and its
+// dead letters; with workers its rows are XA branches instead, decided by
+// such a transaction (workers.go). Either the whole batch commits or
+// nothing of it does, and apply returns an error. A DDL batch goes to the
+// DDL runner. After a commit, the offsets, metrics and status move on
+// (committed). apply runs on Run's goroutine, one batch at a time, and
+// only after the batch before it committed.
+type applier struct {
+	s       *Sink
+	merge   mergeCache // the replica's unique keys and packet size (uniquekeys.go)
+	workers workers    // connections of the workers (workers.go)
+}
+
+// batch applies b. When the replica refuses one of its rows, the
+// batch is applied again row by row behind savepoints to find which: that
+// row is dead-lettered (tolerance: all), or named with its topic,
+// partition, offset and key in the Fatal error that stops the sink.
+// Batches that were read while applied (large transactions) or hold DDL
+// cannot be replayed from memory; their error is returned as it is.
+func (a *applier) batch(ctx context.Context, b *batch) error {
+	err := a.apply(ctx, b)
+	if err == nil || ctx.Err() != nil || b.ddl || !isRowRejection(err) {
 		return err
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT topic, kpartition, next_offset, seq FROM "+s.ckTable+" WHERE sink = ?", s.key)
-	if err != nil {
-		return fmt.Errorf("sink %s: read checkpoint: %w", s.cfg.Name, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var tp kafka.TopicPartition
-		var off int64
-		var seq string
-		if err := rows.Scan(&tp.Topic, &tp.Partition, &off, &seq); err != nil {
+	for _, t := range b.txs {
+		if t.streamed {
 			return err
 		}
-		s.offsets[tp] = off
-		if tp.Topic == s.topics.Transaction() {
-			s.applied = event.Seq(seq)
-		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
-	return s.recoverXA(ctx) // sink_workers.go
+	a.s.log.Info("the replica refused a row; applying the batch row by row to find it", "err", err)
+	b.careful = true
+	return a.apply(ctx, b)
 }
 
 // apply commits a batch, and the offsets after it, in one replica
 // transaction. Tables are created first: DDL cannot share the transaction,
 // and creating a table twice is harmless.
-func (s *Sink) apply(ctx context.Context, b *batch) error {
-	if time.Since(s.lastSchema) > time.Second {
-		if err := s.refreshSchemas(ctx); err != nil {
+func (a *applier) apply(ctx context.Context, b *batch) error {
+	s := a.s
+	if time.Since(s.schema.read) > time.Second {
+		if err := s.schema.refresh(ctx); err != nil {
 			return err
 		}
 	}
 	if b.ddl {
-		s.merge.uniq = nil // the replica's unique keys may have changed
-		return s.applyDDL(ctx, b)
+		a.merge.uniq = nil // the replica's unique keys may have changed
+		return s.ddl.apply(ctx, b)
 	}
-	if err := s.ensureTables(ctx, b); err != nil {
+	if err := s.ddl.ensureTables(ctx, b); err != nil {
 		return err
 	}
-	if s.parallel(b) { // sink_workers.go
-		fallback, err := s.applyParallel(ctx, b)
+	if a.workers.use(b) {
+		fallback, err := a.workers.apply(ctx, b)
 		if !fallback || ctx.Err() != nil {
 			if err == nil {
 				s.env.Metrics.SinkWorkerBatches.WithLabelValues(s.labels[0], s.labels[1], "applied").Inc()
@@ -96,12 +81,12 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 	}
 	defer tx.Rollback()
 	counts := map[[2]string]int{}
-	a := s.newApplier(tx, counts)
+	w := a.newWriter(tx, counts)
 	if !b.careful {
-		a = s.newPipedApplier(tx, counts) // sink_pipe.go
+		w = a.newPipedWriter(tx, counts) // pipe.go
 	}
-	defer a.close() // before the deferred Rollback
-	m := newMerger(a)
+	defer w.close() // before the deferred Rollback
+	m := newMerger(w)
 	for i, t := range b.txs {
 		if !b.careful && !t.streamed && t.marker.Range == nil && len(t.marker.Truncate) == 0 {
 			if err := m.add(ctx, t.changes); err != nil {
@@ -112,62 +97,113 @@ func (s *Sink) apply(ctx context.Context, b *batch) error {
 		if err := m.flush(ctx); err != nil {
 			return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.txs[max(i-1, 0)].marker.Seq, err)
 		}
-		if err := a.sync(); err != nil { // what follows uses tx itself
+		if err := w.sync(); err != nil { // what follows uses tx itself
 			return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.txs[max(i-1, 0)].marker.Seq, err)
 		}
 		for _, name := range t.marker.Truncate {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+s.target(name)); err != nil {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+s.routes.target(name)); err != nil {
 				return fmt.Errorf("sink %s: empty %s before restarted snapshot: %w", s.cfg.Name, name, err)
 			}
 		}
 		if r := t.marker.Range; r != nil {
-			if err := s.deleteRange(ctx, tx, s.defAt(r.Table, t.marker.Seq), s.target(r.Table), r, t.changes); err != nil {
+			if err := a.deleteRange(ctx, tx, s.schema.at(r.Table, t.marker.Seq), s.routes.target(r.Table), r, t.changes); err != nil {
 				return err
 			}
 		}
-		if err := s.applyTx(ctx, tx, t, b, a); err != nil {
+		if err := a.tx(ctx, tx, t, b, w); err != nil {
 			return fmt.Errorf("sink %s: transaction %s (seq %s): %w", s.cfg.Name, t.marker.ID, t.marker.Seq, err)
 		}
 	}
 	if err := m.flush(ctx); err != nil {
 		return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.applied, err)
 	}
-	if err := a.sync(); err != nil {
+	if err := w.sync(); err != nil {
 		return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.applied, err)
 	}
 	committing := time.Now()
-	if err := s.saveOffsets(ctx, tx, b); err != nil {
-		return err
-	}
-	if err := s.saveDeadLetters(ctx, tx, b); err != nil {
+	if err := a.record(ctx, tx, b); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sink %s: commit: %w", s.cfg.Name, err)
 	}
-	s.committed(b, counts, start, committing)
+	a.committed(b, counts, start, committing)
 	return nil
+}
+
+// tx applies one source transaction of a batch inside the replica
+// transaction tx: from memory, or read from Kafka as it goes when it was
+// batched as streamed (stream.go), in chunks merged like a batch.
+func (a *applier) tx(ctx context.Context, tx *sql.Tx, t txRows, b *batch, w *writer) error {
+	if !t.streamed {
+		if b.careful {
+			return a.careful(ctx, tx, b, t.changes, w.counts)
+		}
+		return a.ordered(ctx, tx, t.changes, w.counts)
+	}
+	merged := newMerger(w)
+	rows := a.s.batcher.stream(t.marker, b)
+	chunk := make([]*event.Change, 0, streamChunkRows)
+	for {
+		ch, err := rows.next(ctx)
+		if err != nil {
+			return err
+		}
+		if ch != nil {
+			chunk = append(chunk, ch)
+		}
+		if len(chunk) == cap(chunk) || (ch == nil && len(chunk) > 0) {
+			if err := merged.add(ctx, chunk); err != nil {
+				return err
+			}
+			if err := merged.flush(ctx); err != nil {
+				return err
+			}
+			clear(chunk) // let the applied changes go
+			chunk = chunk[:0]
+		}
+		if ch == nil {
+			return nil
+		}
+	}
+}
+
+// ordered applies changes in their order (writer.ordered), on a writer of
+// its own.
+func (a *applier) ordered(ctx context.Context, tx *sql.Tx, changes []*event.Change, counts map[[2]string]int) error {
+	for _, ch := range changes {
+		counts[[2]string{ch.Table(), string(ch.Op)}]++
+	}
+	return a.newWriter(tx, counts).ordered(ctx, changes)
+}
+
+// record writes, in the replica transaction tx, that b is applied: its
+// offsets and Seq, after the leader epoch check (Offsets.Save), and its
+// dead letters.
+func (a *applier) record(ctx context.Context, tx *sql.Tx, b *batch) error {
+	if err := a.s.offsets.save(ctx, tx, b); err != nil {
+		return err
+	}
+	return a.s.dead.save(ctx, tx, b)
 }
 
 // committed records a batch committed on the replica: offsets, applied
 // Seq, metrics and status. start and committing are when its statements
 // and its commit began.
-func (s *Sink) committed(b *batch, counts map[[2]string]int, start, committing time.Time) {
+func (a *applier) committed(b *batch, counts map[[2]string]int, start, committing time.Time) {
+	s := a.s
 	secs := s.env.Metrics.SinkSeconds
 	secs.WithLabelValues(s.labels[0], s.labels[1], "apply").Add(committing.Sub(start).Seconds())
 	secs.WithLabelValues(s.labels[0], s.labels[1], "commit").Add(time.Since(committing).Seconds())
-	for tp, off := range b.offsets {
-		s.offsets[tp] = off
-	}
-	s.offsets[kafka.TopicPartition{Topic: s.topics.Transaction(), Partition: 0}] = b.txNext
-	s.applied = b.applied
-	s.observe(b, counts)
-	s.afterCommit(b)
-	s.afterDeadLetters(b)
+	s.offsets.advance(b)
+	a.observe(b, counts)
+	s.stat.afterCommit(s.offsets.next, b)
+	s.dead.committed(b)
 }
 
-func (s *Sink) observe(b *batch, counts map[[2]string]int) {
-	m, l0, l1 := s.env.Metrics, s.labels[0], s.labels[1]
+// observe counts a committed batch in the metrics.
+func (a *applier) observe(b *batch, counts map[[2]string]int) {
+	m, l0, l1 := a.s.env.Metrics, a.s.labels[0], a.s.labels[1]
 	for k, n := range counts {
 		m.SinkRowsApplied.WithLabelValues(l0, l1, k[0], k[1]).Add(float64(n))
 	}
@@ -182,76 +218,4 @@ func (s *Sink) observe(b *batch, counts map[[2]string]int) {
 		m.ReplicationLagHist.WithLabelValues(l0, l1).Observe(lag)
 		m.ReplicationLag.WithLabelValues(l0, l1).Set(lag)
 	}
-}
-
-func (s *Sink) saveOffsets(ctx context.Context, tx *sql.Tx, b *batch) error {
-	if err := s.fence(ctx, tx); err != nil { // sink_leader.go
-		return err
-	}
-	q := "INSERT INTO " + s.ckTable + " (sink, topic, kpartition, next_offset, seq) VALUES (?, ?, ?, ?, ?)" +
-		" ON DUPLICATE KEY UPDATE next_offset = VALUES(next_offset), seq = VALUES(seq)"
-	if _, err := tx.ExecContext(ctx, q, s.key, s.topics.Transaction(), 0, b.txNext, string(b.applied)); err != nil {
-		return fmt.Errorf("sink %s: save offsets: %w", s.cfg.Name, err)
-	}
-	for tp, off := range b.offsets {
-		if _, err := tx.ExecContext(ctx, q, s.key, tp.Topic, tp.Partition, off, ""); err != nil {
-			return fmt.Errorf("sink %s: save offsets: %w", s.cfg.Name, err)
-		}
-	}
-	return nil
-}
-
-// applyChanges applies changes in their order (applier.ordered).
-func (s *Sink) applyChanges(ctx context.Context, tx *sql.Tx, changes []*event.Change, counts map[[2]string]int) error {
-	for _, ch := range changes {
-		counts[[2]string{ch.Table(), string(ch.Op)}]++
-	}
-	return s.newApplier(tx, counts).ordered(ctx, changes)
-}
-
-// ensureTables creates the replica tables a batch touches when missing.
-func (s *Sink) ensureTables(ctx context.Context, b *batch) error {
-	for _, t := range b.txs {
-		for _, name := range t.marker.Truncate {
-			if err := s.ensureTable(ctx, name, t.marker.Seq); err != nil {
-				return err
-			}
-		}
-		if r := t.marker.Range; r != nil {
-			if err := s.ensureTable(ctx, r.Table, t.marker.Seq); err != nil {
-				return err
-			}
-		}
-		for _, dc := range t.marker.DataCollections {
-			if err := s.ensureTable(ctx, dc.DataCollection, t.marker.Seq); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (s *Sink) ensureTable(ctx context.Context, name string, seq event.Seq) error {
-	if s.created[name] {
-		return nil
-	}
-	def, err := s.table(ctx, name, seq)
-	if err != nil {
-		return err
-	}
-	if *s.cfg.CreateTables {
-		create := def.CreateSQL
-		if !catalog.CreateTableRe.MatchString(create) {
-			return fmt.Errorf("sink %s: cannot create %s: unexpected definition %.60q", s.cfg.Name, name, create)
-		}
-		db, table := s.route(def.DB, def.Table)
-		create = catalog.CreateTableRe.ReplaceAllLiteralString(create, "CREATE TABLE IF NOT EXISTS "+dbconn.QuoteTable(db, table))
-		for _, q := range []string{"CREATE DATABASE IF NOT EXISTS " + dbconn.QuoteIdent(db), create} {
-			if _, err := s.db.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("sink %s: create %s on the replica: %w", s.cfg.Name, name, err)
-			}
-		}
-	}
-	s.created[name] = true
-	return nil
 }

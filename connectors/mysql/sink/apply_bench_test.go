@@ -51,7 +51,7 @@ func BenchmarkSinkApply(b *testing.B) {
 				}
 				sink0, srv0 := cpuSelf(), cpuOf(b, srv)
 				b.StartTimer()
-				if err := s.apply(ctx, bt); err != nil {
+				if err := s.applier.apply(ctx, bt); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
@@ -83,7 +83,7 @@ func benchSink(b *testing.B, dsn, table string) (*Sink, *event.TableDef) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.db.Close() })
-	if err := s.loadCheckpoint(ctx); err != nil {
+	if err := s.offsets.load(ctx, s.db); err != nil {
 		b.Fatal(err)
 	}
 	def := burstDef()
@@ -94,9 +94,9 @@ func benchSink(b *testing.B, dsn, table string) (*Sink, *event.TableDef) {
 			b.Fatal(err)
 		}
 	}
-	s.hist[def.Name()] = []schemaVersion{{def: def}}
-	s.created[def.Name()] = true
-	s.lastSchema = time.Now().Add(24 * time.Hour) // no schema topic here
+	s.schema.tables[def.Name()] = []schemaVersion{{def: def}}
+	s.ddl.created[def.Name()] = true
+	s.schema.read = time.Now().Add(24 * time.Hour) // no schema topic here
 	return s, def
 }
 

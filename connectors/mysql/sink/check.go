@@ -150,7 +150,7 @@ func (s *Sink) targetDBs(ctx context.Context, c *dbconn.Checker) []string {
 	}
 	routed := map[string]bool{} // routes send tables elsewhere
 	for d := range set {
-		routed[s.routeDB(d)] = true
+		routed[s.routes.db(d)] = true
 	}
 	for _, r := range s.cfg.Routes {
 		if d, _, _ := strings.Cut(r.To, "."); d != "*" {
@@ -166,7 +166,7 @@ func (s *Sink) targetDBs(ctx context.Context, c *dbconn.Checker) []string {
 }
 
 // checkXA: workers > 1 apply as XA branches and read XA RECOVER at start
-// (sink_workers.go), which MySQL allows only with XA_RECOVER_ADMIN.
+// (workers.go), which MySQL allows only with XA_RECOVER_ADMIN.
 func checkXA(ctx context.Context, c *dbconn.Checker, db *sql.DB, workers int) {
 	subject := c.On(fmt.Sprintf("XA RECOVER (workers: %d)", workers))
 	rows, err := db.QueryContext(ctx, "XA RECOVER")

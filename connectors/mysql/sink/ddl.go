@@ -16,10 +16,20 @@ import (
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/faults"
 	"github.com/sluice-cdc/sluice/pkg/event"
-	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
 
-// applyDDL applies a batch that is one DDL marker, after everything before
+// ddlRunner applies the source's DDL to the replica and keeps the replica
+// tables the sink writes to: apply runs a batch that is one DDL marker,
+// after everything before it was committed, and ensureTables creates the
+// tables a batch of rows needs (tables.go). It records what it applied in
+// <checkpoint_db>.sluice_ddl. Its methods run on Run's goroutine.
+type ddlRunner struct {
+	s       *Sink
+	created map[string]bool // replica tables known to exist
+	ready   bool            // <checkpoint_db>.sluice_ddl exists
+}
+
+// apply applies a batch that is one DDL marker, after everything before
 // it was committed. DDL commits implicitly, so it cannot share a replica
 // transaction with the checkpoint; re-applying it after a crash is made
 // harmless by record-then-detect: before running the statements the sink
@@ -32,49 +42,50 @@ import (
 // the DDL applied (the sink needs no DELETE on checkpoint_db).
 // Statements that change no definition (TRUNCATE) are harmless to repeat,
 // since no row after the barrier was applied yet.
-func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
+func (r *ddlRunner) apply(ctx context.Context, b *batch) error {
+	s := r.s
 	m := b.txs[0].marker
 	d := m.DDL
 	where := fmt.Sprintf("sink %s: DDL at seq %s (%s)", s.cfg.Name, m.Seq, m.Position)
 	// The marker carries the definitions after it: rows that follow may
 	// come before the sink reads them on the schema topic.
 	for _, name := range d.Dropped {
-		s.addVersion(name, schemaVersion{seq: m.Seq, ddl: true, ordinal: -1})
+		s.schema.add(name, schemaVersion{seq: m.Seq, ddl: true, ordinal: -1})
 	}
 	for i := range d.Tables {
-		s.addVersion(d.Tables[i].Name(), schemaVersion{seq: m.Seq, def: &d.Tables[i], ddl: true, ordinal: -1})
+		s.schema.add(d.Tables[i].Name(), schemaVersion{seq: m.Seq, def: &d.Tables[i], ddl: true, ordinal: -1})
 	}
-	plan, err := s.planDDL(d)
+	plan, err := planDDL(s.routes, d)
 	if err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
-	if err := s.ensureDDLTable(ctx); err != nil {
+	if err := r.ensureLog(ctx); err != nil {
 		return err
 	}
-	if err := s.ensureBefore(ctx, d, m.Seq); err != nil {
+	if err := r.ensureBefore(ctx, d, m.Seq); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
-	fp, err := s.fingerprint(ctx, plan)
+	fp, err := r.fingerprint(ctx, plan)
 	if err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
 	var prev string
-	err = s.db.QueryRowContext(ctx, "SELECT fingerprint FROM "+s.ddlTable()+" WHERE sink = ? AND seq = ?", s.key, string(m.Seq)).Scan(&prev)
+	err = s.db.QueryRowContext(ctx, "SELECT fingerprint FROM "+r.table()+" WHERE sink = ? AND seq = ?", s.key, string(m.Seq)).Scan(&prev)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if _, err := s.db.ExecContext(ctx, "INSERT INTO "+s.ddlTable()+" (sink, seq, fingerprint, statement) VALUES (?, ?, ?, ?)",
+		if _, err := s.db.ExecContext(ctx, "INSERT INTO "+r.table()+" (sink, seq, fingerprint, statement) VALUES (?, ?, ?, ?)",
 			s.key, string(m.Seq), fp, strings.Join(d.Statements, ";\n")); err != nil {
 			return fmt.Errorf("%s: record it before applying: %w", where, err)
 		}
 	case err != nil:
-		return fmt.Errorf("%s: read %s: %w", where, s.ddlTable(), err)
+		return fmt.Errorf("%s: read %s: %w", where, r.table(), err)
 	}
-	if err := s.fence(ctx, s.db); err != nil { // DDL cannot share the commit's transaction: check just before
+	if err := s.lease.check(ctx, s.db); err != nil { // DDL cannot share the commit's transaction: check just before
 		return err
 	}
 	if prev != "" && prev != fp {
 		s.log.Info("DDL already applied before a restart: not applying it again", "seq", string(m.Seq), "statements", d.Statements)
-	} else if err := s.runDDL(ctx, plan); err != nil {
+	} else if err := r.run(ctx, plan); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
 	faults.CrashAfterDDL()
@@ -83,22 +94,21 @@ func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
 		return fmt.Errorf("%s: begin: %w", where, err)
 	}
 	defer tx.Rollback()
-	if err := s.saveOffsets(ctx, tx, b); err != nil {
+	if err := s.offsets.save(ctx, tx, b); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("%s: commit: %w", where, err)
 	}
-	s.offsets[kafka.TopicPartition{Topic: s.topics.Transaction(), Partition: 0}] = b.txNext
-	s.applied = b.applied
+	s.offsets.advance(b)
 	for _, name := range d.Dropped {
-		delete(s.created, name)
+		delete(r.created, name)
 	}
 	for _, def := range d.Tables {
-		s.created[def.Name()] = true
+		r.created[def.Name()] = true
 	}
-	s.observe(b, map[[2]string]int{})
-	s.afterCommit(b)
+	s.applier.observe(b, map[[2]string]int{})
+	s.stat.afterCommit(s.offsets.next, b)
 	s.log.Info("DDL applied", "seq", string(m.Seq), "statements", plan.stmts)
 	return nil
 }
@@ -106,11 +116,11 @@ func (s *Sink) applyDDL(ctx context.Context, b *batch) error {
 // ensureBefore creates the replica tables a DDL works on that the sink has
 // not created yet (a table without rows so far), from their definitions
 // before the DDL, so that an ALTER or RENAME finds them.
-func (s *Sink) ensureBefore(ctx context.Context, d *event.DDL, seq event.Seq) error {
+func (r *ddlRunner) ensureBefore(ctx context.Context, d *event.DDL, seq event.Seq) error {
 	if d.Verbatim {
 		for _, t := range d.Tables { // statements sluice cannot parse: their tables
-			if def, at := s.defBefore(t.Name(), seq); def != nil && !s.created[t.Name()] {
-				if err := s.ensureTable(ctx, t.Name(), at); err != nil {
+			if def, at := r.s.schema.before(t.Name(), seq); def != nil && !r.created[t.Name()] {
+				if err := r.ensureTable(ctx, t.Name(), at); err != nil {
 					return err
 				}
 			}
@@ -136,11 +146,11 @@ func (s *Sink) ensureBefore(ctx context.Context, d *event.DDL, seq event.Seq) er
 			for _, tn := range v.names {
 				db, t := catalog.Qualify(tn, d.Schema)
 				name := db + "." + t
-				if s.created[name] {
+				if r.created[name] {
 					continue
 				}
-				if def, at := s.defBefore(name, seq); def != nil {
-					if err := s.ensureTable(ctx, name, at); err != nil {
+				if def, at := r.s.schema.before(name, seq); def != nil {
+					if err := r.ensureTable(ctx, name, at); err != nil {
 						return err
 					}
 				}
@@ -150,13 +160,15 @@ func (s *Sink) ensureBefore(ctx context.Context, d *event.DDL, seq event.Seq) er
 	return nil
 }
 
-func (s *Sink) ddlTable() string { return dbconn.QuoteTable(s.cfg.CheckpointDB, "sluice_ddl") }
+// table is the quoted record of the DDL applied.
+func (r *ddlRunner) table() string { return dbconn.QuoteTable(r.s.cfg.CheckpointDB, "sluice_ddl") }
 
-func (s *Sink) ensureDDLTable(ctx context.Context) error {
-	if s.ddlReady {
+// ensureLog creates the record table when missing.
+func (r *ddlRunner) ensureLog(ctx context.Context) error {
+	if r.ready {
 		return nil
 	}
-	if _, err := s.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+s.ddlTable()+` (
+	if _, err := r.s.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+r.table()+` (
 		sink VARCHAR(191) NOT NULL,
 		seq VARCHAR(64) NOT NULL,
 		fingerprint CHAR(64) NOT NULL,
@@ -164,9 +176,9 @@ func (s *Sink) ensureDDLTable(ctx context.Context) error {
 		recorded_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
 		PRIMARY KEY (sink, seq)
 	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`); err != nil {
-		return fmt.Errorf("sink %s: create %s: %w", s.cfg.Name, s.ddlTable(), err)
+		return fmt.Errorf("sink %s: create %s: %w", r.s.cfg.Name, r.table(), err)
 	}
-	s.ddlReady = true
+	r.ready = true
 	return nil
 }
 
@@ -174,7 +186,8 @@ var autoIncRe = regexp.MustCompile(` AUTO_INCREMENT=[0-9]+`)
 
 // fingerprint hashes the replica's definitions of the tables and
 // databases a plan touches.
-func (s *Sink) fingerprint(ctx context.Context, p *ddlPlan) (string, error) {
+func (r *ddlRunner) fingerprint(ctx context.Context, p *ddlPlan) (string, error) {
+	s := r.s
 	h := sha256.New()
 	for _, t := range p.tables {
 		var name, create string
@@ -198,11 +211,11 @@ func (s *Sink) fingerprint(ctx context.Context, p *ddlPlan) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// runDDL runs a plan's statements on one connection, each in the default
+// run runs a plan's statements on one connection, each in the default
 // database its source session had when that database exists on the
 // replica (statements that need none are fully qualified).
-func (s *Sink) runDDL(ctx context.Context, p *ddlPlan) error {
-	conn, err := s.db.Conn(ctx)
+func (r *ddlRunner) run(ctx context.Context, p *ddlPlan) error {
+	conn, err := r.s.db.Conn(ctx)
 	if err != nil {
 		return err
 	}

@@ -39,10 +39,10 @@ var createTablePrefix = regexp.MustCompile(`(?is)^\s*CREATE\s+TABLE\s+`)
 // EXISTS. A statement whose names need no change runs as the source ran it
 // (in its default database), so that what the replica gets is exactly what
 // the source got; others are printed back from the parsed statement.
-func (s *Sink) planDDL(d *event.DDL) (*ddlPlan, error) {
+func planDDL(r routes, d *event.DDL) (*ddlPlan, error) {
 	p := &ddlPlan{}
 	if d.Verbatim {
-		return s.planVerbatim(d)
+		return planVerbatim(r, d)
 	}
 	for _, q := range d.Statements {
 		stmts, err := catalog.ParseSQL(q)
@@ -50,7 +50,7 @@ func (s *Sink) planDDL(d *event.DDL) (*ddlPlan, error) {
 			return nil, fmt.Errorf("parse %q: %w", q, err)
 		}
 		for _, stmt := range stmts {
-			if err := s.planStmt(p, d, q, len(stmts) == 1, stmt); err != nil {
+			if err := p.add(r, d, q, len(stmts) == 1, stmt); err != nil {
 				return nil, fmt.Errorf("%q: %w", q, err)
 			}
 		}
@@ -58,10 +58,12 @@ func (s *Sink) planDDL(d *event.DDL) (*ddlPlan, error) {
 	return p, nil
 }
 
-func (s *Sink) planStmt(p *ddlPlan, d *event.DDL, text string, single bool, stmt ast.StmtNode) error {
+// add plans stmt, one of the statements parsed from text (single: the
+// only one).
+func (p *ddlPlan) add(r routes, d *event.DDL, text string, single bool, stmt ast.StmtNode) error {
 	rename := func(tn *ast.TableName) {
 		db, t := catalog.Qualify(tn, d.Schema)
-		rdb, rt := s.route(db, t)
+		rdb, rt := r.table(db, t)
 		tn.Schema, tn.Name = ast.NewCIStr(rdb), ast.NewCIStr(rt)
 		p.tables = append(p.tables, [2]string{rdb, rt})
 	}
@@ -74,7 +76,7 @@ func (s *Sink) planStmt(p *ddlPlan, d *event.DDL, text string, single bool, stmt
 	}
 	switch st := stmt.(type) {
 	case *ast.CreateDatabaseStmt:
-		st.Name, st.IfNotExists = ast.NewCIStr(s.routeDB(st.Name.O)), true
+		st.Name, st.IfNotExists = ast.NewCIStr(r.db(st.Name.O)), true
 		p.dbs = append(p.dbs, st.Name.O)
 		return restore()
 	case *ast.AlterDatabaseStmt:
@@ -82,14 +84,14 @@ func (s *Sink) planStmt(p *ddlPlan, d *event.DDL, text string, single bool, stmt
 		if st.AlterDefaultDatabase || name == "" {
 			name = d.Schema // the source's current database
 		}
-		st.Name, st.AlterDefaultDatabase = ast.NewCIStr(s.routeDB(name)), false
+		st.Name, st.AlterDefaultDatabase = ast.NewCIStr(r.db(name)), false
 		p.dbs = append(p.dbs, st.Name.O)
 		return restore()
 	case *ast.DropDatabaseStmt:
-		db := s.routeDB(st.Name.O)
+		db := r.db(st.Name.O)
 		for _, name := range d.Dropped { // routed elsewhere: dropped one by one
 			tn := tableNameOf(name)
-			if rdb, _ := s.route(tn.Schema.O, tn.Name.O); rdb != db {
+			if rdb, _ := r.table(tn.Schema.O, tn.Name.O); rdb != db {
 				rename(tn)
 				p.stmts = append(p.stmts, "DROP TABLE IF EXISTS "+dbconn.QuoteTable(tn.Schema.O, tn.Name.O))
 			}
@@ -134,7 +136,7 @@ func (s *Sink) planStmt(p *ddlPlan, d *event.DDL, text string, single bool, stmt
 	for _, tn := range v.names {
 		db, t := catalog.Qualify(tn, d.Schema)
 		unqualified = unqualified || tn.Schema.O == ""
-		if rdb, rt := s.route(db, t); rdb != db || rt != t {
+		if rdb, rt := r.table(db, t); rdb != db || rt != t {
 			same = false
 		}
 		rename(tn)
@@ -167,7 +169,7 @@ func (s *Sink) planStmt(p *ddlPlan, d *event.DDL, text string, single bool, stmt
 // planVerbatim runs statements sluice cannot parse as the source ran them.
 // Their tables are known only from the definitions the marker carries, so
 // a route that would rename one of them is an error.
-func (s *Sink) planVerbatim(d *event.DDL) (*ddlPlan, error) {
+func planVerbatim(r routes, d *event.DDL) (*ddlPlan, error) {
 	p := &ddlPlan{stmts: d.Statements, useDB: d.Schema}
 	names := append([]string(nil), d.Dropped...)
 	for _, t := range d.Tables {
@@ -176,7 +178,7 @@ func (s *Sink) planVerbatim(d *event.DDL) (*ddlPlan, error) {
 	for _, name := range names {
 		tn := tableNameOf(name)
 		db, t := tn.Schema.O, tn.Name.O
-		if rdb, rt := s.route(db, t); rdb != db || rt != t {
+		if rdb, rt := r.table(db, t); rdb != db || rt != t {
 			return nil, fmt.Errorf("%q could not be parsed, so it cannot follow the route of %s to %s.%s: apply it on the replica by hand "+
 				"and add its position to the source's skip_ddl", d.Statements, name, rdb, rt)
 		}

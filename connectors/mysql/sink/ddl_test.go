@@ -4,13 +4,11 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/event"
 )
 
 func TestPlanDDL(t *testing.T) {
-	s := &Sink{cfg: &Config{Connector: &config.Connector{}, Routes: []config.Route{
-		{From: "shop.items", To: "archive.items_v2"}, {From: "shop2.*", To: "shop2_copy.*"}}}}
+	r := routes{{From: "shop.items", To: "archive.items_v2"}, {From: "shop2.*", To: "shop2_copy.*"}}
 	cases := []struct {
 		name  string
 		ddl   event.DDL
@@ -41,7 +39,7 @@ func TestPlanDDL(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := s.planDDL(&tc.ddl)
+			p, err := planDDL(r, &tc.ddl)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,14 +6,28 @@
 // <checkpoint_db>.sluice_offsets) written in one replica transaction;
 // dead letters under errors.tolerance all.
 //
-// Files: sink.go (the connector and its start), leader.go (Run: election
-// and the replica-side epoch fence), read.go and prefetch.go (markers and
-// their rows, decoded ahead), apply.go (one replica transaction), merge.go,
-// sql.go and pipe.go (statements), stream.go (transactions too large for
-// memory), workers.go (XA branches), ddl*.go and schema.go (DDL and the
-// sink's schema history), route.go (routes), poison.go (dead letters),
-// faults.go (resume checks), check.go, status.go, config.go (its keys in
-// the config file: Config, decoded and checked for config.Load).
+// Roles: Sink (sink.go, leader.go, status.go, check.go, faults.go) is the
+// driver: Run elects the applier, runLeader wires the roles below for one
+// term and loops batcher -> applier. Each role is a type with its contract
+// on it and a back-pointer to the Sink:
+//   - Offsets (offsets.go): the checkpoint table sluice_offsets, the one
+//     home of its format for the sink, verify and repair; lease
+//     (leader.go) is the epoch in sluice_leaders that every save checks.
+//   - batcher (batcher.go, prefetch.go, stream.go): markers and their rows
+//     from Kafka into batches, decoded ahead; the rows of a transaction too
+//     large for memory are read while applied.
+//   - applier (apply.go, careful.go, writer.go, merge.go, sql.go, pipe.go,
+//     uniquekeys.go, range.go, workers.go): one batch into one replica
+//     transaction with its offsets; writer builds and runs the statements
+//     of one transaction; workers apply as XA branches.
+//   - ddlRunner (ddl.go, ddl_plan.go, tables.go) with schemaHistory
+//     (schema.go): DDL on the replica, the replica tables, and the sink's
+//     copy of the schema history.
+//   - deadLetters (deadletters.go): poison messages.
+//   - routes (route.go): source tables to replica tables.
+//
+// config.go holds the sink's keys in the config file (Config, decoded and
+// checked for config.Load).
 //
 // Sink data flow: read the transaction topic in order; for each marker take
 // exactly the rows it lists from the table-topic partitions (skipping

@@ -2,7 +2,6 @@ package sink
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -50,18 +49,6 @@ func (s *Sink) partitionsAtLeast(ctx context.Context, topic string, want int) (i
 	}
 }
 
-// offsetGone turns kafka.ErrOffsetGone from opening tp at off into the
-// Fatal error that says how to recover; other errors pass through.
-func (s *Sink) offsetGone(err error, tp kafka.TopicPartition, off int64) error {
-	if !errors.Is(err, kafka.ErrOffsetGone) {
-		return err
-	}
-	return &connector.Fatal{Err: fmt.Errorf("sink %s: %w. The replica missed the changes in between and cannot be brought up to date from Kafka. "+
-		"Recover: stop sluice; move the sink past the gap: UPDATE %s SET next_offset = <the partition's first offset> WHERE sink = '%s' AND topic = '%s' AND kpartition = %d "+
-		"(for every partition this error names on restart); start it; then %s",
-		s.cfg.Name, err, s.ckTable, s.key, tp.Topic, tp.Partition, recoverResync)}
-}
-
 // checkResume checks the offsets read from the checkpoint against the
 // brokers: every recorded partition must still exist (a topic whose
 // partition count went down, or that was deleted and created again with
@@ -70,7 +57,7 @@ func (s *Sink) offsetGone(err error, tp kafka.TopicPartition, off int64) error {
 // source's topics exist.
 func (s *Sink) checkResume(ctx context.Context) error {
 	byTopic := map[string][]kafka.TopicPartition{}
-	for tp := range s.offsets {
+	for tp := range s.offsets.next {
 		byTopic[tp.Topic] = append(byTopic[tp.Topic], tp)
 	}
 	topics := make([]string, 0, len(byTopic))
@@ -90,11 +77,11 @@ func (s *Sink) checkResume(ctx context.Context) error {
 		if maxRecorded >= n {
 			return &connector.Fatal{Err: fmt.Errorf("sink %s: topic %s has %d partitions, but this sink recorded offsets for partition %d (%s): "+
 				"the topic was deleted or its partition count changed, and its offsets no longer mean what the sink applied. "+
-				"Recover: restore the topic with its partition count (kafka.partitions), or start the sink over on this topic: DELETE FROM %s WHERE sink = '%s' AND topic = '%s'; then %s",
-				s.cfg.Name, topic, n, maxRecorded, s.ckTable, s.ckTable, s.key, topic, recoverResync)}
+				"Recover: restore the topic with its partition count (kafka.partitions), or start the sink over on this topic: %s; then %s",
+				s.cfg.Name, topic, n, maxRecorded, s.offsets.Table(), s.offsets.restartSQL(topic), recoverResync)}
 		}
 		for _, tp := range byTopic[topic] {
-			off := s.offsets[tp]
+			off := s.offsets.next[tp]
 			first, end, err := s.env.Kafka.Offsets(ctx, tp.Topic, tp.Partition)
 			if err != nil {
 				return err
@@ -102,39 +89,13 @@ func (s *Sink) checkResume(ctx context.Context) error {
 			if off > end {
 				return &connector.Fatal{Err: fmt.Errorf("sink %s: %s/%d: recorded offset %d is past the partition's end %d: "+
 					"the topic was deleted and created again (perhaps with another partition count: it has %d now), so its offsets no longer mean what the sink applied. "+
-					"Recover: start the sink over on this topic: DELETE FROM %s WHERE sink = '%s' AND topic = '%s'; then %s",
-					s.cfg.Name, tp.Topic, tp.Partition, off, end, n, s.ckTable, s.key, tp.Topic, recoverResync)}
+					"Recover: start the sink over on this topic: %s; then %s",
+					s.cfg.Name, tp.Topic, tp.Partition, off, end, n, s.offsets.restartSQL(tp.Topic), recoverResync)}
 			}
 			if off < first {
-				return s.offsetGone(fmt.Errorf("%s/%d: resume offset %d, first offset on the broker %d: %w", tp.Topic, tp.Partition, off, first, kafka.ErrOffsetGone), tp, off)
+				return s.offsets.gone(fmt.Errorf("%s/%d: resume offset %d, first offset on the broker %d: %w", tp.Topic, tp.Partition, off, first, kafka.ErrOffsetGone), tp, off)
 			}
 		}
 	}
 	return nil
-}
-
-// checkCheckpoint checks that the rows read from sluice_offsets are
-// consistent: every commit writes the transaction topic's row with a
-// valid Seq, and offsets are never negative.
-func (s *Sink) checkCheckpoint() error {
-	txTP := kafka.TopicPartition{Topic: s.topics.Transaction(), Partition: 0}
-	_, hasTx := s.offsets[txTP]
-	bad := ""
-	switch {
-	case len(s.offsets) > 0 && !hasTx:
-		bad = fmt.Sprintf("there are offsets of table topics but no row of the transaction topic %s", txTP.Topic)
-	case hasTx && s.applied != "" && !s.applied.Valid():
-		bad = fmt.Sprintf("the transaction topic's seq %q is not a sluice seq", s.applied)
-	}
-	for tp, off := range s.offsets {
-		if bad == "" && off < 0 {
-			bad = fmt.Sprintf("%s/%d has the negative offset %d", tp.Topic, tp.Partition, off)
-		}
-	}
-	if bad == "" {
-		return nil
-	}
-	return &connector.Fatal{Err: fmt.Errorf("sink %s: the checkpoint in %s (rows WHERE sink = '%s') is inconsistent: %s; "+
-		"the sink cannot tell what the replica holds and will not guess. Recover: start the sink over: DELETE FROM %s WHERE sink = '%s'; then %s",
-		s.cfg.Name, s.ckTable, s.key, bad, s.ckTable, s.key, recoverResync)}
 }

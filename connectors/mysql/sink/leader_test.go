@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/config"
+	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/kafka"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
@@ -28,10 +29,16 @@ func TestSinkEpochFence(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	newSink := func() *Sink {
-		s := &Sink{cfg: &Config{Connector: &config.Connector{Name: "replica-1"}, CheckpointDB: "sluice"}, db: db,
-			topics: event.Topics{Pipeline: "test", Source: "src"}, key: "test/replica-1",
-			log: slog.New(slog.NewTextHandler(io.Discard, nil)), offsets: map[kafka.TopicPartition]int64{}}
-		if err := s.loadCheckpoint(ctx); err != nil {
+		cfg := &Config{Connector: &config.Connector{Name: "replica-1"}, Source: "src", CheckpointDB: "sluice"}
+		cfg.Spec = cfg
+		c, err := New(cfg.Connector,
+			connector.Env{Config: &config.Config{Name: "test"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := c.(*Sink)
+		s.db = db
+		if err := s.offsets.load(ctx, s.db); err != nil {
 			t.Fatal(err)
 		}
 		return s
@@ -46,15 +53,15 @@ func TestSinkEpochFence(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := &batch{txNext: int64(v), applied: event.Seq(seqOf(v)), offsets: map[kafka.TopicPartition]int64{{Topic: "test.shop.t", Partition: 0}: int64(v)}}
-		if err := s.saveOffsets(ctx, tx, b); err != nil {
+		if err := s.offsets.save(ctx, tx, b); err != nil {
 			_ = tx.Rollback()
 			return nil, err
 		}
 		return tx, nil
 	}
 	a := newSink()
-	if a.epoch != 1 {
-		t.Fatalf("first claim: epoch %d, want 1", a.epoch)
+	if a.lease.epoch != 1 {
+		t.Fatalf("first claim: epoch %d, want 1", a.lease.epoch)
 	}
 	tx, err := commit(a, 1)
 	if err != nil {
@@ -64,8 +71,8 @@ func TestSinkEpochFence(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := newSink() // a is deposed (paused or partitioned, still running)
-	if b.epoch != 2 || b.offsets[kafka.TopicPartition{Topic: "test.shop.t", Partition: 0}] != 1 {
-		t.Fatalf("second claim: epoch %d, offsets %v; want epoch 2 and a's offsets", b.epoch, b.offsets)
+	if b.lease.epoch != 2 || b.offsets.next[kafka.TopicPartition{Topic: "test.shop.t", Partition: 0}] != 1 {
+		t.Fatalf("second claim: epoch %d, offsets %v; want epoch 2 and a's offsets", b.lease.epoch, b.offsets.next)
 	}
 	if _, err := commit(a, 2); !errors.Is(err, ErrFenced) || !errors.Is(err, kafka.ErrLeadershipLost) {
 		t.Fatalf("the deposed applier's commit: %v, want it refused with ErrFenced", err)
@@ -90,8 +97,8 @@ func TestSinkEpochFence(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := <-claimed
-	if c.epoch != 3 || c.offsets[kafka.TopicPartition{Topic: "test.shop.t", Partition: 0}] != 3 || c.applied != event.Seq(seqOf(3)) {
-		t.Fatalf("claim after the commit: epoch %d, offsets %v, applied %s; want 3 and b's commit", c.epoch, c.offsets, c.applied)
+	if c.lease.epoch != 3 || c.offsets.next[kafka.TopicPartition{Topic: "test.shop.t", Partition: 0}] != 3 || c.offsets.applied != event.Seq(seqOf(3)) {
+		t.Fatalf("claim after the commit: epoch %d, offsets %v, applied %s; want 3 and b's commit", c.lease.epoch, c.offsets.next, c.offsets.applied)
 	}
 	if _, err := commit(b, 4); !errors.Is(err, ErrFenced) {
 		t.Fatalf("b's commit after c claimed: %v, want ErrFenced", err)

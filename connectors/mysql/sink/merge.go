@@ -2,7 +2,6 @@ package sink
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -41,7 +40,7 @@ import (
 // prefixes), it cannot tell, and the table is always applied ordered; so
 // is a table with triggers on the replica, which then fire for every row
 // as the source wrote them.
-// A TRUNCATE row splits its table's rows. The poison path (applyCareful)
+// A TRUNCATE row splits its table's rows. The poison path (applier.careful)
 // and every transaction that truncates or re-syncs a key range apply
 // ordered, one source transaction at a time.
 
@@ -55,73 +54,10 @@ const (
 	maxPlaceholders     = 65535 // server-side prepared statements, when interpolateParams is off
 )
 
-// applier writes rows inside one replica transaction.
-type applier struct {
-	s      *Sink
-	run    func(ctx context.Context, q string, args []any) error // runs one statement in the replica transaction
-	pipe   *stmtPipe                                             // nil: statements run one by one (sink_pipe.go)
-	counts map[[2]string]int                                     // rows applied by table and op, for the metrics
-	sqls   map[*event.TableDef]*tableSQL
-}
-
-// execer runs statements in one replica transaction: a *sql.Tx, or the
-// *sql.Conn of a worker's XA branch (sink_workers.go).
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-// newApplier returns an applier that runs each statement before it
-// returns.
-func (s *Sink) newApplier(tx execer, counts map[[2]string]int) *applier {
-	run := func(ctx context.Context, q string, args []any) error {
-		_, err := tx.ExecContext(ctx, q, args...)
-		return err
-	}
-	return &applier{s: s, run: run, counts: counts, sqls: map[*event.TableDef]*tableSQL{}}
-}
-
-// newPipedApplier returns an applier whose statements run while the next
-// are built (sink_pipe.go); the caller must call sync before it uses tx
-// itself and close before the transaction ends.
-func (s *Sink) newPipedApplier(tx execer, counts map[[2]string]int) *applier {
-	a := s.newApplier(tx, counts)
-	a.pipe = newStmtPipe(a.run)
-	return a
-}
-
-// exec runs a statement in the replica transaction, or queues it on the
-// pipe; an error is described by describe (the statement's own, even when
-// reported by a later exec). args must not be changed afterwards.
-func (a *applier) exec(ctx context.Context, q string, args []any, describe func(error) error) error {
-	if a.pipe != nil {
-		return a.pipe.exec(ctx, q, args, describe)
-	}
-	if err := a.run(ctx, q, args); err != nil {
-		return describe(err)
-	}
-	return nil
-}
-
-// sync waits for the queued statements; after it the transaction may be
-// used directly.
-func (a *applier) sync() error {
-	if a.pipe == nil {
-		return nil
-	}
-	return a.pipe.wait()
-}
-
-// close ends the pipe's goroutine, if any.
-func (a *applier) close() {
-	if a.pipe != nil {
-		a.pipe.close()
-	}
-}
-
 // merger collects the rows of consecutive source transactions per table,
 // to apply them with flush.
 type merger struct {
-	a      *applier
+	w      *writer
 	order  []string // tables in order of their first row
 	tables map[string]*tableRows
 }
@@ -132,13 +68,13 @@ type tableRows struct {
 	changes []*event.Change
 }
 
-func newMerger(a *applier) *merger { return &merger{a: a, tables: map[string]*tableRows{}} }
+func newMerger(w *writer) *merger { return &merger{w: w, tables: map[string]*tableRows{}} }
 
 // add queues changes, in commit order, after the ones already added.
 func (m *merger) add(ctx context.Context, changes []*event.Change) error {
 	for _, ch := range changes {
 		name := ch.Table()
-		def := m.a.s.defAt(name, ch.Transaction.Seq)
+		def := m.w.hist.at(name, ch.Transaction.Seq)
 		if def == nil {
 			return fmt.Errorf("no definition of %s at seq %s in the schema history", name, ch.Transaction.Seq)
 		}
@@ -155,7 +91,7 @@ func (m *merger) add(ctx context.Context, changes []*event.Change) error {
 			m.order = append(m.order, name)
 		}
 		t.changes = append(t.changes, ch)
-		m.a.counts[[2]string{name, string(ch.Op)}]++
+		m.w.counts[[2]string{name, string(ch.Op)}]++
 	}
 	return nil
 }
@@ -164,7 +100,7 @@ func (m *merger) add(ctx context.Context, changes []*event.Change) error {
 func (m *merger) flush(ctx context.Context) error {
 	for _, name := range m.order {
 		t := m.tables[name]
-		if err := m.a.table(ctx, t.def, t.changes); err != nil {
+		if err := m.w.table(ctx, t.def, t.changes); err != nil {
 			return err
 		}
 	}
@@ -174,21 +110,21 @@ func (m *merger) flush(ctx context.Context) error {
 }
 
 // table applies one table's rows, split at TRUNCATE rows.
-func (a *applier) table(ctx context.Context, def *event.TableDef, changes []*event.Change) error {
+func (w *writer) table(ctx context.Context, def *event.TableDef, changes []*event.Change) error {
 	for len(changes) > 0 {
 		i := 0
 		for i < len(changes) && changes[i].Op != event.OpTruncate {
 			i++
 		}
 		if i > 0 {
-			keys, ok, err := a.compactable(ctx, def, changes[:i])
+			keys, ok, err := w.compactable(ctx, def, changes[:i])
 			if err != nil {
 				return err
 			}
 			if ok {
-				err = a.compacted(ctx, def, changes[:i], keys)
+				err = w.compacted(ctx, def, changes[:i], keys)
 			} else {
-				err = a.ordered(ctx, changes[:i])
+				err = w.ordered(ctx, changes[:i])
 			}
 			if err != nil {
 				return err
@@ -197,7 +133,7 @@ func (a *applier) table(ctx context.Context, def *event.TableDef, changes []*eve
 		if i == len(changes) {
 			return nil
 		}
-		if err := a.exec(ctx, "DELETE FROM "+a.s.target(def.Name()), nil, func(err error) error {
+		if err := w.exec(ctx, "DELETE FROM "+w.routes.target(def.Name()), nil, func(err error) error {
 			return fmt.Errorf("truncate %s: %w", def.Name(), err)
 		}); err != nil {
 			return err
@@ -208,7 +144,7 @@ func (a *applier) table(ctx context.Context, def *event.TableDef, changes []*eve
 }
 
 // compacted applies the last change of each key: deletes, then upserts.
-func (a *applier) compacted(ctx context.Context, def *event.TableDef, changes []*event.Change, keys []string) error {
+func (w *writer) compacted(ctx context.Context, def *event.TableDef, changes []*event.Change, keys []string) error {
 	last := make(map[string]int, len(changes))
 	for i, k := range keys {
 		last[k] = i
@@ -224,23 +160,23 @@ func (a *applier) compacted(ctx context.Context, def *event.TableDef, changes []
 			ups = append(ups, ch)
 		}
 	}
-	if err := a.delete(ctx, def, dels); err != nil {
+	if err := w.delete(ctx, def, dels); err != nil {
 		return err
 	}
-	return a.upsert(ctx, def, ups)
+	return w.upsert(ctx, def, ups)
 }
 
 // ordered applies changes, of any tables, in their order, merging runs
 // of upserts (or deletes) into one table into multi-row statements.
-func (a *applier) ordered(ctx context.Context, changes []*event.Change) error {
+func (w *writer) ordered(ctx context.Context, changes []*event.Change) error {
 	for i := 0; i < len(changes); {
 		ch := changes[i]
-		def := a.s.defAt(ch.Table(), ch.Transaction.Seq)
+		def := w.hist.at(ch.Table(), ch.Transaction.Seq)
 		if def == nil {
 			return fmt.Errorf("no definition of %s at seq %s in the schema history", ch.Table(), ch.Transaction.Seq)
 		}
 		if ch.Op == event.OpTruncate {
-			if err := a.exec(ctx, "DELETE FROM "+a.s.target(def.Name()), nil, func(err error) error {
+			if err := w.exec(ctx, "DELETE FROM "+w.routes.target(def.Name()), nil, func(err error) error {
 				return fmt.Errorf("truncate %s: %w", def.Name(), err)
 			}); err != nil {
 				return err
@@ -251,14 +187,14 @@ func (a *applier) ordered(ctx context.Context, changes []*event.Change) error {
 		del := ch.Op == event.OpDelete
 		j := i + 1
 		for j < len(changes) && changes[j].Op != event.OpTruncate && (changes[j].Op == event.OpDelete) == del &&
-			changes[j].Table() == ch.Table() && a.s.defAt(ch.Table(), changes[j].Transaction.Seq) == def {
+			changes[j].Table() == ch.Table() && w.hist.at(ch.Table(), changes[j].Transaction.Seq) == def {
 			j++
 		}
 		var err error
 		if del {
-			err = a.delete(ctx, def, changes[i:j])
+			err = w.delete(ctx, def, changes[i:j])
 		} else {
-			err = a.upsert(ctx, def, changes[i:j])
+			err = w.upsert(ctx, def, changes[i:j])
 		}
 		if err != nil {
 			return err
@@ -271,11 +207,11 @@ func (a *applier) ordered(ctx context.Context, changes []*event.Change) error {
 // compactable reports whether def's rows may be compacted, with the key
 // of each change (its before image's for a delete, its after image's
 // otherwise).
-func (a *applier) compactable(ctx context.Context, def *event.TableDef, changes []*event.Change) ([]string, bool, error) {
+func (w *writer) compactable(ctx context.Context, def *event.TableDef, changes []*event.Change) ([]string, bool, error) {
 	if len(def.PrimaryKey) == 0 || len(changes) < 2 {
 		return nil, false, nil
 	}
-	u, err := a.s.uniqueKeys(ctx, def)
+	u, err := w.a.uniqueKeys(ctx, def)
 	if err != nil || !u.compact {
 		return nil, false, err
 	}

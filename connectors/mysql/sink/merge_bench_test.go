@@ -60,19 +60,21 @@ func burstChanges(tb testing.TB, def *event.TableDef, from, n, keys int, op even
 	return out
 }
 
-// benchApplier is an applier over def's table whose statements go
+// benchApplier is a writer over def's table whose statements go
 // nowhere; it counts them and their bytes.
-func benchApplier(def *event.TableDef) (*applier, *int, *int) {
-	s := &Sink{cfg: &Config{Connector: &config.Connector{Name: "bench"}}, hist: map[string][]schemaVersion{def.Name(): {{def: def}}}}
-	s.merge = mergeCache{uniq: map[string]*uniqueInfo{def.Name(): {compact: true}}, uniqAt: time.Now(), stmtBytes: maxStatementBytes}
+func benchApplier(def *event.TableDef) (*writer, *int, *int) {
+	s := &Sink{cfg: &Config{Connector: &config.Connector{Name: "bench"}}, schema: newSchemaHistory(nil, "")}
+	s.schema.tables[def.Name()] = []schemaVersion{{def: def}}
+	s.applier = &applier{s: s, merge: mergeCache{uniq: map[string]*uniqueInfo{def.Name(): {compact: true}}, uniqAt: time.Now(), stmtBytes: maxStatementBytes}}
+	s.applier.workers.s = s
 	var stmts, bytes int
-	a := s.newApplier(nil, map[[2]string]int{})
-	a.run = func(_ context.Context, q string, _ []any) error {
+	w := s.applier.newWriter(nil, map[[2]string]int{})
+	w.run = func(_ context.Context, q string, _ []any) error {
 		stmts++
 		bytes += len(q)
 		return nil
 	}
-	return a, &stmts, &bytes
+	return w, &stmts, &bytes
 }
 
 // BenchmarkSinkBuildInsert measures building the statements of 1,000

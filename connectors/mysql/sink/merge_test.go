@@ -16,12 +16,12 @@ type stmt struct {
 	args []any
 }
 
-// recordingApplier is an applier over def whose replica has the unique
+// recordingApplier is a writer over def whose replica has the unique
 // keys u; it records the statements instead of running them.
-func recordingApplier(def *event.TableDef, u *uniqueInfo, stmtBytes int) (*applier, *[]stmt) {
+func recordingApplier(def *event.TableDef, u *uniqueInfo, stmtBytes int) (*writer, *[]stmt) {
 	a, _, _ := benchApplier(def)
-	a.s.merge.uniq[def.Name()] = u
-	a.s.merge.stmtBytes = stmtBytes
+	a.a.merge.uniq[def.Name()] = u
+	a.a.merge.stmtBytes = stmtBytes
 	var got []stmt
 	a.run = func(_ context.Context, q string, args []any) error {
 		got = append(got, stmt{q, args})
@@ -72,7 +72,7 @@ func before(ch *event.Change, k int) *event.Change {
 	return ch
 }
 
-func applyMerged(t *testing.T, a *applier, changes []*event.Change) {
+func applyMerged(t *testing.T, a *writer, changes []*event.Change) {
 	t.Helper()
 	m := newMerger(a)
 	if err := m.add(context.Background(), changes); err != nil {

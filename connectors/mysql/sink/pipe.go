@@ -6,9 +6,9 @@ import (
 )
 
 // Pipelined statements. Building a multi-row statement (converting each
-// value, sink_sql.go) costs the sink CPU, and the replica's work on it
+// value, sql.go) costs the sink CPU, and the replica's work on it
 // leaves the sink idle: done one after the other, the two add up. Within
-// one replica transaction the applier therefore hands each statement to
+// one replica transaction the writer therefore hands each statement to
 // a goroutine that runs them on the transaction in order while the next
 // one is built: one runs, one waits, the builder works on a third.
 //
@@ -19,7 +19,7 @@ import (
 // has run (or was passed over after an error); the transaction may be used
 // directly only after wait, and must not be committed while statements
 // are pending. close ends the goroutine; it is called once, after the last
-// wait, before the transaction ends. The poison path (applyCareful) and
+// wait, before the transaction ends. The poison path (applier.careful) and
 // the retry in careful mode run statements one by one without a pipe, so
 // an error there is always the current statement's.
 type stmtPipe struct {

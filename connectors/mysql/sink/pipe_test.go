@@ -93,15 +93,15 @@ func TestPipedApplierError(t *testing.T) {
 // unique key on the replica, or whose key changes in the batch, goes
 // whole to one worker; each share keeps source order.
 func TestShardKeepsKeysTogether(t *testing.T) {
-	a, _ := recordingApplier(kvDef(), &uniqueInfo{compact: true}, maxStatementBytes)
-	s := a.s
+	w, _ := recordingApplier(kvDef(), &uniqueInfo{compact: true}, maxStatementBytes)
+	a := w.a
 	var rows []*event.Change
 	for i := 1; i <= 200; i++ {
 		rows = append(rows, kvChange(i, event.OpCreate, i%50, i, "v"))
 	}
 	rows = append(rows, kvChange(201, event.OpDelete, 7, 0, ""))
 	b := &batch{txs: []txRows{{changes: rows}}}
-	shards, err := s.shard(context.Background(), b, 3)
+	shards, err := a.workers.shard(context.Background(), b, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +135,8 @@ func TestShardKeepsKeysTogether(t *testing.T) {
 		{"another unique key", &uniqueInfo{compact: true, keys: [][]string{{"k"}}}, rows},
 		{"a key change", &uniqueInfo{compact: true}, append(rows[:10:10], moved)},
 	} {
-		s.merge.uniq[kvDef().Name()] = tc.u
-		shards, err := s.shard(context.Background(), &batch{txs: []txRows{{changes: tc.rows}}}, 3)
+		a.merge.uniq[kvDef().Name()] = tc.u
+		shards, err := a.workers.shard(context.Background(), &batch{txs: []txRows{{changes: tc.rows}}}, 3)
 		if err != nil {
 			t.Fatal(err)
 		}

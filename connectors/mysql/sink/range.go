@@ -23,7 +23,8 @@ const maxRangePlaceholders = 60000
 // never deleted and inserted again. A chunk listing too many keys for one
 // statement deletes the whole range; its upserts then insert the rows again
 // in the same replica transaction.
-func (s *Sink) deleteRange(ctx context.Context, tx *sql.Tx, def *event.TableDef, target string, r *event.KeyRange, changes []*event.Change) error {
+func (a *applier) deleteRange(ctx context.Context, tx *sql.Tx, def *event.TableDef, target string, r *event.KeyRange, changes []*event.Change) error {
+	s := a.s
 	if def == nil {
 		return fmt.Errorf("sink %s: snapshot range of %s: no definition", s.cfg.Name, r.Table)
 	}
@@ -49,18 +50,18 @@ func (s *Sink) deleteRange(ctx context.Context, tx *sql.Tx, def *event.TableDef,
 		return keyset.ExpandAfterKey(vals), nil
 	}
 	if r.After != nil {
-		a, err := bound(r.After)
+		v, err := bound(r.After)
 		if err != nil {
 			return err
 		}
-		conds, args = append(conds, keyset.AfterKey(pk)), append(args, a...)
+		conds, args = append(conds, keyset.AfterKey(pk)), append(args, v...)
 	}
 	if r.Through != nil {
-		a, err := bound(r.Through)
+		v, err := bound(r.Through)
 		if err != nil {
 			return err
 		}
-		conds, args = append(conds, "NOT "+keyset.AfterKey(pk)), append(args, a...)
+		conds, args = append(conds, "NOT "+keyset.AfterKey(pk)), append(args, v...)
 	}
 	var keys []string
 	var keyArgs []any

@@ -7,10 +7,15 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/config"
 )
 
-// route maps a source table to its replica table by the sink's routes.
-func (s *Sink) route(db, table string) (string, string) { return Route(s.cfg.Routes, db, table) }
+// routes are the sink's routes: they map source tables to replica tables.
+// Every role that names a replica table (the applier, the DDL runner,
+// Check) goes through them.
+type routes []config.Route
 
-// routeTable maps a source table to its replica table by routes: an
+// table maps a source table to its replica table.
+func (r routes) table(db, table string) (string, string) { return Route(r, db, table) }
+
+// Route maps a source table to its replica table by routes: an
 // exact "db.table" route first, then "db.*", then "*.table"; a table no
 // route names keeps its name. A "*" part keeps the source's name.
 func Route(routes []config.Route, db, table string) (string, string) {
@@ -36,12 +41,12 @@ func Route(routes []config.Route, db, table string) (string, string) {
 	return db, table
 }
 
-// routeDB maps a source database to the replica database its tables go to
+// db maps a source database to the replica database its tables go to
 // by a "db.*" route, or keeps its name.
-func (s *Sink) routeDB(db string) string {
-	for _, r := range s.cfg.Routes {
-		fdb, ft, _ := strings.Cut(r.From, ".")
-		tdb, _, _ := strings.Cut(r.To, ".")
+func (r routes) db(db string) string {
+	for _, rt := range r {
+		fdb, ft, _ := strings.Cut(rt.From, ".")
+		tdb, _, _ := strings.Cut(rt.To, ".")
 		if fdb == db && ft == "*" {
 			return tdb
 		}
@@ -50,7 +55,7 @@ func (s *Sink) routeDB(db string) string {
 }
 
 // target returns the quoted replica table of source table "db.table".
-func (s *Sink) target(name string) string {
+func (r routes) target(name string) string {
 	db, table, _ := strings.Cut(name, ".")
-	return dbconn.QuoteTable(s.route(db, table))
+	return dbconn.QuoteTable(r.table(db, table))
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
 
 // schemaVersion is one record of the source's schema history: the
@@ -18,24 +19,43 @@ type schemaVersion struct {
 	ordinal int             // position in the topic, breaking ties between equal seqs
 }
 
-// addVersion inserts a history record, keeping each table's versions
+// schemaHistory is the sink's copy of the source's schema history: for
+// each source table, its definitions by Seq, read from the schema topic and
+// from DDL markers (which carry the definitions after them: rows that
+// follow may come before the schema topic has them). Rows are applied with
+// the definition in force at their transaction's Seq. Not safe for
+// concurrent use, except the lookups (at, before) while nothing is added:
+// the workers read it while Run's goroutine waits for them.
+type schemaHistory struct {
+	kafka  *kafka.Client
+	topic  string                     // the schema topic
+	tables map[string][]schemaVersion // "db.table" -> its versions, by seq
+	next   int64                      // next offset to read on the schema topic
+	read   time.Time                  // last refresh
+}
+
+func newSchemaHistory(k *kafka.Client, topic string) *schemaHistory {
+	return &schemaHistory{kafka: k, topic: topic, tables: map[string][]schemaVersion{}}
+}
+
+// add inserts a history record, keeping each table's versions
 // ordered by seq and, for equal seqs, by topic order.
-func (s *Sink) addVersion(name string, v schemaVersion) {
-	vs := s.hist[name]
+func (h *schemaHistory) add(name string, v schemaVersion) {
+	vs := h.tables[name]
 	i := sort.Search(len(vs), func(i int) bool { return v.seq.Less(vs[i].seq) })
 	vs = append(vs, schemaVersion{})
 	copy(vs[i+1:], vs[i:])
 	vs[i] = v
-	s.hist[name] = vs
+	h.tables[name] = vs
 }
 
-// defAt returns the definition of table name in force at transaction seq:
+// at returns the definition of table name in force at transaction seq:
 // the last version at or before seq. A table first known from a definition
 // read from the server (not from a DDL) has that definition before it too,
 // so rows of a table seen for the first time can be decoded. It returns
 // nil when the table is unknown or dropped at seq.
-func (s *Sink) defAt(name string, seq event.Seq) *event.TableDef {
-	vs := s.hist[name]
+func (h *schemaHistory) at(name string, seq event.Seq) *event.TableDef {
+	vs := h.tables[name]
 	for i := len(vs) - 1; i >= 0; i-- {
 		if !seq.Less(vs[i].seq) {
 			return vs[i].def
@@ -47,10 +67,10 @@ func (s *Sink) defAt(name string, seq event.Seq) *event.TableDef {
 	return nil
 }
 
-// defBefore returns the last version of table name before seq, and the
+// before returns the last version of table name before seq, and the
 // seq of that version; nil when the table did not exist just before seq.
-func (s *Sink) defBefore(name string, seq event.Seq) (*event.TableDef, event.Seq) {
-	vs := s.hist[name]
+func (h *schemaHistory) before(name string, seq event.Seq) (*event.TableDef, event.Seq) {
+	vs := h.tables[name]
 	for i := len(vs) - 1; i >= 0; i-- {
 		if vs[i].seq.Less(seq) {
 			return vs[i].def, vs[i].seq
@@ -59,15 +79,15 @@ func (s *Sink) defBefore(name string, seq event.Seq) (*event.TableDef, event.Seq
 	return nil, ""
 }
 
-// refreshSchemas reads the schema topic from where it stopped to its end.
-func (s *Sink) refreshSchemas(ctx context.Context) error {
-	s.lastSchema = time.Now()
-	topic := s.topics.Schema()
-	_, end, err := s.env.Kafka.Offsets(ctx, topic, 0)
-	if err != nil || end <= s.schemaNext {
+// refresh reads the schema topic from where it stopped to its end.
+func (h *schemaHistory) refresh(ctx context.Context) error {
+	h.read = time.Now()
+	topic := h.topic
+	_, end, err := h.kafka.Offsets(ctx, topic, 0)
+	if err != nil || end <= h.next {
 		return err
 	}
-	r, err := s.env.Kafka.NewPartitionReader(ctx, topic, 0, s.schemaNext)
+	r, err := h.kafka.NewPartitionReader(ctx, topic, 0, h.next)
 	if err != nil {
 		return err
 	}
@@ -86,23 +106,23 @@ func (s *Sink) refreshSchemas(ctx context.Context) error {
 			def := sr.Table
 			v.def = &def
 		}
-		s.addVersion(sr.Table.Name(), v)
+		h.add(sr.Table.Name(), v)
 	}
-	s.schemaNext = end
+	h.next = end
 	return nil
 }
 
 // table returns the definition of name in force at seq, reading new schema
 // records if it is not known yet.
-func (s *Sink) table(ctx context.Context, name string, seq event.Seq) (*event.TableDef, error) {
-	if d := s.defAt(name, seq); d != nil {
+func (h *schemaHistory) table(ctx context.Context, name string, seq event.Seq) (*event.TableDef, error) {
+	if d := h.at(name, seq); d != nil {
 		return d, nil
 	}
 	for i := 0; i < 100; i++ {
-		if err := s.refreshSchemas(ctx); err != nil {
+		if err := h.refresh(ctx); err != nil {
 			return nil, err
 		}
-		if d := s.defAt(name, seq); d != nil {
+		if d := h.at(name, seq); d != nil {
 			return d, nil
 		}
 		select {
@@ -111,5 +131,5 @@ func (s *Sink) table(ctx context.Context, name string, seq event.Seq) (*event.Ta
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return nil, fmt.Errorf("no definition of %s at seq %s on %s: the source must publish it before its rows", name, seq, s.topics.Schema())
+	return nil, fmt.Errorf("no definition of %s at seq %s on %s: the source must publish it before its rows", name, seq, h.topic)
 }

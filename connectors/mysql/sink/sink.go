@@ -14,39 +14,36 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/kafka"
 )
 
-// Sink is the mysql-sink connector.
+// Sink is the mysql-sink connector: the driver of one sink. Run elects
+// this process as the applier (leader.go); each term, runLeader wires the
+// sink's roles to one replica connection pool and loops: the batcher
+// reads the next batch of source transactions (batcher.go), the applier
+// commits it on the replica with its offsets (apply.go), or the DDL runner
+// applies it when it is a DDL (ddl.go). The roles hold a back-pointer to
+// the Sink for what they share (config, Kafka, metrics, the replica, the
+// other roles) and run on Run's goroutine; only Status and Check run
+// concurrently with it.
 type Sink struct {
 	cfg    *Config
 	env    connector.Env
 	topics event.Topics
 	log    *slog.Logger
 	labels [2]string
-	key    string // row key in the checkpoint table
+	key    string // the sink's rows in the checkpoint_db tables (Offsets.Key)
+	routes routes // source tables to replica tables (route.go)
 
-	db      *sql.DB
-	ckTable string // quoted checkpoint table
+	db *sql.DB // the replica, for the current term
 
-	hist       map[string][]schemaVersion // "db.table" -> its schema history, by seq
-	schemaNext int64                      // next offset to read on the schema topic
-	lastSchema time.Time
-	created    map[string]bool // replica tables known to exist
-	ddlReady   bool            // <checkpoint_db>.sluice_ddl exists
-
-	txReader *kafka.PartitionReader
-	markers  *markerReader                       // txReader's markers, decoded ahead (sink_prefetch.go)
-	readers  map[kafka.TopicPartition]*rowReader // table-topic partitions, decoded ahead (sink_prefetch.go)
-	offsets  map[kafka.TopicPartition]int64      // next offsets as committed on the replica
-	applied  event.Seq                           // Seq of the last transaction committed on the replica
-	pending  *pendingMarker                      // a marker fetched but not yet batched
-	stat     sinkStatus                          // what Status reports
-	dlqReady bool                                // the dead-letter topic exists
-	merge    mergeCache                          // the replica's unique keys and packet size (sink_sql.go)
-	workers  []*sql.Conn                         // connections of the workers (sink_workers.go)
+	lease   *lease         // the leader epoch on the replica (leader.go)
+	offsets *Offsets       // the checkpoint: positions as committed on the replica (offsets.go)
+	schema  *schemaHistory // the source's table definitions by Seq (schema.go)
+	batcher *batcher       // Kafka to batches (batcher.go, prefetch.go, stream.go)
+	applier *applier       // batches to replica transactions (apply.go, merge.go, sql.go, pipe.go, range.go, workers.go, careful.go)
+	ddl     *ddlRunner     // DDL batches and the replica tables (ddl.go, ddl_plan.go, tables.go)
+	dead    *deadLetters   // poison messages (deadletters.go)
+	stat    sinkStatus     // what Status reports (status.go)
 
 	connector.Readiness
-
-	lead  *kafka.Leadership // this process's term as the sink's applier (sink_leader.go)
-	epoch int64             // its leader epoch on the replica, checked by every commit
 }
 
 var _ connector.Connector = (*Sink)(nil)
@@ -63,33 +60,42 @@ func New(c *config.Connector, env connector.Env) (connector.Connector, error) {
 		topics:  event.Topics{Pipeline: env.Config.Name, Source: cfg.Source},
 		log:     env.Logger.With("connector", cfg.Name),
 		labels:  [2]string{env.Config.Name, cfg.Name},
-		key:     env.Config.Name + "/" + cfg.Name,
-		hist:    map[string][]schemaVersion{},
-		created: map[string]bool{},
-		readers: map[kafka.TopicPartition]*rowReader{},
-		offsets: map[kafka.TopicPartition]int64{},
+		offsets: NewOffsets(env.Config.Name, cfg.Name, cfg.Source, cfg.CheckpointDB),
+		routes:  cfg.Routes,
 	}
+	s.key = s.offsets.Key()
+	s.lease = newLease(cfg.CheckpointDB, s.key, cfg.Name, s.log)
+	s.offsets.lease = s.lease
+	s.schema = newSchemaHistory(env.Kafka, s.topics.Schema())
+	s.batcher = &batcher{s: s, readers: map[kafka.TopicPartition]*rowReader{}}
+	s.applier = &applier{s: s}
+	s.applier.workers.s = s
+	s.ddl = &ddlRunner{s: s, created: map[string]bool{}}
+	s.dead = &deadLetters{s: s}
 	return s, nil
 }
 
-// runLeader is Run once this process leads the sink (sink_leader.go); ctx
+// runLeader is Run once this process leads the sink (leader.go); ctx
 // is done when the term ends.
 func (s *Sink) runLeader(ctx context.Context) error {
-	defer s.closeReaders()
+	defer s.batcher.close()
 	db, _, err := dbconn.Open(ctx, dbconn.WithSinkParams(s.cfg.DSN), 4+s.cfg.Workers)
 	if err != nil {
 		return fmt.Errorf("sink %s: replica %w", s.cfg.Name, err)
 	}
 	defer db.Close()
 	s.db = db
-	defer s.closeWorkers()
-	if err := s.loadCheckpoint(ctx); err != nil {
+	defer s.applier.workers.close()
+	if err := s.offsets.load(ctx, s.db); err != nil {
 		return err
 	}
-	if err := s.checkCheckpoint(); err != nil {
+	if err := s.applier.workers.recover(ctx); err != nil {
 		return err
 	}
-	if err := s.loadDeadLetters(ctx); err != nil {
+	if err := s.offsets.check(); err != nil {
+		return err
+	}
+	if err := s.dead.load(ctx); err != nil {
 		return err
 	}
 	defer s.startStatus(ctx)()
@@ -99,20 +105,18 @@ func (s *Sink) runLeader(ctx context.Context) error {
 	if err := s.checkResume(ctx); err != nil {
 		return err
 	}
-	if err := s.refreshSchemas(ctx); err != nil {
+	if err := s.schema.refresh(ctx); err != nil {
 		return err
 	}
-	txTP := kafka.TopicPartition{Topic: s.topics.Transaction(), Partition: 0}
-	txOff := s.offsets[txTP]
-	if s.txReader, err = s.env.Kafka.NewPartitionReader(ctx, txTP.Topic, 0, txOff); err != nil {
-		return s.offsetGone(err, txTP, txOff)
+	if err := s.batcher.open(ctx); err != nil {
+		return err
 	}
 	s.SetReady(nil)
-	s.log.Info("applying", "source", s.cfg.Source, "transaction_offset", txOff, "applied_seq", string(s.applied))
+	s.log.Info("applying", "source", s.cfg.Source, "transaction_offset", s.offsets.next[s.offsets.txTP()], "applied_seq", string(s.offsets.applied))
 	readSecs := s.env.Metrics.SinkSeconds.WithLabelValues(s.labels[0], s.labels[1], "read")
 	for {
 		start := time.Now()
-		b, err := s.nextBatch(ctx)
+		b, err := s.batcher.next(ctx)
 		readSecs.Add(time.Since(start).Seconds())
 		if err != nil {
 			if ctx.Err() != nil {
@@ -120,7 +124,7 @@ func (s *Sink) runLeader(ctx context.Context) error {
 			}
 			return err
 		}
-		if err := s.applyBatch(ctx, b); err != nil {
+		if err := s.applier.batch(ctx, b); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -149,30 +153,4 @@ func (s *Sink) waitForSource(ctx context.Context) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-}
-
-func (s *Sink) reader(ctx context.Context, tp kafka.TopicPartition) (*rowReader, error) {
-	if r := s.readers[tp]; r != nil {
-		return r, nil
-	}
-	r, err := s.env.Kafka.NewPartitionReader(ctx, tp.Topic, tp.Partition, s.offsets[tp])
-	if err != nil {
-		return nil, s.offsetGone(err, tp, s.offsets[tp])
-	}
-	s.readers[tp] = newRowReader(r)
-	return s.readers[tp], nil
-}
-
-func (s *Sink) closeReaders() {
-	for _, r := range s.readers {
-		r.Close()
-	}
-	switch {
-	case s.markers != nil: // closes txReader
-		s.markers.Close()
-	case s.txReader != nil:
-		s.txReader.Close()
-	}
-	clear(s.readers)
-	s.markers, s.txReader = nil, nil
 }

@@ -3,10 +3,7 @@ package sink
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/keyset"
@@ -26,11 +23,11 @@ type tableSQL struct {
 	delEnd string
 }
 
-func (a *applier) sql(def *event.TableDef) *tableSQL {
-	if t := a.sqls[def]; t != nil {
+func (w *writer) sql(def *event.TableDef) *tableSQL {
+	if t := w.sqls[def]; t != nil {
 		return t
 	}
-	t := &tableSQL{target: a.s.target(def.Name())}
+	t := &tableSQL{target: w.routes.target(def.Name())}
 	var names, updates []string
 	for i := range def.Columns {
 		if c := &def.Columns[i]; c.Generated == "" {
@@ -53,15 +50,15 @@ func (a *applier) sql(def *event.TableDef) *tableSQL {
 		}
 		t.delOne, t.delSep = "("+strings.Join(conds, " AND ")+")", " OR "
 	}
-	a.sqls[def] = t
+	w.sqls[def] = t
 	return t
 }
 
 // upsert writes the after images of rows of def, in order, in multi-row
 // statements.
-func (a *applier) upsert(ctx context.Context, def *event.TableDef, rows []*event.Change) error {
-	t := a.sql(def)
-	return a.chunks(ctx, rows, len(t.cols), func(ch *event.Change, args []any) ([]any, int, error) {
+func (w *writer) upsert(ctx context.Context, def *event.TableDef, rows []*event.Change) error {
+	t := w.sql(def)
+	return w.chunks(ctx, rows, len(t.cols), func(ch *event.Change, args []any) ([]any, int, error) {
 		if len(ch.After) == 0 {
 			return args, 0, rowError{fmt.Errorf("%s %s change without after image at %s:%d", def.Name(), ch.Op, ch.Source.File, ch.Source.Pos)}
 		}
@@ -89,7 +86,7 @@ func (a *applier) upsert(ctx context.Context, def *event.TableDef, rows []*event
 			q.WriteString(t.row)
 		}
 		q.WriteString(t.update)
-		return a.exec(ctx, q.String(), args, func(err error) error {
+		return w.exec(ctx, q.String(), args, func(err error) error {
 			return fmt.Errorf("upsert %d rows into %s (first at %s:%d): %w", n, def.Name(), first.Source.File, first.Source.Pos, err)
 		})
 	})
@@ -97,7 +94,7 @@ func (a *applier) upsert(ctx context.Context, def *event.TableDef, rows []*event
 
 // delete deletes the rows of def that rows' before images name, in
 // batched statements.
-func (a *applier) delete(ctx context.Context, def *event.TableDef, rows []*event.Change) error {
+func (w *writer) delete(ctx context.Context, def *event.TableDef, rows []*event.Change) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -105,8 +102,8 @@ func (a *applier) delete(ctx context.Context, def *event.TableDef, rows []*event
 		ch := rows[0]
 		return fmt.Errorf("%s delete at %s:%d: the definition in the schema history has no key", def.Name(), ch.Source.File, ch.Source.Pos)
 	}
-	t := a.sql(def)
-	return a.chunks(ctx, rows, len(def.PrimaryKey), func(ch *event.Change, args []any) ([]any, int, error) {
+	t := w.sql(def)
+	return w.chunks(ctx, rows, len(def.PrimaryKey), func(ch *event.Change, args []any) ([]any, int, error) {
 		size := 0
 		for _, k := range def.PrimaryKey {
 			v, ok := ch.Before[k]
@@ -131,7 +128,7 @@ func (a *applier) delete(ctx context.Context, def *event.TableDef, rows []*event
 			q.WriteString(t.delOne)
 		}
 		q.WriteString(t.delEnd)
-		return a.exec(ctx, q.String(), args, func(err error) error {
+		return w.exec(ctx, q.String(), args, func(err error) error {
 			return fmt.Errorf("delete %d rows from %s (first at %s:%d): %w", n, def.Name(), first.Source.File, first.Source.Pos, err)
 		})
 	})
@@ -141,13 +138,13 @@ func (a *applier) delete(ctx context.Context, def *event.TableDef, rows []*event
 // maxPlaceholders arguments and the statement byte limit (one larger row
 // alone), collecting each row's arguments with rowArgs and running each
 // statement with exec.
-func (a *applier) chunks(ctx context.Context, rows []*event.Change, perRow int,
+func (w *writer) chunks(ctx context.Context, rows []*event.Change, perRow int,
 	rowArgs func(ch *event.Change, args []any) ([]any, int, error),
 	exec func(n int, args []any, first *event.Change) error) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	limit, err := a.s.stmtLimit(ctx)
+	limit, err := w.a.stmtLimit(ctx)
 	if err != nil {
 		return err
 	}
@@ -164,7 +161,7 @@ func (a *applier) chunks(ctx context.Context, rows []*event.Change, perRow int,
 			if err := exec(i-start, args[:mark], rows[start]); err != nil {
 				return err
 			}
-			// A new slice: the statement keeps its arguments (sink_pipe.go).
+			// A new slice: the statement keeps its arguments (pipe.go).
 			args = append(make([]any, 0, cap(args)), args[mark:]...)
 			start, size = i, 0
 		}
@@ -183,120 +180,4 @@ func argBytes(x any) int {
 	default:
 		return 24
 	}
-}
-
-// stmtLimit returns the most value bytes of one multi-row statement:
-// maxStatementBytes, or less on a replica with a small max_allowed_packet.
-func (s *Sink) stmtLimit(ctx context.Context) (int, error) {
-	s.merge.mu.Lock()
-	defer s.merge.mu.Unlock()
-	if s.merge.stmtBytes == 0 {
-		var packet int
-		if err := s.db.QueryRowContext(ctx, "SELECT @@max_allowed_packet").Scan(&packet); err != nil {
-			return 0, fmt.Errorf("sink %s: read max_allowed_packet: %w", s.cfg.Name, err)
-		}
-		s.merge.stmtBytes = max(min(maxStatementBytes, packet/4), 1)
-	}
-	return s.merge.stmtBytes, nil
-}
-
-// mergeCache is what the sink reads from the replica to merge rows.
-type mergeCache struct {
-	mu        sync.Mutex             // held by uniqueKeys and stmtLimit
-	uniq      map[string]*uniqueInfo // replica "db.table" -> its unique keys
-	uniqAt    time.Time              // when uniq was emptied
-	stmtBytes int                    // stmtLimit
-}
-
-// uniqueInfo is what the sink knows of a replica table: its unique keys
-// besides the one on the definition's key, and whether its rows may be
-// compacted at all.
-type uniqueInfo struct {
-	keys    [][]string // columns of each unique key
-	compact bool       // no triggers, and the keys' values compare byte for byte: no text under a collation, no floats, no prefix
-}
-
-// uniqueCacheTTL is how long the sink trusts what it read of the replica's
-// unique keys; replayed DDL empties the cache at once.
-const uniqueCacheTTL = time.Minute
-
-// exactTypes are the data types whose equal values have equal text in
-// the envelope.
-var exactTypes = map[string]bool{"tinyint": true, "smallint": true, "mediumint": true, "int": true, "bigint": true,
-	"decimal": true, "date": true, "datetime": true, "timestamp": true, "time": true, "year": true,
-	"binary": true, "varbinary": true, "bit": true}
-
-// uniqueKeys reads (and caches) the replica's unique keys on def's table
-// other than the one on def's key, and whether the table has triggers.
-func (s *Sink) uniqueKeys(ctx context.Context, def *event.TableDef) (*uniqueInfo, error) {
-	s.merge.mu.Lock() // workers merge at once (sink_workers.go)
-	defer s.merge.mu.Unlock()
-	if s.merge.uniq == nil || time.Since(s.merge.uniqAt) > uniqueCacheTTL {
-		s.merge.uniq, s.merge.uniqAt = map[string]*uniqueInfo{}, time.Now()
-	}
-	db, table := s.route(def.DB, def.Table)
-	name := db + "." + table
-	if u := s.merge.uniq[name]; u != nil {
-		return u, nil
-	}
-	ctx, cancel := dbconn.MetaCtx(ctx) // util.go
-	defer cancel()
-	rows, err := s.db.QueryContext(ctx, `SELECT s.INDEX_NAME, s.COLUMN_NAME, s.SUB_PART IS NOT NULL, c.DATA_TYPE
-		FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c
-		  ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
-		WHERE s.TABLE_SCHEMA = ? AND s.TABLE_NAME = ? AND s.NON_UNIQUE = 0
-		ORDER BY s.INDEX_NAME, s.SEQ_IN_INDEX`, db, table)
-	if err != nil {
-		return nil, fmt.Errorf("sink %s: read the unique keys of %s on the replica: %w", s.cfg.Name, name, err)
-	}
-	defer rows.Close()
-	u := &uniqueInfo{compact: true}
-	idx, inexact := map[string][]string{}, map[string]bool{}
-	var order []string
-	for rows.Next() {
-		var index, col, typ string
-		var prefix bool
-		if err := rows.Scan(&index, &col, &prefix, &typ); err != nil {
-			return nil, err
-		}
-		if idx[index] == nil {
-			order = append(order, index)
-		}
-		idx[index] = append(idx[index], col)
-		if prefix || !exactTypes[strings.ToLower(typ)] {
-			inexact[index] = true
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, index := range order {
-		if sameSet(idx[index], def.PrimaryKey) {
-			continue
-		}
-		u.keys = append(u.keys, idx[index])
-		u.compact = u.compact && !inexact[index]
-	}
-	// Triggers fire per row written: a replica table with triggers gets
-	// every row, in order, as before merging.
-	var triggers int
-	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ?",
-		db, table).Scan(&triggers); err != nil {
-		return nil, fmt.Errorf("sink %s: read the triggers of %s on the replica: %w", s.cfg.Name, name, err)
-	}
-	u.compact = u.compact && triggers == 0
-	s.merge.uniq[name] = u
-	return u, nil
-}
-
-func sameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
-		}
-	}
-	return true
 }

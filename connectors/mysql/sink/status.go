@@ -68,16 +68,16 @@ func (st *sinkStatus) setCommitted(offsets map[kafka.TopicPartition]int64, lastT
 }
 
 // afterCommit records a batch committed on the replica. It runs on Run's
-// goroutine after s.offsets moved past the batch.
-func (s *Sink) afterCommit(b *batch) {
+// goroutine once offsets (the committed positions) moved past the batch.
+func (st *sinkStatus) afterCommit(offsets map[kafka.TopicPartition]int64, b *batch) {
 	var lastTs int64
 	for _, t := range b.txs {
 		if !t.marker.Snapshot && t.marker.TsMs > 0 {
 			lastTs = t.marker.TsMs
 		}
 	}
-	s.stat.setCommitted(s.offsets, lastTs)
-	s.stat.rows.Add(b.rows)
+	st.setCommitted(offsets, lastTs)
+	st.rows.Add(b.rows)
 }
 
 // startStatus pre-creates the sink's metric series and starts the
@@ -91,7 +91,7 @@ func (s *Sink) startStatus(ctx context.Context) (stop func()) {
 	m.SinkDuplicates.WithLabelValues(l0, l1)
 	m.SinkBytes.WithLabelValues(l0, l1)
 	m.ReplicationLagHist.WithLabelValues(l0, l1)
-	s.stat.setCommitted(s.offsets, 0)
+	s.stat.setCommitted(s.offsets.next, 0)
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -29,7 +29,7 @@ import (
 // prepares it; once all are prepared, the offsets and the batch's Seq are
 // committed in an ordinary transaction (the decision), then every branch
 // is committed. A crash in between is settled when the sink starts
-// (recoverXA): a prepared branch of this sink whose Seq the recorded
+// (workers.recover): a prepared branch of this sink whose Seq the recorded
 // offsets cover is committed, any other is rolled back. So a batch is
 // applied whole or not at all, and the offsets always match the rows;
 // readers of the replica may, for the moment between the branches'
@@ -42,8 +42,22 @@ import (
 // xaPrefix starts the XA transaction names of every sink.
 const xaPrefix = "sluice-"
 
-// parallel reports whether b is applied by the workers.
-func (s *Sink) parallel(b *batch) bool {
+// workers apply a batch's rows on several replica connections, as XA
+// branches that one decision transaction commits (see above). Contract:
+// apply commits the whole batch with its offsets, or reports fallback with
+// nothing of it committed, or fails leaving prepared branches that recover
+// settles by the recorded offsets at the next start; recover runs once a
+// term, after the offsets are read and before anything is applied. The
+// branches run on goroutines of their own; every method is called from
+// Run's goroutine.
+type workers struct {
+	s     *Sink
+	conns []*sql.Conn // one per worker, opened on first use in a term
+}
+
+// use reports whether b is applied by the workers.
+func (w *workers) use(b *batch) bool {
+	s := w.s
 	if s.cfg.Workers < 2 || b.careful || b.ddl || b.rows < 2 {
 		return false
 	}
@@ -57,19 +71,20 @@ func (s *Sink) parallel(b *batch) bool {
 
 // xaTag is the start of this sink's XA transaction names: the prefix and
 // a hash of the sink's checkpoint key (names are at most 64 bytes).
-func (s *Sink) xaTag() string {
+func (w *workers) xaTag() string {
 	h := fnv.New32a()
-	h.Write([]byte(s.key))
+	h.Write([]byte(w.s.key))
 	return fmt.Sprintf("%s%08x-", xaPrefix, h.Sum32())
 }
 
 // xid is the XA id of worker i's branch of the batch ending at seq.
-func (s *Sink) xid(seq event.Seq, i int) string {
-	return fmt.Sprintf("'%s%s','%d'", s.xaTag(), seq, i)
+func (w *workers) xid(seq event.Seq, i int) string {
+	return fmt.Sprintf("'%s%s','%d'", w.xaTag(), seq, i)
 }
 
 // shard splits b's rows among n workers, each share in source order.
-func (s *Sink) shard(ctx context.Context, b *batch, n int) ([][]*event.Change, error) {
+func (w *workers) shard(ctx context.Context, b *batch, n int) ([][]*event.Change, error) {
+	s := w.s
 	defs := map[string]*event.TableDef{}
 	whole := map[string]bool{}
 	var keys []string // each row's key (its before image's for a delete), in batch order
@@ -78,19 +93,19 @@ func (s *Sink) shard(ctx context.Context, b *batch, n int) ([][]*event.Change, e
 			name := ch.Table()
 			def, seen := defs[name]
 			if !seen {
-				if def = s.defAt(name, ch.Transaction.Seq); def == nil {
+				if def = s.schema.at(name, ch.Transaction.Seq); def == nil {
 					return nil, fmt.Errorf("no definition of %s at seq %s in the schema history", name, ch.Transaction.Seq)
 				}
 				defs[name] = def
-				w := len(def.PrimaryKey) == 0
-				if !w {
-					u, err := s.uniqueKeys(ctx, def)
+				one := len(def.PrimaryKey) == 0
+				if !one {
+					u, err := s.applier.uniqueKeys(ctx, def)
 					if err != nil {
 						return nil, err
 					}
-					w = !u.compact || len(u.keys) > 0
+					one = !u.compact || len(u.keys) > 0
 				}
-				whole[name] = w
+				whole[name] = one
 			}
 			if whole[name] {
 				keys = append(keys, "")
@@ -129,39 +144,41 @@ func (s *Sink) shard(ctx context.Context, b *batch, n int) ([][]*event.Change, e
 	return shards, nil
 }
 
-// openWorkers opens the workers' connections that are not open.
-func (s *Sink) openWorkers(ctx context.Context) error {
-	for len(s.workers) < s.cfg.Workers {
+// open opens the workers' connections that are not open.
+func (w *workers) open(ctx context.Context) error {
+	s := w.s
+	for len(w.conns) < s.cfg.Workers {
 		c, err := s.db.Conn(ctx)
 		if err != nil {
 			return fmt.Errorf("sink %s: open worker connection: %w", s.cfg.Name, err)
 		}
-		s.workers = append(s.workers, c)
+		w.conns = append(w.conns, c)
 	}
 	return nil
 }
 
-// closeWorkers closes the workers' connections; a prepared branch stays
+// close closes the workers' connections; a prepared branch stays
 // on the server until committed or rolled back.
-func (s *Sink) closeWorkers() {
-	for _, c := range s.workers {
+func (w *workers) close() {
+	for _, c := range w.conns {
 		c.Close()
 	}
-	s.workers = nil
+	w.conns = nil
 }
 
 // errDecisionUnknown: the commit of a batch's decision failed in a way
 // that leaves unknown whether it was committed.
 var errDecisionUnknown = errors.New("the outcome of the commit is unknown; the next start settles the prepared XA transactions")
 
-// applyParallel applies b with the workers. fallback reports that nothing
+// apply applies b with the workers. fallback reports that nothing
 // of b was committed and it may be applied on one connection; otherwise
 // err is the batch's outcome.
-func (s *Sink) applyParallel(ctx context.Context, b *batch) (fallback bool, err error) {
-	if err := s.openWorkers(ctx); err != nil {
+func (w *workers) apply(ctx context.Context, b *batch) (fallback bool, err error) {
+	s := w.s
+	if err := w.open(ctx); err != nil {
 		return true, err
 	}
-	shards, err := s.shard(ctx, b, len(s.workers))
+	shards, err := w.shard(ctx, b, len(w.conns))
 	if err != nil {
 		return true, err
 	}
@@ -175,25 +192,25 @@ func (s *Sink) applyParallel(ctx context.Context, b *batch) (fallback bool, err 
 		}
 		started = append(started, i)
 		counts[i] = map[[2]string]int{}
-		g.Go(func() error { return s.applyBranch(ctx, s.workers[i], s.xid(b.applied, i), rows, counts[i]) })
+		g.Go(func() error { return w.branch(ctx, w.conns[i], w.xid(b.applied, i), rows, counts[i]) })
 	}
 	if err := g.Wait(); err != nil {
-		s.rollbackBranches(b, started)
+		w.rollback(b, started)
 		return true, fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.applied, err)
 	}
-	faults.SinkExitAt("prepared") // testhook.go
+	faults.SinkExitAt("prepared") // internal/faults
 	committing := time.Now()
-	if err := s.decide(ctx, b); err != nil {
+	if err := w.decide(ctx, b); err != nil {
 		if !errors.Is(err, errDecisionUnknown) {
-			s.rollbackBranches(b, started)
+			w.rollback(b, started)
 		}
 		return false, err
 	}
 	faults.SinkExitAt("decided")
 	for _, i := range started {
-		if _, err := s.workers[i].ExecContext(ctx, "XA COMMIT "+s.xid(b.applied, i)); err != nil {
-			s.closeWorkers()
-			return false, fmt.Errorf("sink %s: XA COMMIT %s (the next start commits it): %w", s.cfg.Name, s.xid(b.applied, i), err)
+		if _, err := w.conns[i].ExecContext(ctx, "XA COMMIT "+w.xid(b.applied, i)); err != nil {
+			w.close()
+			return false, fmt.Errorf("sink %s: XA COMMIT %s (the next start commits it): %w", s.cfg.Name, w.xid(b.applied, i), err)
 		}
 	}
 	all := map[[2]string]int{}
@@ -202,25 +219,25 @@ func (s *Sink) applyParallel(ctx context.Context, b *batch) (fallback bool, err 
 			all[k] += n
 		}
 	}
-	s.committed(b, all, start, committing)
+	s.applier.committed(b, all, start, committing)
 	return false, nil
 }
 
-// applyBranch applies rows in the XA branch xid on conn and prepares it.
-func (s *Sink) applyBranch(ctx context.Context, conn *sql.Conn, xid string, rows []*event.Change, counts map[[2]string]int) error {
+// branch applies rows in the XA branch xid on conn and prepares it.
+func (w *workers) branch(ctx context.Context, conn *sql.Conn, xid string, rows []*event.Change, counts map[[2]string]int) error {
 	if _, err := conn.ExecContext(ctx, "XA START "+xid); err != nil {
 		return fmt.Errorf("XA START: %w", err)
 	}
-	a := s.newPipedApplier(conn, counts)
-	defer a.close()
-	m := newMerger(a)
+	wr := w.s.applier.newPipedWriter(conn, counts)
+	defer wr.close()
+	m := newMerger(wr)
 	if err := m.add(ctx, rows); err != nil {
 		return err
 	}
 	if err := m.flush(ctx); err != nil {
 		return err
 	}
-	if err := a.sync(); err != nil {
+	if err := wr.sync(); err != nil {
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, "XA END "+xid); err != nil {
@@ -234,16 +251,14 @@ func (s *Sink) applyBranch(ctx context.Context, conn *sql.Conn, xid string, rows
 
 // decide commits b's offsets and Seq (and dead letters): the batch's
 // prepared branches are then to be committed.
-func (s *Sink) decide(ctx context.Context, b *batch) error {
+func (w *workers) decide(ctx context.Context, b *batch) error {
+	s := w.s
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sink %s: begin: %w", s.cfg.Name, err)
 	}
 	defer tx.Rollback()
-	if err := s.saveOffsets(ctx, tx, b); err != nil {
-		return err
-	}
-	if err := s.saveDeadLetters(ctx, tx, b); err != nil {
+	if err := s.applier.record(ctx, tx, b); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -252,27 +267,28 @@ func (s *Sink) decide(ctx context.Context, b *batch) error {
 	return nil
 }
 
-// rollbackBranches ends and rolls back the branches of b's workers, then
+// rollback ends and rolls back the branches of b's workers, then
 // closes the workers' connections (a branch that could not be rolled back
 // stays prepared until the next start settles it).
-func (s *Sink) rollbackBranches(b *batch, started []int) {
+func (w *workers) rollback(b *batch, started []int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, i := range started {
-		xid := s.xid(b.applied, i)
-		s.workers[i].ExecContext(ctx, "XA END "+xid) // fails when already ended or prepared
-		if _, err := s.workers[i].ExecContext(ctx, "XA ROLLBACK "+xid); err != nil {
-			s.log.Debug("XA ROLLBACK", "xid", xid, "err", err)
+		xid := w.xid(b.applied, i)
+		w.conns[i].ExecContext(ctx, "XA END "+xid) // fails when already ended or prepared
+		if _, err := w.conns[i].ExecContext(ctx, "XA ROLLBACK "+xid); err != nil {
+			w.s.log.Debug("XA ROLLBACK", "xid", xid, "err", err)
 		}
 	}
-	s.closeWorkers()
+	w.close()
 }
 
-// recoverXA settles this sink's XA branches left prepared by a crash: a
+// recover settles this sink's XA branches left prepared by a crash: a
 // branch whose batch the recorded Seq covers is committed, any other is
 // rolled back. It runs after the checkpoint is read, before anything is
 // applied.
-func (s *Sink) recoverXA(ctx context.Context) error {
+func (w *workers) recover(ctx context.Context) error {
+	s := w.s
 	rows, err := s.db.QueryContext(ctx, "XA RECOVER")
 	if err != nil {
 		if s.cfg.Workers < 2 {
@@ -285,7 +301,7 @@ func (s *Sink) recoverXA(ctx context.Context) error {
 	defer rows.Close()
 	type branch struct{ gtrid, bqual string }
 	var found []branch
-	tag := s.xaTag()
+	tag := w.xaTag()
 	for rows.Next() {
 		var format, glen, blen int
 		var data []byte
@@ -307,13 +323,13 @@ func (s *Sink) recoverXA(ctx context.Context) error {
 			continue // not a name this sink makes
 		}
 		verb := "ROLLBACK"
-		if !s.applied.Less(seq) {
+		if !s.offsets.applied.Less(seq) {
 			verb = "COMMIT"
 		}
 		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("XA %s '%s','%s'", verb, br.gtrid, br.bqual)); err != nil {
 			return fmt.Errorf("sink %s: XA %s of a batch left prepared (seq %s): %w", s.cfg.Name, verb, seq, err)
 		}
-		s.log.Info("settled a worker's batch left prepared", "xa", verb, "seq", string(seq), "worker", br.bqual, "applied_seq", string(s.applied))
+		s.log.Info("settled a worker's batch left prepared", "xa", verb, "seq", string(seq), "worker", br.bqual, "applied_seq", string(s.offsets.applied))
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+	"github.com/sluice-cdc/sluice/connectors/mysql/sink"
+	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 	"github.com/sluice-cdc/sluice/pkg/sqlscan"
@@ -27,9 +29,7 @@ import (
 // captured table.
 type fence struct {
 	src, rep *sql.DB
-	ckTable  string // quoted checkpoint table
-	sinkKey  string // the sink's row key in it
-	txTopic  string
+	ck       *sink.Offsets // the sink's checkpoint
 	filter   catalog.Filter
 	maxWait  time.Duration
 	passed   event.Seq // highest position known to be applied, as a Seq
@@ -41,6 +41,11 @@ type fence struct {
 	seqBase func(context.Context) (uint64, error)
 	base    uint64
 	hasBase bool
+}
+
+// checkpointOf is the checkpoint store of sink c of cfg.
+func checkpointOf(cfg *config.Config, c *sink.Config) *sink.Offsets {
+	return sink.NewOffsets(cfg.Name, c.Name, c.Source, c.CheckpointDB)
 }
 
 // readBase (re)reads the source's seq base.
@@ -100,18 +105,11 @@ func firstRow(ctx context.Context, db *sql.DB, q string) ([]string, error) {
 // sinkSeq reads the Seq the sink last committed and whether its checkpoint
 // has been still for at least two seconds.
 func (f *fence) sinkSeq(ctx context.Context) (event.Seq, bool, error) {
-	var seq string
-	var still bool
-	err := f.rep.QueryRowContext(ctx, "SELECT seq, updated_at < NOW(6) - INTERVAL 2 SECOND FROM "+f.ckTable+
-		" WHERE sink = ? AND topic = ? AND kpartition = 0", f.sinkKey, f.txTopic).Scan(&seq, &still)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, fmt.Errorf("the sink has no checkpoint in %s on the replica (key %s): it has applied nothing yet; "+
-			"run it (sluice run --connector ...) and verify once it has caught up", f.ckTable, f.sinkKey)
+	seq, still, err := f.ck.AppliedSeq(ctx, f.rep)
+	if errors.Is(err, sink.ErrNoCheckpoint) {
+		return "", false, fmt.Errorf("%w: it has applied nothing yet; run it (sluice run --connector ...) and verify once it has caught up", err)
 	}
-	if err != nil {
-		return "", false, fmt.Errorf("read the sink's checkpoint %s: %w", f.ckTable, err)
-	}
-	return event.Seq(seq), still, nil
+	return seq, still, err
 }
 
 // wait returns once the sink has applied every source transaction before

@@ -53,12 +53,8 @@ func (v *verifier) repairBatch(ctx context.Context, t *vtable, diffs []rowDiff) 
 		return 0, err
 	}
 	defer tx.Rollback()
-	var seq string
-	f := v.fence
-	err = tx.QueryRowContext(ctx, "SELECT seq FROM "+f.ckTable+" WHERE sink = ? AND topic = ? AND kpartition = 0 FOR UPDATE",
-		f.sinkKey, f.txTopic).Scan(&seq)
-	if err != nil {
-		return 0, fmt.Errorf("lock the sink's checkpoint in %s: %w", f.ckTable, err)
+	if _, err := v.fence.ck.Lock(ctx, tx); err != nil {
+		return 0, err
 	}
 	keys := make([][][]byte, len(diffs))
 	for i, d := range diffs {

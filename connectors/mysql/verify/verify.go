@@ -74,9 +74,7 @@ func Verify(ctx context.Context, cfg *config.Config, sink *sink.Config, opts con
 		return nil, fmt.Errorf("sink %s: replica %w", sink.Name, err)
 	}
 	defer v.rep.Close()
-	v.fence = &fence{src: v.src, rep: v.rep, ckTable: dbconn.QuoteTable(sink.CheckpointDB, "sluice_offsets"),
-		sinkKey: cfg.Name + "/" + sink.Name, txTopic: event.Topics{Pipeline: cfg.Name, Source: source.Name}.Transaction(),
-		filter: sourceFilter(source), maxWait: opts.MaxWait}
+	v.fence = &fence{src: v.src, rep: v.rep, ck: checkpointOf(cfg, sink), filter: sourceFilter(source), maxWait: opts.MaxWait}
 	if opts.Kafka != nil {
 		v.fence.seqBase = func(ctx context.Context) (uint64, error) {
 			kctx, cancel := context.WithTimeout(ctx, 30*time.Second)

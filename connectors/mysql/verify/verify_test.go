@@ -83,12 +83,19 @@ connectors:
 	}
 	rows.Close()
 	n, _ := event.BinlogFileNumber(file)
-	execStmts(t, rep, `CREATE DATABASE sluice;
-CREATE TABLE sluice.sluice_offsets (sink VARCHAR(191) NOT NULL, topic VARCHAR(249) NOT NULL, kpartition INT NOT NULL,
-  next_offset BIGINT NOT NULL, seq VARCHAR(64) NOT NULL DEFAULT '',
-  updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), PRIMARY KEY (sink, topic, kpartition))`)
-	if _, err := rep.Exec("INSERT INTO sluice.sluice_offsets (sink, topic, kpartition, next_offset, seq) VALUES ('test/replica-1', '_sluice.test.src.transaction', 0, 1, ?)",
-		string(event.MakeSeq(n, p, 0))); err != nil {
+	ck := checkpointOf(cfg, sink.ConfigOf(cfg.Connector("replica-1")))
+	ctx := context.Background()
+	if err := ck.Create(ctx, rep); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := rep.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ck.Save(ctx, tx, 1, event.MakeSeq(n, p, 0), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	return cfg, src, rep

@@ -1,0 +1,63 @@
+package sink
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+	"github.com/sluice-cdc/sluice/pkg/event"
+)
+
+// ensureTables creates the replica tables a batch touches when missing.
+// It runs before the batch's replica transaction: DDL cannot share it,
+// and creating a table twice is harmless.
+func (r *ddlRunner) ensureTables(ctx context.Context, b *batch) error {
+	for _, t := range b.txs {
+		for _, name := range t.marker.Truncate {
+			if err := r.ensureTable(ctx, name, t.marker.Seq); err != nil {
+				return err
+			}
+		}
+		if rg := t.marker.Range; rg != nil {
+			if err := r.ensureTable(ctx, rg.Table, t.marker.Seq); err != nil {
+				return err
+			}
+		}
+		for _, dc := range t.marker.DataCollections {
+			if err := r.ensureTable(ctx, dc.DataCollection, t.marker.Seq); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ensureTable creates the replica table of source table name, from its
+// definition at seq, unless the sink knows it exists (create_tables off:
+// the sink only records it).
+func (r *ddlRunner) ensureTable(ctx context.Context, name string, seq event.Seq) error {
+	s := r.s
+	if r.created[name] {
+		return nil
+	}
+	def, err := s.schema.table(ctx, name, seq)
+	if err != nil {
+		return err
+	}
+	if *s.cfg.CreateTables {
+		create := def.CreateSQL
+		if !catalog.CreateTableRe.MatchString(create) {
+			return fmt.Errorf("sink %s: cannot create %s: unexpected definition %.60q", s.cfg.Name, name, create)
+		}
+		db, table := s.routes.table(def.DB, def.Table)
+		create = catalog.CreateTableRe.ReplaceAllLiteralString(create, "CREATE TABLE IF NOT EXISTS "+dbconn.QuoteTable(db, table))
+		for _, q := range []string{"CREATE DATABASE IF NOT EXISTS " + dbconn.QuoteIdent(db), create} {
+			if _, err := s.db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("sink %s: create %s on the replica: %w", s.cfg.Name, name, err)
+			}
+		}
+	}
+	r.created[name] = true
+	return nil
+}
