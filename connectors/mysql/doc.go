@@ -7,6 +7,7 @@
 //   - sink: applies one source's changes to a replica, with its checkpoint
 //     in the same replica transaction (type mysql-sink).
 //   - verify: compares a sink's replica with its source and repairs it.
+//   - check: `sluice check` of both types (settings, grants, tables).
 //   - internal/catalog: the table model and what changes it (DDL parsing,
 //     information_schema reads, table filters, online schema change tools).
 //   - internal/dbconn: connections, TLS, server settings, grants, binlog
@@ -17,6 +18,7 @@
 //   - internal/faults: the fault suite's hooks, compiled only with the
 //     build tag sluicefault.
 //
-// This package adds what needs two roles at once: a sink that can be
-// verified (connector.Verifier) without the sink importing verify.
+// This package composes the roles into the two connector types
+// (connectors.Builtin): a source that can be checked, a sink that can be
+// checked and verified, without any role importing another.
 package mysql

@@ -6,7 +6,7 @@
 // <checkpoint_db>.sluice_offsets) written in one replica transaction;
 // dead letters under errors.tolerance all.
 //
-// Roles: Sink (sink.go, leader.go, status.go, check.go, faults.go) is the
+// Roles: Sink (sink.go, leader.go, status.go, faults.go) is the
 // driver: Run elects the applier, runLeader wires the roles below for one
 // term and loops batcher -> applier. Each role is a type with its contract
 // on it and a back-pointer to the Sink:

@@ -41,10 +41,13 @@ func Route(routes []config.Route, db, table string) (string, string) {
 	return db, table
 }
 
-// db maps a source database to the replica database its tables go to
+// db maps a source database to the replica database its tables go to.
+func (r routes) db(db string) string { return RouteDB(r, db) }
+
+// RouteDB maps a source database to the replica database its tables go to
 // by a "db.*" route, or keeps its name.
-func (r routes) db(db string) string {
-	for _, rt := range r {
+func RouteDB(routes []config.Route, db string) string {
+	for _, rt := range routes {
 		fdb, ft, _ := strings.Cut(rt.From, ".")
 		tdb, _, _ := strings.Cut(rt.To, ".")
 		if fdb == db && ft == "*" {

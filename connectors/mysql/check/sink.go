@@ -1,4 +1,4 @@
-package sink
+package check
 
 import (
 	"context"
@@ -9,8 +9,22 @@ import (
 
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+	"github.com/sluice-cdc/sluice/connectors/mysql/sink"
+	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
+
+// Sink is the check of one mysql-sink.
+type Sink struct {
+	cfg    *sink.Config
+	env    connector.Env
+	routes []config.Route
+}
+
+// NewSink returns the check of the mysql-sink c of env.Config.
+func NewSink(c *sink.Config, env connector.Env) *Sink {
+	return &Sink{cfg: c, env: env, routes: c.Routes}
+}
 
 var _ connector.Checker = (*Sink)(nil)
 
@@ -124,7 +138,7 @@ func (s *Sink) targetDBs(ctx context.Context, c *dbconn.Checker) []string {
 	}
 	set := map[string]bool{}
 	var globs []string
-	for _, p := range SourceTables(src) {
+	for _, p := range sink.SourceTables(src) {
 		d, _, _ := strings.Cut(p, ".")
 		if catalog.IsGlob(d) {
 			globs = append(globs, p)
@@ -150,7 +164,7 @@ func (s *Sink) targetDBs(ctx context.Context, c *dbconn.Checker) []string {
 	}
 	routed := map[string]bool{} // routes send tables elsewhere
 	for d := range set {
-		routed[s.routes.db(d)] = true
+		routed[sink.RouteDB(s.routes, d)] = true
 	}
 	for _, r := range s.cfg.Routes {
 		if d, _, _ := strings.Cut(r.To, "."); d != "*" {

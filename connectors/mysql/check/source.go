@@ -1,4 +1,4 @@
-package source
+package check
 
 import (
 	"context"
@@ -10,8 +10,24 @@ import (
 
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source"
 	"github.com/sluice-cdc/sluice/pkg/connector"
+	"github.com/sluice-cdc/sluice/pkg/event"
 )
+
+// Source is the check of one mysql-source: its config and where its
+// pipeline runs.
+type Source struct {
+	cfg    *source.Config
+	env    connector.Env
+	topics event.Topics
+	filter catalog.Filter
+}
+
+// NewSource returns the check of the mysql-source c of env.Config.
+func NewSource(c *source.Config, env connector.Env) *Source {
+	return &Source{cfg: c, env: env, topics: event.Topics{Pipeline: env.Config.Name, Source: c.Name}, filter: catalog.Filter(c.Tables)}
+}
 
 var _ connector.Checker = (*Source)(nil)
 

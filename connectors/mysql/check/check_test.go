@@ -1,4 +1,4 @@
-package source
+package check
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/replication"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/connectors/mysql/sink"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
@@ -34,43 +35,39 @@ func newCheckSetup(t *testing.T) *checkSetup {
 	cs.src.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, total INT)",
 		"CREATE TABLE shop.items (id INT PRIMARY KEY, label TEXT)")
 	cs.cfg = checkConfig(
-		&Config{Connector: &config.Connector{Name: "src", DSN: cs.src.DSN("")}, ServerID: 4242, Tables: []string{"shop.*"}, Snapshot: "initial", Flavor: "auto"},
+		&source.Config{Connector: &config.Connector{Name: "src", DSN: cs.src.DSN("")}, ServerID: 4242, Tables: []string{"shop.*"}, Snapshot: "initial", Flavor: "auto"},
 		&sink.Config{Connector: &config.Connector{Name: "replica", DSN: cs.dst.DSN("")}, Source: "src", CheckpointDB: "sluice", CreateTables: new(true)})
 	return cs
 }
 
 // checkConfig returns a file of src and dst built in code, each connector's
 // Spec its config, as config.Load makes them.
-func checkConfig(src *Config, dst *sink.Config) *config.Config {
+func checkConfig(src *source.Config, dst *sink.Config) *config.Config {
 	cfg := &config.Config{Name: "t", Connectors: []config.Connector{*src.Connector, *dst.Connector}}
 	src.Connector, dst.Connector = &cfg.Connectors[0], &cfg.Connectors[1]
-	src.Type, src.Role, src.Spec = TypeName, config.RoleSource, src
+	src.Type, src.Role, src.Spec = source.TypeName, config.RoleSource, src
 	dst.Type, dst.Role, dst.Spec = sink.TypeName, config.RoleSink, dst
 	return cfg
 }
 
 // srcCfg and dstCfg return the configs of the setup's source and sink.
-func (cs *checkSetup) srcCfg() *Config      { return ConfigOf(&cs.cfg.Connectors[0]) }
-func (cs *checkSetup) dstCfg() *sink.Config { return sink.ConfigOf(&cs.cfg.Connectors[1]) }
+func (cs *checkSetup) srcCfg() *source.Config { return source.ConfigOf(&cs.cfg.Connectors[0]) }
+func (cs *checkSetup) dstCfg() *sink.Config   { return sink.ConfigOf(&cs.cfg.Connectors[1]) }
 
 // check runs the Check of the connector called name.
 func (cs *checkSetup) check(t *testing.T, name string) []connector.Finding {
 	t.Helper()
 	c := cs.cfg.Connector(name)
 	env := connector.Env{Config: cs.cfg, Logger: slog.New(slog.DiscardHandler), Kafka: cs.kafka}
-	var conn connector.Connector
-	var err error
+	var ch connector.Checker
 	if c.IsSource() {
-		conn, err = New(c, env)
+		ch = NewSource(source.ConfigOf(c), env)
 	} else {
-		conn, err = sink.New(c, env)
-	}
-	if err != nil {
-		t.Fatal(err)
+		ch = NewSink(sink.ConfigOf(c), env)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	fs := conn.(connector.Checker).Check(ctx)
+	fs := ch.Check(ctx)
 	for _, f := range fs {
 		t.Logf("%-7s %s: %s; fix: %s", f.Severity, f.Subject, f.Message, f.Fix)
 	}
@@ -187,7 +184,7 @@ func TestCheckDuplicateServerID(t *testing.T) {
 	var p uint16
 	fmt.Sscan(port, &p)
 	syncer := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{ServerID: 4242, Flavor: "mariadb",
-		Host: "127.0.0.1", Port: p, User: "root", Localhost: "other-reader", Logger: discardLogger()})
+		Host: "127.0.0.1", Port: p, User: "root", Localhost: "other-reader", Logger: slog.New(slog.DiscardHandler)})
 	defer syncer.Close()
 	if _, err := syncer.StartSync(gomysql.Position{Name: file, Pos: pos}); err != nil {
 		t.Fatal(err)
@@ -236,7 +233,7 @@ func TestCheckUnreachable(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	cs := &checkSetup{cfg: checkConfig(
-		&Config{Connector: &config.Connector{Name: "src", DSN: "root:pw@tcp(" + addr + ")/"}, ServerID: 7, Tables: []string{"shop.*"}},
+		&source.Config{Connector: &config.Connector{Name: "src", DSN: "root:pw@tcp(" + addr + ")/"}, ServerID: 7, Tables: []string{"shop.*"}},
 		&sink.Config{Connector: &config.Connector{Name: "replica", DSN: "root:pw@tcp(" + addr + ")/"}, Source: "src", CheckpointDB: "sluice"})}
 	for _, name := range []string{"src", "replica"} {
 		fs := cs.check(t, name)
@@ -345,7 +342,7 @@ func TestCheckReplicaWithoutLogUpdates(t *testing.T) {
 		}
 		_, err := dbconn.Preflight(ctx, replica.DB(t), replica.Addr(), "auto")
 		cs := &checkSetup{cfg: checkConfig(
-			&Config{Connector: &config.Connector{Name: "src", DSN: replica.DSN("")}, ServerID: 4242, Tables: []string{"shop.*"}, Snapshot: "initial", Flavor: "auto"},
+			&source.Config{Connector: &config.Connector{Name: "src", DSN: replica.DSN("")}, ServerID: 4242, Tables: []string{"shop.*"}, Snapshot: "initial", Flavor: "auto"},
 			&sink.Config{Connector: &config.Connector{Name: "replica", DSN: replica.DSN("")}, Source: "src", CheckpointDB: "sluice"})}
 		bad := find(cs.check(t, "src"), connector.SeverityError, "log_slave_updates", "OFF on a replica of 127.0.0.1:", "point the source's dsn at the primary")
 		if logUpdates {
