@@ -114,6 +114,10 @@ func TestSnapshotRequest(t *testing.T) {
 		!strings.Contains(out, "not selected by source src") {
 		t.Errorf("sluice snapshot of an unselected table: exit %d\n%s", code, out)
 	}
+	if code, out := e2e.Run(t, "snapshot", "--config", cfg, "--table", "shop.nosuch"); code == 0 ||
+		!strings.Contains(out, "no table shop.nosuch on source src") {
+		t.Errorf("sluice snapshot of a table the source does not have: exit %d\n%s", code, out)
+	}
 	e2e.WaitLog(t, p, 60*time.Second, 1, "incremental snapshot table done", "table=shop.accounts", "reason=request")
 	url := "http://" + adminAddr + "/snapshot"
 	for _, c := range []struct {
