@@ -3,6 +3,7 @@ package event
 import (
 	"fmt"
 	"hash/fnv"
+	"net/url"
 	"strings"
 )
 
@@ -15,29 +16,28 @@ type Topics struct {
 // Table returns the topic of a table's row changes: "<pipeline>.<db>.<table>".
 func (t Topics) Table(db, table string) string { return t.Pipeline + "." + db + "." + table }
 
-// maxTopicLen is Kafka's longest topic name.
+// maxTopicLen is Kafka's longest topic name; the embedded broker keeps a
+// partition in a directory named after the URL-escaped topic and the
+// partition number, which must fit a file name (255 bytes).
 const maxTopicLen = 249
 
 // CheckTable says why a table cannot have a topic of its own under
 // Table's naming, or nil. A '.' in a database name makes two tables share
 // a topic (`x.y`.`z` and `x`.`y.z`) and the sinks tell tables apart by
-// "db.table"; a name outside Kafka's alphabet (ASCII letters, digits,
-// '.', '_', '-') or over 249 characters is refused by Kafka, or by the
-// embedded broker's file system. Until topic names escape such tables,
-// they are refused with this reason instead of being mixed up.
+// "db.table"; a topic name over 249 characters, or over 249 bytes
+// URL-escaped (64 × 'ü'), is refused by Kafka or cannot be stored by the
+// embedded broker. Until topic names escape such tables, they are refused
+// with this reason instead of being mixed up or retried forever. Other
+// characters outside Kafka's alphabet are the broker's to refuse: the
+// embedded broker takes them.
 func (t Topics) CheckTable(db, table string) error {
 	name := "`" + db + "`.`" + table + "`"
 	if strings.Contains(db, ".") {
 		return fmt.Errorf("table %s: a '.' in a database name makes its topic and its \"db.table\" name ambiguous with other tables'", name)
 	}
 	topic := t.Table(db, table)
-	if len(topic) > maxTopicLen {
-		return fmt.Errorf("table %s: its topic name %s is %d characters, Kafka allows %d", name, topic, len(topic), maxTopicLen)
-	}
-	for _, r := range topic {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
-			return fmt.Errorf("table %s: its topic name %q holds %q; Kafka topic names allow only ASCII letters, digits, '.', '_' and '-'", name, topic, r)
-		}
+	if n, esc := len(topic), len(url.PathEscape(topic)); n > maxTopicLen || esc > maxTopicLen {
+		return fmt.Errorf("table %s: its topic name is %d bytes (%d URL-escaped); Kafka and the embedded broker's files allow %d", name, n, esc, maxTopicLen)
 	}
 	return nil
 }

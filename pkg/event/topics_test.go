@@ -16,10 +16,10 @@ func TestCheckTable(t *testing.T) {
 		{"shop_order", "items-2", ""},
 		{"x", "y.z", ""}, // unambiguous while no database holds a '.'
 		{"x.y", "z", "'.' in a database name"},
-		{"shop", strings.Repeat("ü", 64), "holds 'ü'"},
-		{"shop", "naïve", "holds 'ï'"},
-		{"shop", "a b", "holds ' '"},
-		{"shop", strings.Repeat("t", 246), "Kafka allows 249"},
+		{"shop", strings.Repeat("ü", 64), "135 bytes (391 URL-escaped)"},
+		{"shop", "odd`t'b\"ü", ""}, // the embedded broker takes it; a Kafka that refuses it is named then
+		{"shop", strings.Repeat("t", 240), ""},
+		{"shop", strings.Repeat("t", 245), "allow 249"},
 	} {
 		err := tp.CheckTable(c.db, c.table)
 		switch {

@@ -92,6 +92,10 @@ func (p *Publisher) ensureTopic(ctx context.Context, topic string, spec kafka.To
 	spec.Name = topic
 	n, err := p.client.EnsureTopic(ctx, spec)
 	if err != nil {
+		if strings.Contains(strings.ToLower(err.Error()), "invalid topic") {
+			return 0, &connector.Fatal{Err: fmt.Errorf("topic %s: %w; Kafka takes only ASCII letters, digits, '.', '_' and '-' in topic names: "+
+				"leave the table out of tables: or rename it (the embedded broker takes such names)", topic, err)}
+		}
 		if strings.Contains(err.Error(), "collides") {
 			// Kafka treats '.' and '_' alike in topic names: shop.order_items
 			// and shop_order.items cannot both exist. Retrying cannot help.
