@@ -283,7 +283,13 @@ func (sc *snapshotter) publish(ctx context.Context, tc tableChunk, lastTable str
 	s := sc.s
 	name := tc.def.Name()
 	sc.tableRows[name] += int64(len(tc.c.Rows))
-	if len(tc.c.Rows) > 0 {
+	// An empty table is one empty chunk with the whole table as its range:
+	// the sinks create the table and hold no row of it, as the source.
+	var whole *event.KeyRange
+	if len(tc.c.Rows) == 0 && tc.c.After == nil {
+		whole = &event.KeyRange{Table: name}
+	}
+	if len(tc.c.Rows) > 0 || whole != nil {
 		seq, err := s.snapSeq(ctx, sc.pos)
 		if err != nil {
 			return err
@@ -292,7 +298,7 @@ func (sc *snapshotter) publish(ctx context.Context, tc tableChunk, lastTable str
 		if name == lastTable {
 			snap = "last_table"
 		}
-		if err := s.publishChunk(ctx, tc.def, tc.c, fmt.Sprintf("snapshot:%s", seq), seq, sc.pos, snap, nil); err != nil {
+		if err := s.publishChunk(ctx, tc.def, tc.c, fmt.Sprintf("snapshot:%s", seq), seq, sc.pos, snap, whole); err != nil {
 			return err
 		}
 		if faults.SnapshotChunkDelay > 0 { // testhook.go
