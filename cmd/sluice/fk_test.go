@@ -12,7 +12,8 @@ import (
 // TestForeignKeyCascadeRefused: cascaded deletes and updates are not in the
 // binlog (checked on MariaDB 10.11: a DELETE of the parent logs only the
 // parent's row), so a selected table with a cascading foreign key is
-// refused at start, naming the constraint; with RESTRICT it replicates.
+// refused at start, naming the constraint; with RESTRICT it replicates. One
+// added while streaming stops the source at its DDL.
 func TestForeignKeyCascadeRefused(t *testing.T) {
 	src, dst := mariadbtest.Start(t, mariadbtest.Options{}), mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
@@ -36,6 +37,16 @@ ALTER TABLE shop.child ADD CONSTRAINT fk_parent FOREIGN KEY (pid) REFERENCES sho
 	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.parent", "shop.child")
 	e2e.ExecAll(t, sdb, "DELETE FROM shop.child WHERE pid = 1;\nDELETE FROM shop.parent WHERE id = 1")
 	e2e.WaitEqual(t, sdb, ddb, 30*time.Second, []*e2e.Proc{p}, "shop.parent", "shop.child")
+
+	// A cascading foreign key added while streaming stops the source at
+	// that DDL, before a cascade can delete rows the replica would keep.
+	e2e.ExecAll(t, sdb, `CREATE TABLE shop.grandchild (id INT PRIMARY KEY, cid INT, CONSTRAINT fk_child FOREIGN KEY (cid) REFERENCES shop.child (id) ON UPDATE SET NULL);
+INSERT INTO shop.grandchild VALUES (100, 20)`)
+	log = e2e.WaitFailed(t, p, 30*time.Second)
+	e2e.MustContain(t, "the error", log, "shop.grandchild foreign key `fk_child` references shop.child ON DELETE RESTRICT ON UPDATE SET NULL", "ON DELETE RESTRICT")
+	if e2e.HasTable(ddb, "shop.grandchild") && len(e2e.TableRows(t, ddb, "shop.grandchild")) > 0 {
+		t.Error("rows of the table with the cascading foreign key reached the replica")
+	}
 }
 
 // TestReplicaTriggers documents what triggers on a replica table do: the

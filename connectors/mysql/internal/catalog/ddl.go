@@ -19,6 +19,7 @@ func (c *Change) Merge(o *Change) {
 	c.Truncated = append(c.Truncated, o.Truncated...)
 	c.Databases = append(c.Databases, o.Databases...)
 	c.LoadNow = append(c.LoadNow, o.LoadNow...)
+	c.Cascading = append(c.Cascading, o.Cascading...)
 	if o.SinkStmts != nil {
 		c.SinkStmts = append(append([]string{}, c.SinkStmts...), o.SinkStmts...)
 	}
@@ -98,6 +99,9 @@ type Change struct {
 	// loadNow are tables renamed into the selection from outside it, whose
 	// definitions the history lacks: the caller reads them from the server.
 	LoadNow []string
+	// Cascading names foreign keys with cascading actions the statement
+	// gave selected tables (CascadingError).
+	Cascading []string
 }
 
 // ddlKeyword matches statements that may change tables or databases; a
@@ -271,6 +275,7 @@ func (ss *State) createTable(s *ast.CreateTableStmt, schema string, ch *Change) 
 	if ss.Tables[name] != nil && s.IfNotExists {
 		return nil
 	}
+	ch.Cascading = append(ch.Cascading, cascadingIn(db, t, schema, s.Constraints)...)
 	if s.ReferTable != nil {
 		rdb, rt := Qualify(s.ReferTable, schema)
 		src := ss.Tables[rdb+"."+rt]
@@ -346,6 +351,11 @@ func (ss *State) alterTable(s *ast.AlterTableStmt, schema string, ch *Change) er
 		return nil
 	}
 	ch.Relevant = ch.Relevant || !IsShadow(name)
+	for _, sp := range s.Specs {
+		if sp.Tp == ast.AlterTableAddConstraint && sp.Constraint != nil {
+			ch.Cascading = append(ch.Cascading, cascadingIn(db, t, schema, []*ast.Constraint{sp.Constraint})...)
+		}
+	}
 	old := ss.Tables[name]
 	if old == nil {
 		return fmt.Errorf("ALTER TABLE %s: the table is not in the schema history", name)

@@ -311,3 +311,21 @@ func TestLooksLikeTableDDL(t *testing.T) {
 		}
 	}
 }
+
+// TestCascadingForeignKeysInDDL: a CREATE or ALTER TABLE that gives a
+// selected table a foreign key with a cascading action says so.
+func TestCascadingForeignKeysInDDL(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE p (id INT PRIMARY KEY)")
+	for q, want := range map[string]string{
+		"CREATE TABLE c1 (id INT PRIMARY KEY, pid INT, CONSTRAINT f1 FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE)":        "shop.c1 foreign key `f1` references shop.p ON DELETE CASCADE ON UPDATE RESTRICT",
+		"CREATE TABLE c2 (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p (id) ON DELETE RESTRICT ON UPDATE NO ACTION)": "",
+		"CREATE TABLE other.c3 (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES shop.p (id) ON DELETE CASCADE)":           "",
+		"ALTER TABLE p ADD CONSTRAINT f4 FOREIGN KEY (id) REFERENCES shop2.q (id) ON UPDATE SET NULL":                               "shop.p foreign key `f4` references shop2.q ON DELETE RESTRICT ON UPDATE SET NULL",
+	} {
+		ch := mustApply(t, ss, q)
+		got := strings.Join(ch.Cascading, "; ")
+		if got != want {
+			t.Errorf("%s:\n got %q\nwant %q", q, got, want)
+		}
+	}
+}

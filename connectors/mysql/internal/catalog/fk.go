@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/pkg/connector"
 )
@@ -20,7 +21,7 @@ import (
 // foreign_key_checks=0, under which the replica's own foreign keys do not
 // cascade either. RESTRICT and NO ACTION foreign keys are fine: every row
 // change they allow is in the binlog. A cascading foreign key added by DDL
-// while sluice streams is found at the next start.
+// while sluice streams stops the source at that DDL (Change.Cascading).
 func CheckForeignKeys(ctx context.Context, db *sql.DB, f Filter) error {
 	found, err := cascadingForeignKeys(ctx, db, f)
 	if err != nil || len(found) == 0 {
@@ -30,8 +31,7 @@ func CheckForeignKeys(ctx context.Context, db *sql.DB, f Filter) error {
 	for i, fk := range found {
 		lines[i] = fk.String()
 	}
-	return &connector.Fatal{Err: fmt.Errorf("selected tables have foreign keys whose actions the binlog does not carry "+
-		"(the rows they delete or change would stay on the replicas):\n  %s\nfix: %s", strings.Join(lines, "\n  "), fkFix)}
+	return CascadingError(lines)
 }
 
 const fkFix = "make them ON DELETE RESTRICT ON UPDATE RESTRICT " +
@@ -110,4 +110,61 @@ func ForeignKeyFindings(ctx context.Context, c *dbconn.Checker, db *sql.DB, f Fi
 			fmt.Sprintf("foreign key %s references %s.%s ON DELETE %s ON UPDATE %s: the binlog does not carry the rows its actions change",
 				dbconn.QuoteIdent(fk.Name), fk.RefDB, fk.RefTable, fk.OnDelete, fk.OnUpdate), fkFix)
 	}
+}
+
+// cascadingIn returns, as text for an error, the foreign keys among cons
+// (of table db.table, as a CREATE or ALTER TABLE declares them) whose ON
+// DELETE or ON UPDATE action changes rows by itself: the ones
+// CheckForeignKeys refuses at start, found the moment a DDL adds them.
+func cascadingIn(db, table, schema string, cons []*ast.Constraint) []string {
+	var out []string
+	for _, c := range cons {
+		if c == nil || c.Tp != ast.ConstraintForeignKey || c.Refer == nil {
+			continue
+		}
+		del, upd := referOpt(c.Refer.OnDelete), referOpt2(c.Refer.OnUpdate)
+		if restrictive(del) && restrictive(upd) {
+			continue
+		}
+		rdb, rt := Qualify(c.Refer.Table, schema)
+		out = append(out, fkCascade{DB: db, Table: table, Name: c.Name, RefDB: rdb, RefTable: rt, OnDelete: del, OnUpdate: upd}.String())
+	}
+	return out
+}
+
+// referOpt and referOpt2 name a foreign key action as information_schema
+// does; no action given is RESTRICT.
+func referOpt(o *ast.OnDeleteOpt) string {
+	if o == nil {
+		return "RESTRICT"
+	}
+	return referName(o.ReferOpt)
+}
+
+func referOpt2(o *ast.OnUpdateOpt) string {
+	if o == nil {
+		return "RESTRICT"
+	}
+	return referName(o.ReferOpt)
+}
+
+func referName(t ast.ReferOptionType) string {
+	switch t {
+	case ast.ReferOptionCascade:
+		return "CASCADE"
+	case ast.ReferOptionSetNull:
+		return "SET NULL"
+	case ast.ReferOptionSetDefault:
+		return "SET DEFAULT"
+	case ast.ReferOptionNoAction:
+		return "NO ACTION"
+	}
+	return "RESTRICT"
+}
+
+// CascadingError is the error of a DDL that gave selected tables foreign
+// keys with cascading actions, worded as CheckForeignKeys words it at start.
+func CascadingError(found []string) error {
+	return &connector.Fatal{Err: fmt.Errorf("selected tables have foreign keys whose actions the binlog does not carry "+
+		"(the rows they delete or change would stay on the replicas):\n  %s\nfix: %s", strings.Join(found, "\n  "), fkFix)}
 }
