@@ -66,7 +66,7 @@ func main() {
 	var c config
 	flag.StringVar(&c.sluiceBin, "sluice", "bin/sluice", "sluice binary to run (a plain, non-race build)")
 	flag.StringVar(&c.workloads, "workloads", "insert,single,update,wide,sysbench,lag", "comma-separated workloads to run: insert, single, update, wide, sysbench, lag")
-	flag.IntVar(&c.insertRows, "insert-rows", 200_000, "rows of the insert burst, in 1,000-row transactions (1000000 for the issue's size)")
+	flag.IntVar(&c.insertRows, "insert-rows", 200_000, "rows of the insert burst, in 1,000-row transactions (1000000 for the sizes in docs/benchmarks.md)")
 	flag.IntVar(&c.singleTxs, "single-txs", 20_000, "single-row INSERT transactions")
 	flag.IntVar(&c.updateRows, "update-rows", 20_000, "rows of the 20-column table before the update mix")
 	flag.IntVar(&c.updateTxs, "update-txs", 20_000, "transactions of the update-heavy mix")
@@ -80,7 +80,7 @@ func main() {
 	flag.DurationVar(&c.lagDuration, "lag-duration", 30*time.Second, "lag workload: how long lag is measured")
 	flag.BoolVar(&c.lagNative, "lag-native", true, "lag workload: also measure a native replica (1 SQL thread) following live, at the same time")
 	flag.StringVar(&c.lagSamples, "lag-samples", "", "lag workload: write every heartbeat's lag to this file (TSV: replica, heartbeat time, lag ms)")
-	flag.DurationVar(&c.outage, "outage", 30*time.Second, "lag workload: how long the sink is stopped under the steady load afterwards (0: no outage; 5m for the issue's size)")
+	flag.DurationVar(&c.outage, "outage", 30*time.Second, "lag workload: how long the sink is stopped under the steady load afterwards (0: no outage; 5m for the sizes in docs/benchmarks.md)")
 	flag.StringVar(&c.profileDir, "profile", "", "directory for CPU and heap profiles of the sluice source and sink (sluice run --pprof), taken while the workloads of -profile-workloads replay; prints the top 15 functions of each")
 	flag.DurationVar(&c.profileSecs, "profile-seconds", 20*time.Second, "length of each CPU profile")
 	flag.StringVar(&c.profileWl, "profile-workloads", "insert", "comma-separated workloads profiled with -profile")
