@@ -103,3 +103,22 @@ func TestAmbiguousNamesRefused(t *testing.T) {
 		t.Errorf("%d tables of a or a.b reached the replica (%v), want none", n, err)
 	}
 }
+
+// TestRowOverReplicaPacket: a row the source took but that does not fit
+// the replica's max_allowed_packet stops the sink at once with an error
+// naming max_allowed_packet and the value to set, instead of retrying
+// "connection reset by peer" until it gives up.
+func TestRowOverReplicaPacket(t *testing.T) {
+	src := mariadbtest.Start(t, mariadbtest.Options{})
+	dst := mariadbtest.Start(t, mariadbtest.Options{ExtraArgs: []string{"--max-allowed-packet=64K"}})
+	sdb, ddb := src.DB(t), dst.DB(t)
+	e2e.ExecAll(t, sdb, "CREATE DATABASE shop;\nCREATE TABLE shop.blobs (id INT PRIMARY KEY, b LONGBLOB);\nINSERT INTO shop.blobs VALUES (1, 'small')")
+	cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
+	p := e2e.StartProc(t, "sluice.log", "run", "--config", cfg)
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.blobs")
+	e2e.MustExec(t, sdb, "INSERT INTO shop.blobs VALUES (2, REPEAT('x', 300 * 1024))")
+	e2e.ExpectExit1(t, p, "max_allowed_packet of 65536 bytes", "SET GLOBAL max_allowed_packet = ")
+	if n := strings.Count(p.Log(), "connector failed; restarting"); n > 0 {
+		t.Errorf("the sink retried %d times a row that cannot fit", n)
+	}
+}

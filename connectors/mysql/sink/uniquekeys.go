@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
+	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/event"
 )
 
@@ -24,6 +25,7 @@ func (a *applier) stmtLimit(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("sink %s: read max_allowed_packet: %w", s.cfg.Name, err)
 		}
 		a.merge.stmtBytes = max(min(maxStatementBytes, packet/4), 1)
+		a.merge.packet = packet
 	}
 	return a.merge.stmtBytes, nil
 }
@@ -35,6 +37,7 @@ type mergeCache struct {
 	uniq      map[string]*uniqueInfo // replica "db.table" -> its unique keys
 	uniqAt    time.Time              // when uniq was emptied
 	stmtBytes int                    // stmtLimit
+	packet    int                    // the replica's max_allowed_packet, once stmtLimit read it
 }
 
 // uniqueInfo is what the sink knows of a replica table: its unique keys
@@ -129,4 +132,40 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// tooLarge returns an error naming max_allowed_packet when statement q with
+// args cannot fit the replica's packet whatever the encoding (its raw bytes
+// alone exceed it): the server would drop the connection, and every retry
+// would fail the same way. nil when it may fit or the limit is not known.
+func (a *applier) tooLarge(q string, args []any) error {
+	a.merge.mu.Lock()
+	packet := a.merge.packet
+	a.merge.mu.Unlock()
+	if packet <= 0 {
+		return nil
+	}
+	n := len(q)
+	for _, v := range args {
+		switch v := v.(type) {
+		case []byte:
+			n += len(v)
+		case string:
+			n += len(v)
+		}
+	}
+	if n <= packet {
+		return nil
+	}
+	return &connector.Fatal{Err: fmt.Errorf("sink %s: a statement of at least %d bytes (a row this large) does not fit the replica's "+
+		"max_allowed_packet of %d bytes, so the replica would drop the connection at every try: raise it on the replica to at least "+
+		"the source's (SET GLOBAL max_allowed_packet = %d, and max_allowed_packet in my.cnf [mysqld]), then start sluice again",
+		a.s.cfg.Name, n, packet, nextPacket(n))}
+}
+
+// nextPacket is a max_allowed_packet that holds n bytes with room for the
+// statement's escaping: twice n, in whole MiB, at most 1 GiB.
+func nextPacket(n int) int {
+	mib := (2*n + (1<<20 - 1)) >> 20
+	return min(mib<<20, 1<<30)
 }

@@ -53,6 +53,9 @@ func (a *applier) newPipedWriter(tx execer, counts map[[2]string]int) *writer {
 // pipe; an error is described by describe (the statement's own, even when
 // reported by a later exec). args must not be changed afterwards.
 func (w *writer) exec(ctx context.Context, q string, args []any, describe func(error) error) error {
+	if err := w.a.tooLarge(q, args); err != nil {
+		return err
+	}
 	if w.pipe != nil {
 		return w.pipe.exec(ctx, q, args, describe)
 	}
