@@ -105,17 +105,9 @@ func sameShape(a, b *event.TableDef) bool {
 	for i := range a.Columns {
 		x, y := &a.Columns[i], &b.Columns[i]
 		if x.Name != y.Name || !strings.EqualFold(x.ColumnType, y.ColumnType) || x.Nullable != y.Nullable ||
-			normCharset(x.Charset) != normCharset(y.Charset) || (x.Generated == "") != (y.Generated == "") {
+			catalog.NormCharset(x.Charset) != catalog.NormCharset(y.Charset) || (x.Generated == "") != (y.Generated == "") {
 			return false
 		}
 	}
 	return true
-}
-
-// normCharset: "utf8" and "utf8mb3" are one character set.
-func normCharset(cs string) string {
-	if cs = strings.ToLower(cs); cs == "utf8" {
-		return "utf8mb3"
-	}
-	return cs
 }

@@ -145,7 +145,7 @@ func (ss *State) dbSelected(db string) bool {
 func (ss *State) setDBCharset(db string, opts []*ast.DatabaseOption) {
 	for _, o := range opts {
 		if o.Tp == ast.DatabaseOptionCharset {
-			ss.Charsets[db] = normCharset(o.Value)
+			ss.Charsets[db] = NormCharset(o.Value)
 			return
 		}
 	}

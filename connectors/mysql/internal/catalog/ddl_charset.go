@@ -95,15 +95,15 @@ func collationCharset(collation string) string {
 	c, err := charset.GetCollationByName(co)
 	parserMu.RUnlock()
 	if err == nil && c.CharsetName != "" {
-		return normCharset(c.CharsetName)
+		return NormCharset(c.CharsetName)
 	}
 	cs, _, _ := strings.Cut(co, "_")
-	return normCharset(cs)
+	return NormCharset(cs)
 }
 
-// normCharset is a character set's name as MariaDB 10.6+ and MySQL 8
+// NormCharset is a character set's name as MariaDB 10.6+ and MySQL 8
 // report it in information_schema: the parser's "utf8" is utf8mb3.
-func normCharset(cs string) string {
+func NormCharset(cs string) string {
 	cs = strings.ToLower(cs)
 	if cs == "utf8" {
 		return "utf8mb3"

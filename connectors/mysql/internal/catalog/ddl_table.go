@@ -134,7 +134,7 @@ func tableCharset(ct *ast.CreateTableStmt, dbCharset string) string {
 	for _, o := range ct.Options {
 		switch o.Tp {
 		case ast.TableOptionCharset:
-			return normCharset(o.StrValue)
+			return NormCharset(o.StrValue)
 		case ast.TableOptionCollate:
 			return collationCharset(o.StrValue)
 		}
@@ -166,7 +166,7 @@ func columnFromDef(cd *ast.ColumnDef, tableCharset string, mariadb bool) (event.
 	if isTextType(c.DataType) {
 		switch {
 		case tp.GetCharset() != "":
-			c.Charset, c.Collation = normCharset(tp.GetCharset()), strings.ToLower(tp.GetCollate())
+			c.Charset, c.Collation = NormCharset(tp.GetCharset()), strings.ToLower(tp.GetCollate())
 		case tp.GetCollate() != "":
 			c.Collation = strings.ToLower(tp.GetCollate())
 			c.Charset = collationCharset(c.Collation)

@@ -122,7 +122,13 @@ func cascadingIn(db, table, schema string, cons []*ast.Constraint) []string {
 		if c == nil || c.Tp != ast.ConstraintForeignKey || c.Refer == nil {
 			continue
 		}
-		del, upd := referOpt(c.Refer.OnDelete), referOpt2(c.Refer.OnUpdate)
+		del, upd := "RESTRICT", "RESTRICT" // no action given
+		if o := c.Refer.OnDelete; o != nil {
+			del = referName(o.ReferOpt)
+		}
+		if o := c.Refer.OnUpdate; o != nil {
+			upd = referName(o.ReferOpt)
+		}
 		if restrictive(del) && restrictive(upd) {
 			continue
 		}
@@ -132,22 +138,7 @@ func cascadingIn(db, table, schema string, cons []*ast.Constraint) []string {
 	return out
 }
 
-// referOpt and referOpt2 name a foreign key action as information_schema
-// does; no action given is RESTRICT.
-func referOpt(o *ast.OnDeleteOpt) string {
-	if o == nil {
-		return "RESTRICT"
-	}
-	return referName(o.ReferOpt)
-}
-
-func referOpt2(o *ast.OnUpdateOpt) string {
-	if o == nil {
-		return "RESTRICT"
-	}
-	return referName(o.ReferOpt)
-}
-
+// referName names a foreign key action as information_schema does.
 func referName(t ast.ReferOptionType) string {
 	switch t {
 	case ast.ReferOptionCascade:
