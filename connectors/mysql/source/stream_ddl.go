@@ -124,7 +124,7 @@ func (st *streamer) applyOrRead(ctx context.Context, h *replication.EventHeader,
 			return all, false, nil
 		}
 	}
-	ch, err := st.fromServer(ctx, h)
+	ch, err := st.fromServer(ctx, h, q)
 	if err != nil {
 		return nil, false, &ddlFailure{what: what,
 			err: fmt.Errorf("%w; reading its result from the server instead failed: %w", cause, err)}

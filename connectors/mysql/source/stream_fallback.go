@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -24,7 +25,7 @@ var errNotCaughtUp = errors.New("the reader is behind the server, whose tables m
 // The end of binlog is read before and after, so a DDL that slips in
 // between is noticed. Shadow tables of online schema changes keep their
 // history. It fails with errNotCaughtUp when the reader is behind.
-func (st *streamer) fromServer(ctx context.Context, h *replication.EventHeader) (*catalog.Change, error) {
+func (st *streamer) fromServer(ctx context.Context, h *replication.EventHeader, q string) (*catalog.Change, error) {
 	s := st.s
 	atEnd := func() error {
 		p, err := masterPosition(ctx, s.db, s.info.Flavor)
@@ -59,7 +60,7 @@ func (st *streamer) fromServer(ctx context.Context, h *replication.EventHeader) 
 		if err != nil {
 			return nil, fmt.Errorf("table %s, as the server has it after the statement: %w", name, err)
 		}
-		if old == nil || !sameShape(old, def) {
+		if old == nil || !sameShape(old, def) || old.CreateSQL != def.CreateSQL && statementNames(q, n[1]) {
 			ch.Changed = append(ch.Changed, def)
 		}
 	}
@@ -92,12 +93,22 @@ func showCreate(ctx context.Context, db *sql.DB, schema, table string) string {
 	return create
 }
 
+// statementNames reports whether statement q names table (as a word, quoted or
+// not): a table whose CREATE text differs though its shape does not (an
+// index, a default) counts as changed only when the statement names it, so
+// that the sinks replay what it did to that table, and not a statement
+// that touched only tables outside the selection.
+func statementNames(q, table string) bool {
+	return regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_$])` + regexp.QuoteMeta(table) + `($|[^A-Za-z0-9_$])`).MatchString(q)
+}
+
 // sameShape reports whether two definitions of a table decode and write
 // rows alike: the same key and the same columns with the same types,
 // nullability and character sets. A definition the history built from a
 // parsed DDL and one read from the server differ in their CREATE text but
 // not in this; only a table whose shape changed is reported as changed,
-// so the sinks do not run a statement for tables it did not touch.
+// so the sinks do not run a statement for tables it did not touch
+// (statementNames decides for the rest of the CREATE text).
 func sameShape(a, b *event.TableDef) bool {
 	if !slices.Equal(a.PrimaryKey, b.PrimaryKey) || len(a.Columns) != len(b.Columns) {
 		return false
