@@ -33,6 +33,13 @@ type TableDef struct {
 	// CreateSQL is SHOW CREATE TABLE at capture time; sinks use it to create
 	// a missing table so that indexes, charsets and defaults match.
 	CreateSQL string `json:"create_sql,omitempty"`
+	// DBCharset and DBCollation are the default character set and
+	// collation of the table's database where the definition was read from
+	// the server (empty in definitions a DDL statement made): a sink that
+	// creates the database gives it the same defaults, so tables created
+	// in it later without a character set get the source's.
+	DBCharset   string `json:"db_charset,omitempty"`
+	DBCollation string `json:"db_collation,omitempty"`
 }
 
 // Name returns "db.table".

@@ -52,7 +52,7 @@ func (r *ddlRunner) ensureTable(ctx context.Context, name string, seq event.Seq)
 		}
 		db, table := s.routes.table(def.DB, def.Table)
 		create = catalog.CreateTableRe.ReplaceAllLiteralString(create, "CREATE TABLE IF NOT EXISTS "+dbconn.QuoteTable(db, table))
-		for _, q := range []string{"CREATE DATABASE IF NOT EXISTS " + dbconn.QuoteIdent(db), create} {
+		for _, q := range []string{createDatabase(db, def), create} {
 			if _, err := s.db.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("sink %s: create %s on the replica: %w", s.cfg.Name, name, err)
 			}
@@ -60,4 +60,15 @@ func (r *ddlRunner) ensureTable(ctx context.Context, name string, seq event.Seq)
 	}
 	r.created[name] = true
 	return nil
+}
+
+// createDatabase returns the CREATE DATABASE IF NOT EXISTS of the replica
+// database db that holds table def, with the source database's default
+// character set and collation where the definition carries them.
+func createDatabase(db string, def *event.TableDef) string {
+	q := "CREATE DATABASE IF NOT EXISTS " + dbconn.QuoteIdent(db)
+	if catalog.IsCharsetName(def.DBCharset) && catalog.IsCharsetName(def.DBCollation) {
+		q += " CHARACTER SET " + def.DBCharset + " COLLATE " + def.DBCollation
+	}
+	return q
 }

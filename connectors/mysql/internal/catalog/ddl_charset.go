@@ -110,3 +110,18 @@ func NormCharset(cs string) string {
 	}
 	return cs
 }
+
+// IsCharsetName reports whether s can be a character set or collation
+// name (letters, digits, underscores), safe to put in a statement
+// unquoted; definitions come from the wire.
+func IsCharsetName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}

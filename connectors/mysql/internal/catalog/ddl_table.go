@@ -24,6 +24,7 @@ func ParseSQL(q string) ([]ast.StmtNode, error) {
 	q = alterOnlineRe.ReplaceAllString(q, "$1")
 	q = alterWaitRe.ReplaceAllString(q, "$1")
 	q = nocopyRe.ReplaceAllString(q, "ALGORITHM=INPLACE")
+	q = forParser(q)
 	replace := false
 	if m := createOrReplaceRe.FindStringSubmatchIndex(q); m != nil {
 		q, replace = q[:m[2]]+q[m[3]:], true
@@ -59,7 +60,7 @@ func RestoreSQL(n ast.Node) (string, error) {
 	if err := n.Restore(format.NewRestoreCtx(flags, &sb)); err != nil {
 		return "", err
 	}
-	return enforcedRe.ReplaceAllString(sb.String(), ")"), nil
+	return restoreForeignTypes(enforcedRe.ReplaceAllString(sb.String(), ")")), nil
 }
 
 // createStmt parses a table's CreateSQL (SHOW CREATE TABLE text, or what
@@ -157,6 +158,10 @@ func columnFromDef(cd *ast.ColumnDef, tableCharset string, mariadb bool) (event.
 		}
 	case mysql.TypeUnspecified:
 		return c, fmt.Errorf("type %q is not supported", tp.String())
+	case mysql.TypeTiDBVectorFloat32:
+		if t := foreignTypeOf(tp.GetFlen()); t != "" { // ddl_mariadb.go
+			c.ColumnType = t
+		}
 	}
 	if i := strings.IndexAny(c.ColumnType, "( "); i >= 0 {
 		c.DataType = c.ColumnType[:i]

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/sluice-cdc/sluice/pkg/event"
 )
 
@@ -326,6 +327,63 @@ func TestCascadingForeignKeysInDDL(t *testing.T) {
 		got := strings.Join(ch.Cascading, "; ")
 		if got != want {
 			t.Errorf("%s:\n got %q\nwant %q", q, got, want)
+		}
+	}
+}
+
+// TestStripColumnInvisible: MariaDB's INVISIBLE column attribute is taken
+// out for the parser, but not inside names, strings or comments, and not
+// MySQL's ALTER INDEX i INVISIBLE.
+func TestStripColumnInvisible(t *testing.T) {
+	for in, want := range map[string]string{
+		"CREATE TABLE t (a INT INVISIBLE, b INT)":                  "CREATE TABLE t (a INT , b INT)",
+		"ALTER TABLE t ADD c INT NULL invisible DEFAULT 3":         "ALTER TABLE t ADD c INT NULL  DEFAULT 3",
+		"ALTER TABLE t MODIFY `invisible` INT COMMENT 'invisible'": "ALTER TABLE t MODIFY `invisible` INT COMMENT 'invisible'",
+		"ALTER TABLE t ALTER INDEX i INVISIBLE":                    "ALTER TABLE t ALTER INDEX i INVISIBLE",
+		"CREATE TABLE t (a INT /* invisible */, b INT)":            "CREATE TABLE t (a INT /* invisible */, b INT)",
+		"CREATE TABLE t (a INT /*M! INVISIBLE */)":                 "CREATE TABLE t (a INT /*M!  */)",
+	} {
+		if got := forParser(in); got != want {
+			t.Errorf("forParser(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if _, err := ParseSQL("CREATE TABLE t (id INT PRIMARY KEY, a MEDIUMINT INVISIBLE, u INT NULL, UNIQUE KEY uk (u))"); err != nil {
+		t.Errorf("a table with an invisible column does not parse: %v", err)
+	}
+	// Spatial and MariaDB-only types parse, print back under their names
+	// and describe the column as information_schema would; a column named
+	// like a type and a function of that name are left alone.
+	q := "CREATE TABLE t (id INT PRIMARY KEY, point INT, g GEOMETRY NOT NULL, p point, i6 INET6, u UUID DEFAULT UUID(), " +
+		"`x` POINT, SPATIAL INDEX (g))"
+	stmts, err := ParseSQL(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	out, err := RestoreSQL(stmts[0])
+	if err != nil || !strings.Contains(out, "`g` GEOMETRY NOT NULL") || !strings.Contains(out, "`p` POINT") ||
+		!strings.Contains(out, "`i6` INET6") || !strings.Contains(out, "`point` INT") || !strings.Contains(out, "UUID()") ||
+		!strings.Contains(out, "SPATIAL INDEX(`g`)") {
+		t.Errorf("restored %s (%v)", out, err)
+	}
+	for in, want := range map[string]string{
+		"CREATE SPATIAL INDEX sp ON t (g)":       "CREATE SPATIAL INDEX `sp` ON `t` (`g`)",
+		"ALTER TABLE t ADD SPATIAL KEY `s k` (g)": "ALTER TABLE `t` ADD SPATIAL INDEX `s k`(`g`)",
+	} {
+		st, err := ParseSQL(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got, err := RestoreSQL(st[0]); got != want {
+			t.Errorf("%s restored as %s (%v), want %s", in, got, err, want)
+		}
+	}
+	def, err := tableFromCreate(stmts[0].(*ast.CreateTableStmt), "d", "t", nil, nil, "utf8mb4", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"g": "geometry", "p": "point", "i6": "inet6", "u": "uuid", "point": "int"} {
+		if c := def.Column(name); c == nil || c.DataType != want {
+			t.Errorf("column %s: %+v, want data type %s", name, c, want)
 		}
 	}
 }

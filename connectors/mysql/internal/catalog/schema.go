@@ -118,6 +118,10 @@ func LoadTable(ctx context.Context, db *sql.DB, schema, table string) (*event.Ta
 	if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE "+dbconn.QuoteTable(schema, table)).Scan(&name, &def.CreateSQL); err != nil {
 		return nil, fmt.Errorf("show create table %s.%s: %w", schema, table, err)
 	}
+	if err := db.QueryRowContext(ctx, "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+		schema).Scan(&def.DBCharset, &def.DBCollation); err != nil {
+		return nil, fmt.Errorf("read the default character set of database %s: %w", schema, err)
+	}
 	return def, nil
 }
 

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/testutil/difffuzz"
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
+	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
+)
+
+// fuzzEnv is the differential fuzzer's setup: a source, its native
+// MariaDB replica (the oracle) and sluice's replica, with sluice capturing
+// the fuzzed databases (fz*.*) into it.
+type fuzzEnv struct {
+	t                   *testing.T
+	src, native, replic *mariadbtest.Server
+	sdb, ndb, rdb       *sql.DB
+	p                   *e2e.Proc // nil until started
+	admin               string
+	trial               int // replays made by the minimizer, for fresh data dirs
+	mark                int // the round marker's last value
+}
+
+// pseudo-statements that the history records so replays follow the same
+// path (snapshot at start, schema history read back at a restart).
+const (
+	classStart   = "sluice_start"
+	classRestart = "sluice_restart"
+)
+
+func newFuzzEnv(t *testing.T) *fuzzEnv {
+	e := &fuzzEnv{t: t, src: mariadbtest.Start(t, mariadbtest.Options{}), native: mariadbtest.Start(t, mariadbtest.Options{}),
+		replic: mariadbtest.Start(t, mariadbtest.Options{})}
+	e.sdb, e.ndb, e.rdb = e.src.DB(t), e.native.DB(t), e.replic.DB(t)
+	if err := e.native.ReplicateFrom(e2e.CtxTimeout(t, 30*time.Second), e.src); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// setup is the first statement of every history: the marker table and
+// the database outside the selection.
+func setupStmt() difffuzz.Stmt {
+	return difffuzz.Stmt{Class: "setup", SQL: []string{
+		"CREATE DATABASE " + difffuzz.Q(difffuzz.MarkDB),
+		"CREATE TABLE " + difffuzz.QT(difffuzz.MarkDB, "m") + " (id INT PRIMARY KEY, n INT)",
+		"CREATE DATABASE " + difffuzz.Q(difffuzz.Other),
+		"CREATE DATABASE " + difffuzz.Q(difffuzz.Prefix+"_a"),
+	}}
+}
+
+// start starts sluice with a fresh config and data directory.
+func (e *fuzzEnv) start() {
+	t := e.t
+	dir := t.TempDir()
+	cfg, admin := e2e.WriteConfig(t, dir, e.src, e.replic, false)
+	e2e.EditConfig(t, cfg, `    tables: ["shop.*"]`+"\n", `    tables: ["`+difffuzz.Prefix+`*.*"]`+"\n")
+	e.admin = admin
+	e.p = e2e.StartProc(t, fmt.Sprintf("sluice-%d.log", e.trial), "run", "--config", cfg)
+	e.waitReady()
+}
+
+// waitReady waits until sluice says it is ready (snapshot done, streaming)
+// or has stopped, so a replay meets the same path as the run it repeats.
+func (e *fuzzEnv) waitReady() {
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		if exited, _ := e.p.Exited(); exited {
+			return
+		}
+		if resp, err := http.Get("http://" + e.admin + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// restart stops sluice (SIGTERM) and starts it again on the same data.
+func (e *fuzzEnv) restart() {
+	if e.p == nil {
+		return
+	}
+	if err := e.p.Stop(); err != nil {
+		e.t.Logf("sluice stop: %v", err)
+	}
+	e.p.Start()
+	e.waitReady()
+}
+
+// sync writes a new round marker on the source and waits until both
+// replicas have it. It returns "" or why sluice did not get there: it
+// stopped, or it stalled.
+func (e *fuzzEnv) sync(timeout time.Duration) string {
+	t := e.t
+	e.mark++
+	if _, err := e.sdb.Exec("REPLACE INTO "+difffuzz.QT(difffuzz.MarkDB, "m")+" VALUES (1, ?)", e.mark); err != nil {
+		t.Fatalf("round marker: %v", err)
+	}
+	if err := e.native.WaitReplicated(e2e.CtxTimeout(t, 2*time.Minute), e.src); err != nil {
+		t.Fatalf("the oracle failed (native replication): %v", err)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		var n int
+		err := e.rdb.QueryRow("SELECT n FROM " + difffuzz.QT(difffuzz.MarkDB, "m") + " WHERE id = 1").Scan(&n)
+		if err == nil && n == e.mark {
+			return ""
+		}
+		if exited, _ := e.p.Exited(); exited {
+			return "stopped: " + lastError(e.p.Log())
+		}
+		if time.Now().After(deadline) {
+			return "stalled"
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// quarantined returns the tables sluice reports quarantined, keyed as
+// difffuzz.Compare wants them, with their reasons.
+func (e *fuzzEnv) quarantined() map[string]string {
+	return map[string]string{}
+}
+
+// compare compares the two replicas after a sync.
+func (e *fuzzEnv) compare(st *difffuzz.Stats) []difffuzz.Divergence {
+	q := e.quarantined()
+	divs, n, err := difffuzz.Compare(context.Background(), e.ndb, e.rdb, q)
+	if err != nil {
+		e.t.Fatalf("compare the replicas: %v", err)
+	}
+	st.Compared += n
+	st.Quarantined += len(q)
+	return divs
+}
+
+// reset stops sluice and drops every fuzzed database on the source (the
+// native replica follows) and on sluice's replica, with sluice's
+// checkpoint database, for a replay from nothing.
+func (e *fuzzEnv) reset() {
+	t := e.t
+	if e.p != nil {
+		if exited, _ := e.p.Exited(); !exited {
+			e.p.Kill()
+		}
+		e.p = nil
+	}
+	for _, db := range []*sql.DB{e.sdb, e.rdb} {
+		rows, err := db.Query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? OR SCHEMA_NAME IN (?, 'sluice')", difffuzz.Prefix+"%", difffuzz.Other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, n)
+		}
+		rows.Close()
+		for _, n := range names {
+			e2e.MustExec(t, db, "DROP DATABASE "+difffuzz.Q(n))
+		}
+	}
+	if err := e.native.WaitReplicated(e2e.CtxTimeout(t, time.Minute), e.src); err != nil {
+		t.Fatalf("the oracle failed (native replication): %v", err)
+	}
+	e.trial++
+}
+
+// outcome runs a history from nothing and returns its failure signature:
+// "" when the replicas end equal, else "stopped", "stalled" or the first
+// divergence's table and kind.
+func (e *fuzzEnv) outcome(history []difffuzz.Stmt) string {
+	e.reset()
+	ctx := context.Background()
+	for _, s := range history {
+		switch s.Class {
+		case classStart:
+			if e.p == nil {
+				e.start()
+			}
+		case classRestart:
+			e.restart()
+		default:
+			_ = difffuzz.Exec(ctx, e.sdb, s) // as in the original run, refused statements stay refused
+		}
+	}
+	if e.p == nil {
+		e.start()
+	}
+	if why := e.sync(90 * time.Second); why != "" {
+		return why
+	}
+	if divs := e.compare(difffuzz.NewStats()); len(divs) > 0 {
+		return signature(divs[0])
+	}
+	return ""
+}
+
+func signature(d difffuzz.Divergence) string { return d.Table + " " + d.What }
+
+var digitsRe = regexp.MustCompile(`[0-9]+`)
+
+// lastError returns the start of the error sluice exited with, numbers
+// left out, to tell one stop from another across replays.
+func lastError(log string) string {
+	i := strings.LastIndex(log, "\nsluice: ")
+	if i < 0 {
+		return "(no error line)"
+	}
+	line, _, _ := strings.Cut(log[i+1:], "\n")
+	line = digitsRe.ReplaceAllString(line, "N")
+	if len(line) > 90 {
+		line = line[:90]
+	}
+	return line
+}
+
+// script prints a history as a file a person can replay: statements, and
+// where sluice starts and restarts.
+func script(history []difffuzz.Stmt) string {
+	var b strings.Builder
+	for _, s := range history {
+		switch s.Class {
+		case classStart, classRestart:
+			fmt.Fprintf(&b, "-- >>> %s\n", s.Class)
+		default:
+			fmt.Fprintf(&b, "-- [%s]\n%s", s.Class, s.Text())
+		}
+	}
+	return b.String()
+}

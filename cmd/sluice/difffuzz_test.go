@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluice-cdc/sluice/pkg/testutil/difffuzz"
+	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
+)
+
+// TestDifferentialFuzz runs seeded DDL and DML (pkg/testutil/difffuzz) on
+// a source that has both a native MariaDB replica, the oracle, and a
+// sluice replica. After each round every fuzzed table must be equal on
+// the two replicas (definition, column character sets and collations,
+// rows) or quarantined by sluice, and sluice must neither stop nor stall.
+// A failure writes the history and a minimized reproduction to
+// SLUICE_FUZZ_DIR (default bin/fuzz in the module) and fails the test.
+//
+// make test runs a short slice from a fixed seed; make fuzz runs it for
+// FUZZ_SECONDS from a new seed: SLUICE_FUZZ_SECONDS, SLUICE_FUZZ_SEED,
+// SLUICE_FUZZ_ROUND (statements per round), SLUICE_FUZZ_MINIMIZE_SECONDS.
+func TestDifferentialFuzz(t *testing.T) {
+	seconds := e2e.EnvInt(t, "SLUICE_FUZZ_SECONDS", 45)
+	perRound := e2e.EnvInt(t, "SLUICE_FUZZ_ROUND", 12)
+	seed := int64(e2e.EnvInt(t, "SLUICE_FUZZ_SEED", 1))
+	t.Logf("seed %d (SLUICE_FUZZ_SEED=%d replays it), %d s, %d statements per round", seed, seed, seconds, perRound)
+	e := newFuzzEnv(t)
+	g := difffuzz.NewGen(seed)
+	if skip := os.Getenv("SLUICE_FUZZ_SKIP"); skip != "" { // for triage only: say so in the log
+		g.Skip = strings.Split(skip, ",")
+		t.Logf("classes left out (SLUICE_FUZZ_SKIP): %v", g.Skip)
+	}
+	st := difffuzz.NewStats()
+	ctx := context.Background()
+
+	history := []difffuzz.Stmt{setupStmt()}
+	if err := difffuzz.Exec(ctx, e.sdb, history[0]); err != nil {
+		t.Fatal(err)
+	}
+	restarts := 0
+	deadline := time.Now().Add(time.Duration(seconds) * time.Second)
+	for round := 0; round == 0 || time.Now().Before(deadline); round++ {
+		if round == 1 { // round 0 reaches the replica by the initial snapshot
+			e.start()
+			history = append(history, difffuzz.Stmt{Class: classStart})
+		} else if round > 1 && round%6 == 0 {
+			e.restart()
+			restarts++
+			history = append(history, difffuzz.Stmt{Class: classRestart})
+		}
+		for i := 0; i < perRound; i++ {
+			cat, err := difffuzz.ReadCatalog(ctx, e.sdb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.Cat = cat
+			s := g.Next()
+			err = difffuzz.Exec(ctx, e.sdb, s)
+			st.Note(s, err)
+			if err == nil || strings.HasPrefix(strings.ToUpper(s.SQL[0]), "CREATE OR REPLACE") || len(s.SQL) == 1 {
+				history = append(history, s) // a refused DDL may still have done part of its work
+			}
+		}
+		if round == 0 {
+			continue
+		}
+		st.Rounds++
+		var failure string
+		var divs []difffuzz.Divergence
+		if why := e.sync(90 * time.Second); why != "" {
+			failure = why
+		} else if divs = e.compare(st); len(divs) > 0 {
+			failure = signature(divs[0])
+		}
+		if failure != "" {
+			st.Divergences++
+			e.report(t, seed, history, failure, divs)
+			break
+		}
+	}
+	t.Logf("differential fuzz, seed %d, %d sluice restarts:\n%s", seed, restarts, st.Table())
+	if missing := st.Missing(); len(missing) > 0 && !t.Failed() && seconds >= 600 {
+		t.Errorf("classes never taken by the source in %d s: %v", seconds, missing)
+	}
+}
+
+// report writes the history of a failure and its minimized reproduction
+// and fails the test.
+func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, failure string, divs []difffuzz.Divergence) {
+	dir := os.Getenv("SLUICE_FUZZ_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "bin", "fuzz")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var what strings.Builder
+	for _, d := range divs {
+		fmt.Fprintln(&what, d)
+	}
+	if what.Len() == 0 {
+		fmt.Fprintf(&what, "sluice %s:\n%s\n", failure, e2e.Tail(e.p.Log(), 25))
+	}
+	full := filepath.Join(dir, "history-"+strconv.FormatInt(seed, 10)+".sql")
+	header := "-- seed " + strconv.FormatInt(seed, 10) + "\n-- " + strings.ReplaceAll(strings.TrimSpace(what.String()), "\n", "\n-- ") + "\n"
+	if err := os.WriteFile(full, []byte(header+script(history)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Errorf("replicas diverged (%s); history in %s:\n%s", failure, full, what.String())
+	if got := e.outcome(history); got != failure {
+		t.Errorf("replayed from nothing, the history ends %q, not %q: no reproduction", got, failure)
+		return
+	}
+	budget := time.Duration(e2e.EnvInt(t, "SLUICE_FUZZ_MINIMIZE_SECONDS", 240)) * time.Second
+	setup := history[:1]
+	min := difffuzz.Minimize(history[1:], func(h []difffuzz.Stmt) bool {
+		return e.outcome(append(append([]difffuzz.Stmt{}, setup...), h...)) == failure
+	}, budget)
+	min = append(append([]difffuzz.Stmt{}, setup...), min...)
+	repro := filepath.Join(dir, "repro-"+strconv.FormatInt(seed, 10)+".sql")
+	if err := os.WriteFile(repro, []byte(header+"-- minimized from "+strconv.Itoa(len(history))+" statements\n"+script(min)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Errorf("minimized reproduction (%d of %d statements) in %s:\n%s", len(min), len(history), repro, script(min))
+}

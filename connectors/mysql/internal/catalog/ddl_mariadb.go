@@ -1,0 +1,167 @@
+package catalog
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// MariaDB column syntax the TiDB parser does not know is taken out before
+// parsing when it changes nothing the schema history keeps:
+//   - INVISIBLE on a column (MariaDB 10.3, MySQL 8.0.23): the column is in
+//     every row image all the same, and the sinks run the statement as
+//     written, so the replica's column is invisible too.
+//
+// MySQL's ALTER INDEX i INVISIBLE, which TiDB parses, is left alone.
+//
+// Column types the TiDB parser does not know (spatial types, MariaDB's
+// INET4, INET6 and UUID) are parsed as VECTOR(n) with n from
+// foreignTypes, an unused dimension: columnFromDef maps them back, and
+// RestoreSQL prints them back under their own names, so definitions in the
+// schema history keep them.
+
+// foreignTypes are the types parsed as VECTOR(foreignBase + index).
+var foreignTypes = []string{"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+	"multipolygon", "geometrycollection", "inet6", "inet4", "uuid"}
+
+const foreignBase = 16001
+
+var foreignIndex = func() map[string]int {
+	m := map[string]int{"geomcollection": 7}
+	for i, t := range foreignTypes {
+		m[strings.ToUpper(t)] = i
+		m[t] = i
+	}
+	m["GEOMCOLLECTION"] = 7
+	return m
+}()
+
+var foreignRe = regexp.MustCompile(`(?i)\bVECTOR\((160(?:0[1-9]|1[0-9]))\)`)
+
+// foreignTypeOf returns the type a VECTOR(n) column stands for, or "".
+func foreignTypeOf(flen int) string {
+	if i := flen - foreignBase; i >= 0 && i < len(foreignTypes) {
+		return foreignTypes[i]
+	}
+	return ""
+}
+
+var (
+	rtreeKeyRe    = regexp.MustCompile("(?i)\\b(INDEX|KEY)( ?`(?:[^`]|``)*`)?\\(([^()]*)\\) USING RTREE")
+	rtreeCreateRe = regexp.MustCompile(`(?is)^CREATE INDEX (.*) USING RTREE$`)
+)
+
+// restoreForeignTypes prints the placeholders of q back as their types,
+// and RTREE indexes as SPATIAL ones.
+func restoreForeignTypes(q string) string {
+	q = rtreeCreateRe.ReplaceAllString(q, "CREATE SPATIAL INDEX $1")
+	q = rtreeKeyRe.ReplaceAllString(q, "SPATIAL $1$2($3)")
+	return foreignRe.ReplaceAllStringFunc(q, func(m string) string {
+		n, _ := strconv.Atoi(foreignRe.FindStringSubmatch(m)[1])
+		if t := foreignTypeOf(n); t != "" {
+			return strings.ToUpper(t)
+		}
+		return m
+	})
+}
+
+// forParser returns q without the INVISIBLE column attributes and with
+// foreign column types as placeholders, outside quotes and comments. A
+// type is a type keyword that follows a name (the column's) and is not a
+// function call.
+func forParser(q string) string {
+	var b strings.Builder
+	var prev []string // the words (and "," "(") outside quotes, upper case
+	spatial := false  // a SPATIAL index whose USING RTREE is still to write
+	for i := 0; i < len(q); {
+		c := q[i]
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			j := quotedEnd(q, i)
+			b.WriteString(q[i:j])
+			prev = append(prev, "?")
+			i = j
+		case c == '/' && strings.HasPrefix(q[i:], "/*") && !strings.HasPrefix(q[i:], "/*!") && !strings.HasPrefix(q[i:], "/*M!"):
+			j := strings.Index(q[i+2:], "*/")
+			if j < 0 {
+				b.WriteString(q[i:])
+				return b.String()
+			}
+			b.WriteString(q[i : i+j+4])
+			i += j + 4
+		case isWordByte(c):
+			j := i
+			for j < len(q) && isWordByte(q[j]) {
+				j++
+			}
+			w := strings.ToUpper(q[i:j])
+			n := len(prev)
+			indexName := n >= 2 && (prev[n-2] == "INDEX" || prev[n-2] == "KEY")
+			if w == "INVISIBLE" && !indexName {
+				i = j
+				continue
+			}
+			if w == "SPATIAL" { // SPATIAL KEY k (g) -> KEY k USING RTREE (g)
+				spatial = true
+				i = j
+				continue
+			}
+			if w == "ON" && spatial { // CREATE SPATIAL INDEX i ON t (g)
+				b.WriteString("USING RTREE ")
+				spatial = false
+			}
+			if k, ok := foreignIndex[w]; ok && n >= 1 && prev[n-1] != "," && prev[n-1] != "(" && !callFollows(q, j) {
+				b.WriteString("VECTOR(" + strconv.Itoa(foreignBase+k) + ")")
+				prev = append(prev, w)
+				i = j
+				continue
+			}
+			b.WriteString(q[i:j])
+			prev = append(prev, w)
+			i = j
+		default:
+			if c == '(' && spatial {
+				b.WriteString("USING RTREE ")
+				spatial = false
+			}
+			if c == ',' || c == '(' {
+				prev = append(prev, string(c))
+			}
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+// quotedEnd returns the index just past the quoted string, identifier or
+// name that starts at q[i], with doubled and (in strings) backslashed
+// quotes inside it.
+func quotedEnd(q string, i int) int {
+	quote := q[i]
+	for j := i + 1; j < len(q); j++ {
+		switch {
+		case q[j] == '\\' && quote != '`':
+			j++
+		case q[j] == quote:
+			if j+1 < len(q) && q[j+1] == quote {
+				j++
+				continue
+			}
+			return j + 1
+		}
+	}
+	return len(q)
+}
+
+// callFollows reports whether q[j:] starts with optional spaces and "(".
+func callFollows(q string, j int) bool {
+	for j < len(q) && (q[j] == ' ' || q[j] == '\t' || q[j] == '\n' || q[j] == '\r') {
+		j++
+	}
+	return j < len(q) && q[j] == '('
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}

@@ -1,0 +1,198 @@
+package difffuzz
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Divergence is one difference between the native replica (the oracle)
+// and sluice's.
+type Divergence struct {
+	Table string // "db.table", or "db" for a database
+	What  string // definition, columns, rows, missing, extra
+	Want  string // on the native replica
+	Got   string // on sluice's
+}
+
+func (d Divergence) String() string {
+	return fmt.Sprintf("%s: %s differs\n  native: %s\n  sluice: %s", d.Table, d.What, d.Want, d.Got)
+}
+
+// Compare compares the fuzzed databases of the native replica and
+// sluice's: databases with their default character sets, then per table
+// its definition (SHOW CREATE TABLE without AUTO_INCREMENT=), its columns'
+// types, character sets and collations, and its rows (count and CHECKSUM
+// TABLE). Sequences are left out (sluice does not replicate them), and so
+// are the tables quarantined names (db.table -> reason). compared counts
+// the tables compared.
+func Compare(ctx context.Context, native, sluice *sql.DB, quarantined map[string]string) (divs []Divergence, compared int, err error) {
+	dbsN, err := listDBs(ctx, native)
+	if err != nil {
+		return nil, 0, fmt.Errorf("native replica: %w", err)
+	}
+	dbsS, err := listDBs(ctx, sluice)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sluice replica: %w", err)
+	}
+	divs = append(divs, diffMaps("database", dbsN, dbsS, nil)...)
+	tN, err := listTables(ctx, native)
+	if err != nil {
+		return nil, 0, fmt.Errorf("native replica: %w", err)
+	}
+	tS, err := listTables(ctx, sluice)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sluice replica: %w", err)
+	}
+	for name := range tS {
+		if _, ok := tN[name]; !ok && quarantined[name] == "" {
+			divs = append(divs, Divergence{Table: name, What: "table", Want: "(none)", Got: "exists"})
+		}
+	}
+	for name, kind := range tN {
+		if kind == "SEQUENCE" || quarantined[name] != "" {
+			continue
+		}
+		if _, ok := tS[name]; !ok {
+			divs = append(divs, Divergence{Table: name, What: "table", Want: "exists", Got: "(none)"})
+			continue
+		}
+		compared++
+		d, err := compareTable(ctx, native, sluice, name)
+		if err != nil {
+			return nil, compared, err
+		}
+		divs = append(divs, d...)
+	}
+	return divs, compared, nil
+}
+
+var autoIncRe = regexp.MustCompile(` AUTO_INCREMENT=\d+`)
+
+// TableFacts returns what Compare compares of one table: its normalized
+// definition, its columns, and its row count and checksum.
+func TableFacts(ctx context.Context, db *sql.DB, name string) (map[string]string, error) {
+	dbName, table, _ := strings.Cut(name, "\x00")
+	facts := map[string]string{}
+	var n, create string
+	if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE "+QT(dbName, table)).Scan(&n, &create); err != nil {
+		return nil, fmt.Errorf("show create table %s: %w", QT(dbName, table), err)
+	}
+	facts["definition"] = autoIncRe.ReplaceAllString(create, "")
+	rows, err := db.QueryContext(ctx, `SELECT CONCAT_WS(' ', COLUMN_NAME, COLUMN_TYPE, IFNULL(CHARACTER_SET_NAME, '-'), IFNULL(COLLATION_NAME, '-'),
+  IS_NULLABLE, IFNULL(COLUMN_DEFAULT, '-'), EXTRA, IFNULL(GENERATION_EXPRESSION, '-'))
+FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, dbName, table)
+	if err != nil {
+		return nil, err
+	}
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	rows.Close()
+	facts["columns"] = strings.Join(cols, "; ")
+	var count int64
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+QT(dbName, table)).Scan(&count); err != nil {
+		return nil, err
+	}
+	var sum sql.NullString
+	if err := db.QueryRowContext(ctx, "CHECKSUM TABLE "+QT(dbName, table)).Scan(&n, &sum); err != nil {
+		return nil, err
+	}
+	facts["rows"] = fmt.Sprintf("%d rows, checksum %s", count, sum.String)
+	return facts, nil
+}
+
+func compareTable(ctx context.Context, native, sluice *sql.DB, name string) ([]Divergence, error) {
+	fn, err := TableFacts(ctx, native, name)
+	if err != nil {
+		return nil, fmt.Errorf("native replica: %w", err)
+	}
+	fs, err := TableFacts(ctx, sluice, name)
+	if err != nil {
+		return nil, fmt.Errorf("sluice replica: %w", err)
+	}
+	var divs []Divergence
+	for _, what := range []string{"definition", "columns", "rows"} {
+		if fn[what] != fs[what] {
+			divs = append(divs, Divergence{Table: Display(name), What: what, Want: fn[what], Got: fs[what]})
+			if what == "definition" { // columns repeat it
+				break
+			}
+		}
+	}
+	return divs, nil
+}
+
+// Display turns a "db\x00table" key into db.table with quotes.
+func Display(name string) string {
+	if d, t, ok := strings.Cut(name, "\x00"); ok {
+		return QT(d, t)
+	}
+	return name
+}
+
+// listDBs returns the fuzzed databases with their default character set
+// and collation.
+func listDBs(ctx context.Context, db *sql.DB) (map[string]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT SCHEMA_NAME, CONCAT(DEFAULT_CHARACTER_SET_NAME, ' ', DEFAULT_COLLATION_NAME) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", Prefix+"%")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var n, cs string
+		if err := rows.Scan(&n, &cs); err != nil {
+			return nil, err
+		}
+		out[n] = cs
+	}
+	return out, rows.Err()
+}
+
+// listTables returns the fuzzed tables, keyed "db\x00table", with their
+// TABLE_TYPE.
+func listTables(ctx context.Context, db *sql.DB) (map[string]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA LIKE ?", Prefix+"%")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var d, t, typ string
+		if err := rows.Scan(&d, &t, &typ); err != nil {
+			return nil, err
+		}
+		out[d+"\x00"+t] = typ
+	}
+	return out, rows.Err()
+}
+
+func diffMaps(what string, want, got map[string]string, skip map[string]string) []Divergence {
+	var divs []Divergence
+	for k, v := range want {
+		if skip[k] != "" {
+			continue
+		}
+		if g, ok := got[k]; !ok {
+			divs = append(divs, Divergence{Table: k, What: what, Want: v, Got: "(none)"})
+		} else if g != v {
+			divs = append(divs, Divergence{Table: k, What: what, Want: v, Got: g})
+		}
+	}
+	for k, g := range got {
+		if _, ok := want[k]; !ok && skip[k] == "" {
+			divs = append(divs, Divergence{Table: k, What: what, Want: "(none)", Got: g})
+		}
+	}
+	return divs
+}
