@@ -36,7 +36,7 @@ func (g *Gen) dml() (Stmt, bool) {
 }
 
 // dmlLax is dml in a session without strict mode, where the server
-// stores what strict mode refuses (ENUM '', out-of-range floats clamped,
+// stores what strict mode refuses (ENUM ”, out-of-range floats clamped,
 // text truncated).
 func (g *Gen) dmlLax() (Stmt, bool) {
 	s, ok := g.dml()

@@ -43,8 +43,8 @@ func Exec(ctx context.Context, db *sql.DB, s Stmt) error {
 type Stats struct {
 	Tried, Taken map[string]int
 	Refused      map[string]map[string]int // class -> error code -> count
-	Compared     int                        // table comparisons made
-	Quarantined  int                        // comparisons skipped: sluice quarantined the table
+	Compared     int                       // table comparisons made
+	Quarantined  int                       // comparisons skipped: sluice quarantined the table
 	Divergences  int
 	Rounds       int
 }

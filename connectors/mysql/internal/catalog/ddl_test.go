@@ -366,7 +366,7 @@ func TestStripColumnInvisible(t *testing.T) {
 		t.Errorf("restored %s (%v)", out, err)
 	}
 	for in, want := range map[string]string{
-		"CREATE SPATIAL INDEX sp ON t (g)":       "CREATE SPATIAL INDEX `sp` ON `t` (`g`)",
+		"CREATE SPATIAL INDEX sp ON t (g)":        "CREATE SPATIAL INDEX `sp` ON `t` (`g`)",
 		"ALTER TABLE t ADD SPATIAL KEY `s k` (g)": "ALTER TABLE `t` ADD SPATIAL INDEX `s k`(`g`)",
 	} {
 		st, err := ParseSQL(in)
