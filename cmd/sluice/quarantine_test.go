@@ -47,6 +47,7 @@ DELETE FROM shop.parent WHERE id = 1`) // the cascade deletes child 10 outside t
 		t.Errorf("sluice_table_quarantined{table=shop.child} = %q, want 1", v)
 	}
 	out, _ := e2e.Output(t, "status", "--config", cfg)
+	t.Logf("sluice status:\n%s", out)
 	e2e.MustContain(t, "sluice status", out, "src: table shop.child QUARANTINED", "reason: foreign keys whose actions", "fix: make them ON DELETE RESTRICT")
 	e2e.MustContain(t, "the log", p.Log(), `msg="table quarantined`)
 
