@@ -79,6 +79,7 @@ var requiredAlerts = map[string][]string{
 	"SluiceBinlogRetentionCritical": {"sluice_source_lag_seconds", "* sluice_source_binlog_retention_seconds", "sluice_source_binlog_retention_seconds > 0"},
 	"SluiceVerifyDifferences":       {"sluice_verify_tables_different) > 0", "sluice_verify_rows_different) > 0"},
 	"SluiceVerifyFailing":           {`sluice_verify_runs_total{result="error"}`},
+	"SluiceTableQuarantined":        {"sluice_table_quarantined) > 0"},
 }
 
 // TestAlertRules decodes alerts.yml strictly and checks that every rule is

@@ -39,6 +39,22 @@ func writeStatusText(w io.Writer, rep *StatusReport) {
 			lagCell(&c.Status), c.RowsPerSecond, errorCell(&c.Status))
 	}
 	tw.Flush()
+	for i := range rep.Connectors {
+		writeQuarantined(w, rep.Connectors[i].Name, rep.Connectors[i].Quarantined)
+	}
+}
+
+// writeQuarantined prints one block per table a connector holds back:
+// what went wrong and what to do.
+func writeQuarantined(w io.Writer, name string, qs []connector.QuarantinedTable) {
+	for _, q := range qs {
+		state := "QUARANTINED"
+		if q.Resyncing {
+			state = "QUARANTINED, being copied again"
+		}
+		fmt.Fprintf(w, "\n%s: table %s %s since %s (%s at %s; %d changes held back)\n  reason: %s\n  fix: %s\n",
+			name, q.Table, state, q.Since.Format(time.RFC3339), q.Kind, q.Where, q.Held, q.Reason, q.Fix)
+	}
 }
 
 func stateCell(c *ConnectorReport) string {

@@ -83,8 +83,12 @@ type SourceState struct {
 	// server of Position. It is 0 until a failover, which sets it above
 	// the file number of every Seq published before, so Seqs keep growing
 	// across servers while keeping their form.
-	SeqBase uint64    `json:"seq_base,omitempty"`
-	SavedAt time.Time `json:"saved_at"`
+	SeqBase uint64 `json:"seq_base,omitempty"`
+	// Quarantined lists the tables whose changes the source holds back
+	// (on_table_error: quarantine), so a restart keeps holding them: their
+	// replicas miss rows until the table is copied again.
+	Quarantined []connector.QuarantinedTable `json:"quarantined,omitempty"`
+	SavedAt     time.Time                    `json:"saved_at"`
 }
 
 // Store keeps SourceStates for one topic. Its methods are not safe for

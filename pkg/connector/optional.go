@@ -71,7 +71,29 @@ type Status struct {
 	// DeadLetters: a sink with errors.tolerance all, the messages it
 	// skipped (the replica diverges from the source by them).
 	DeadLetters *DeadLetterStatus `json:"dead_letters,omitempty"`
-	Details     map[string]any    `json:"details,omitempty"`
+	// Quarantined lists the tables whose changes the connector holds back
+	// (on_table_error: quarantine) while every other table flows.
+	Quarantined []QuarantinedTable `json:"quarantined,omitempty"`
+	Details     map[string]any     `json:"details,omitempty"`
+}
+
+// QuarantinedTable is a table a connector holds back because of a problem
+// confined to it: its changes are not published (source) or not applied
+// (sink) until the cause is gone and the table is copied again.
+type QuarantinedTable struct {
+	Table  string `json:"table"`  // "db.table" as the source names it
+	Kind   string `json:"kind"`   // what went wrong: cascading_foreign_key, definition, rejected_row, ...
+	Reason string `json:"reason"` // the error that put it there
+	Fix    string `json:"fix"`    // what the operator does to get it out
+	// Where is the binlog position (source) or topic/partition/offset
+	// (sink) of the change that put it there.
+	Where string    `json:"where,omitempty"`
+	Since time.Time `json:"since"`
+	// Held counts the row changes held back since (this process's run).
+	Held int64 `json:"held"`
+	// Resyncing: the cause is gone and the table is being copied again; it
+	// leaves quarantine once the copy is done (sink) or started (source).
+	Resyncing bool `json:"resyncing,omitempty"`
 }
 
 // DeadLetterStatus is what a sink sent to its dead-letter topic.

@@ -44,6 +44,7 @@ type Metrics struct {
 	SinkBytes             *prometheus.CounterVec   // pipeline, connector: message bytes consumed
 	SinkDeadLettered      *prometheus.CounterVec   // pipeline, connector, topic, reason: poison messages sent to the dead-letter topic
 	ConsumerLag           *prometheus.GaugeVec     // pipeline, connector, topic, partition: high watermark - committed offset
+	TableQuarantined      *prometheus.GaugeVec     // pipeline, connector, table: 1 while the connector holds the table's changes back
 
 	VerifyRuns          *prometheus.CounterVec   // pipeline, connector, result: equal | differs | error
 	VerifyRowsCompared  *prometheus.CounterVec   // pipeline, connector, table
@@ -107,6 +108,7 @@ func New() *Metrics {
 		SinkBytes:             counter("sink", "consumed_bytes_total", "Bytes of message values consumed.", pc),
 		SinkDeadLettered:      counter("sink", "dead_lettered_total", "Messages the sink could not apply and sent to its dead-letter topic (errors.tolerance: all), by original topic and reason (decode, rejected): the replica diverges from the source by each.", []string{"pipeline", "connector", "topic", "reason"}),
 		ConsumerLag:           gauge("sink", "consumer_lag_messages", "Messages between the sink's committed offset and the partition's high watermark.", []string{"pipeline", "connector", "topic", "partition"}),
+		TableQuarantined:      gauge("", "table_quarantined", "1 while the connector holds back a table's changes because of a problem confined to it (on_table_error: quarantine), 0 once it left quarantine: /status names the reason and the fix.", pct),
 		VerifyRuns:            counter("verify", "runs_total", "Verify runs by result: equal, differs or error.", []string{"pipeline", "connector", "result"}),
 		VerifyRowsCompared:    counter("verify", "rows_compared_total", "Source rows compared with the replica.", pct),
 		VerifyRowsDifferent:   gauge("verify", "rows_different", "Rows that differed in the last verify run, by kind: missing, extra or changed.", []string{"pipeline", "connector", "table", "kind"}),
@@ -124,6 +126,7 @@ func New() *Metrics {
 		m.ConnectorRestarts, m.ProduceBatchMessages, m.SourceBinlogRetention, m.SourceBinlogBehind, m.SinkBytes,
 		m.ConsumerLag, m.VerifyRuns, m.VerifyRowsCompared, m.VerifyRowsDifferent, m.VerifyTablesDiffer,
 		m.VerifyLastRun, m.VerifySeconds, m.SinkDeadLettered)
+	r.MustRegister(m.TableQuarantined)
 	r.MustRegister(m.SourceLeader)
 	r.MustRegister(m.SinkLeader)
 	return m

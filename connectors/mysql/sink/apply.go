@@ -32,8 +32,9 @@ type applier struct {
 // Batches that were read while applied (large transactions) or hold DDL
 // cannot be replayed from memory; their error is returned as it is.
 func (a *applier) batch(ctx context.Context, b *batch) error {
+	a.s.quar.filter(b) // quarantine.go: changes of held tables are passed over
 	err := a.apply(ctx, b)
-	if err == nil || ctx.Err() != nil || b.ddl || !isRowRejection(err) {
+	if err == nil || ctx.Err() != nil || b.ddl || !isRowRejection(err) && !a.s.quar.takes(err) {
 		return err
 	}
 	for _, t := range b.txs {
@@ -101,11 +102,14 @@ func (a *applier) apply(ctx context.Context, b *batch) error {
 			return fmt.Errorf("sink %s: transactions %s to %s: %w", s.cfg.Name, b.txs[0].marker.Seq, b.txs[max(i-1, 0)].marker.Seq, err)
 		}
 		for _, name := range t.marker.Truncate {
+			if s.quar.held(name) {
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+s.routes.target(name)); err != nil {
 				return fmt.Errorf("sink %s: empty %s before restarted snapshot: %w", s.cfg.Name, name, err)
 			}
 		}
-		if r := t.marker.Range; r != nil {
+		if r := t.marker.Range; r != nil && !s.quar.held(r.Table) {
 			if err := a.deleteRange(ctx, tx, s.schema.at(r.Table, t.marker.Seq), s.routes.target(r.Table), r, t.changes); err != nil {
 				return err
 			}
@@ -149,6 +153,9 @@ func (a *applier) tx(ctx context.Context, tx *sql.Tx, t txRows, b *batch, w *wri
 		if err != nil {
 			return err
 		}
+		if ch != nil && a.s.quar.holds(ch.Table()) {
+			continue
+		}
 		if ch != nil {
 			chunk = append(chunk, ch)
 		}
@@ -184,6 +191,9 @@ func (a *applier) record(ctx context.Context, tx *sql.Tx, b *batch) error {
 	if err := a.s.offsets.save(ctx, tx, b); err != nil {
 		return err
 	}
+	if err := a.s.quar.save(ctx, tx); err != nil {
+		return err
+	}
 	return a.s.dead.save(ctx, tx, b)
 }
 
@@ -199,6 +209,7 @@ func (a *applier) committed(b *batch, counts map[[2]string]int, start, committin
 	a.observe(b, counts)
 	s.stat.afterCommit(s.offsets.next, b)
 	s.dead.committed(b)
+	s.quar.committed()
 }
 
 // observe counts a committed batch in the metrics.

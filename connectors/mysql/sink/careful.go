@@ -50,6 +50,9 @@ func (e rowError) Unwrap() error { return e.err }
 // poison, and the rest of the transaction is applied.
 func (a *applier) careful(ctx context.Context, tx *sql.Tx, b *batch, changes []*event.Change, counts map[[2]string]int) error {
 	for _, ch := range changes {
+		if a.s.quar.holds(ch.Table()) { // quarantined by a row before it
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT sluice_row"); err != nil {
 			return err
 		}
@@ -62,11 +65,16 @@ func (a *applier) careful(ctx context.Context, tx *sql.Tx, b *batch, changes []*
 			continue
 		}
 		o, ok := b.origin[ch]
-		if !isRowRejection(err) || !ok {
+		quarantine := a.s.quar.takes(err)
+		if !isRowRejection(err) && !quarantine || !ok {
 			return err
 		}
 		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT sluice_row"); rerr != nil {
 			return rerr
+		}
+		if quarantine {
+			a.s.quar.add(ch.Table(), o, err) // quarantine.go
+			continue
 		}
 		if perr := a.s.dead.poison(ctx, b, o, reasonRejected, err); perr != nil {
 			return perr

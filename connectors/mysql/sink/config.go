@@ -49,6 +49,7 @@ type Config struct {
 	Verify       *config.Verify    // the top-level verify merged with this sink's own; non-nil after Load
 	Errors       config.SinkErrors // what to do with a message the sink cannot apply (errors)
 	Retry        config.Retry      // bounded retries of a failing replica (retry)
+	OnTableError string            // config.OnTableErrorQuarantine (default) or config.OnTableErrorStop (on_table_error)
 
 	tlsParam string // what Prepare appended to DSN, "" before
 }
@@ -78,16 +79,17 @@ func SourceTables(src *config.Connector) []string {
 // Keys implements config.Spec.
 func (c *Config) Keys(d *config.Decoder) config.Keys {
 	return config.Keys{
-		"source":        d.Str(&c.Source),
-		"batch_rows":    d.Int(&c.BatchRows, 1, maxBatch),
-		"batch_bytes":   d.Int(&c.BatchBytes, minBatchBytes, maxBatch),
-		"workers":       d.Int(&c.Workers, 1, MaxSinkWorkers),
-		"checkpoint_db": d.Str(&c.CheckpointDB),
-		"create_tables": d.Bool(&c.CreateTables),
-		"verify":        d.Verify(&c.Verify),
-		"routes":        d.Routes(&c.Routes),
-		"errors":        d.SinkErrors(&c.Errors),
-		"retry":         d.Retry(&c.Retry),
+		"source":         d.Str(&c.Source),
+		"batch_rows":     d.Int(&c.BatchRows, 1, maxBatch),
+		"batch_bytes":    d.Int(&c.BatchBytes, minBatchBytes, maxBatch),
+		"workers":        d.Int(&c.Workers, 1, MaxSinkWorkers),
+		"checkpoint_db":  d.Str(&c.CheckpointDB),
+		"create_tables":  d.Bool(&c.CreateTables),
+		"verify":         d.Verify(&c.Verify),
+		"routes":         d.Routes(&c.Routes),
+		"errors":         d.SinkErrors(&c.Errors),
+		"retry":          d.Retry(&c.Retry),
+		"on_table_error": d.Str(&c.OnTableError),
 	}
 }
 
@@ -112,6 +114,7 @@ func (c *Config) Defaults(s *config.Scope) {
 	s.InheritVerify("verify", &c.Verify)
 	s.DefaultSinkErrors("errors", &c.Errors)
 	s.DefaultRetry("retry", &c.Retry)
+	s.DefaultOnTableError("on_table_error", &c.OnTableError)
 }
 
 // Validate implements config.Spec.
@@ -122,6 +125,7 @@ func (c *Config) Validate(s *config.Scope) {
 	s.CheckVerify("verify", c.Verify)
 	s.CheckSinkErrors("errors", c.Errors)
 	s.CheckRetry("retry", c.Retry)
+	s.CheckOnTableError("on_table_error", c.OnTableError)
 	s.IntRange("batch_rows", c.BatchRows, 1, maxBatch)
 	s.IntRange("batch_bytes", c.BatchBytes, minBatchBytes, maxBatch)
 	s.IntRange("workers", c.Workers, 1, MaxSinkWorkers)

@@ -49,6 +49,8 @@ func TestConfigErrors(t *testing.T) {
 			[]string{`5 connectors[0].source: |names no mysql-source connector (this file has none yet: add one)`}},
 		{"checkpoint_db", head + srcConn + sinkConn + "    checkpoint_db: a.b\n",
 			[]string{`12 connectors[1].checkpoint_db: |"a.b" is not a usable database name`}},
+		{"on_table_error", head + srcConn + sinkConn + "    on_table_error: Stop\n",
+			[]string{`12 connectors[1].on_table_error: |"Stop" is not allowed; use quarantine or stop (did you mean "stop"?)`}},
 		{"empty checkpoint_db", head + srcConn + sinkConn + "    checkpoint_db: \"\"\n",
 			[]string{`12 connectors[1].checkpoint_db: |is empty`}},
 		{"sink over a socket is fine", head + srcConn + strings.Replace(sinkConn, "tcp(r:3306)", "unix(/run/mysqld.sock)", 1), nil},
@@ -67,7 +69,8 @@ func TestConfigDefaults(t *testing.T) {
 	if s.Connector != c.Connector("dst") || s.Source != "src" {
 		t.Errorf("sink keys: %+v", s)
 	}
-	if s.BatchRows != 5000 || s.BatchBytes != 16<<20 || s.Workers != 1 || s.CheckpointDB != "sluice" || s.CreateTables == nil || !*s.CreateTables {
+	if s.BatchRows != 5000 || s.BatchBytes != 16<<20 || s.Workers != 1 || s.CheckpointDB != "sluice" || s.CreateTables == nil || !*s.CreateTables ||
+		s.OnTableError != config.OnTableErrorQuarantine {
 		t.Errorf("sink defaults: %+v", s)
 	}
 	if s.Errors != (config.SinkErrors{Tolerance: config.ToleranceNone}) || s.Retry != (config.Retry{MaxAttempts: 10, MaxBackoff: 30 * time.Second}) {

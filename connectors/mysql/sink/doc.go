@@ -24,6 +24,8 @@
 //     (schema.go): DDL on the replica, the replica tables, and the sink's
 //     copy of the schema history.
 //   - deadLetters (deadletters.go): poison messages.
+//   - quarantine (quarantine.go): tables held back after the replica
+//     rejected one of their rows (on_table_error).
 //   - routes (route.go): source tables to replica tables.
 //
 // config.go holds the sink's keys in the config file (Config, decoded and

@@ -41,6 +41,7 @@ type Sink struct {
 	applier *applier       // batches to replica transactions (apply.go, merge.go, sql.go, pipe.go, range.go, workers.go, careful.go)
 	ddl     *ddlRunner     // DDL batches and the replica tables (ddl.go, ddl_plan.go, tables.go)
 	dead    *deadLetters   // poison messages (deadletters.go)
+	quar    *quarantine    // tables held back (quarantine.go)
 	stat    sinkStatus     // what Status reports (status.go)
 
 	connector.Readiness
@@ -72,6 +73,7 @@ func New(c *config.Connector, env connector.Env) (connector.Connector, error) {
 	s.applier.workers.s = s
 	s.ddl = &ddlRunner{s: s, created: map[string]bool{}}
 	s.dead = &deadLetters{s: s}
+	s.quar = &quarantine{s: s}
 	return s, nil
 }
 
@@ -96,6 +98,9 @@ func (s *Sink) runLeader(ctx context.Context) error {
 		return err
 	}
 	if err := s.dead.load(ctx); err != nil {
+		return err
+	}
+	if err := s.quar.load(ctx); err != nil {
 		return err
 	}
 	defer s.startStatus(ctx)()

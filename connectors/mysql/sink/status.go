@@ -29,7 +29,8 @@ type sinkStatus struct {
 	lag          *float64 // replication lag estimate, seconds
 	refreshed    time.Time
 	refreshErr   error
-	dead         *connector.DeadLetterStatus // nil without a dead-letter topic
+	dead         *connector.DeadLetterStatus  // nil without a dead-letter topic
+	quarantined  []connector.QuarantinedTable // tables held back (quarantine.go)
 }
 
 // setDeadLetters records the dead-letter topic and the count recorded on
@@ -213,6 +214,7 @@ func (s *Sink) Status(ctx context.Context) connector.Status {
 		d := *st.dead
 		out.DeadLetters = &d
 	}
+	out.Quarantined = st.quarantined
 	if st.refreshErr != nil {
 		out.Details = map[string]any{"kafka_error": report.ShortErr(st.refreshErr)}
 	}

@@ -49,6 +49,7 @@ type Config struct {
 	Flavor            string   // "auto", "mysql" or "mariadb"
 	SkipDDL           []string // "file:pos" of DDL statements the reader passes over (skip_ddl)
 	UniqueKeyTables   []string // "db.table" patterns of tables without a primary key keyed by a unique NOT NULL key (unique_key_tables)
+	OnTableError      string   // config.OnTableErrorQuarantine (default) or config.OnTableErrorStop (on_table_error)
 
 	tlsParam string // what Prepare appended to DSN, "" before
 }
@@ -70,6 +71,7 @@ func (c *Config) Keys(d *config.Decoder) config.Keys {
 		"skip_ddl":             d.Strs(&c.SkipDDL),
 		"unique_key_tables":    d.Strs(&c.UniqueKeyTables),
 		"flavor":               d.Str(&c.Flavor),
+		"on_table_error":       d.Str(&c.OnTableError),
 	}
 }
 
@@ -87,6 +89,7 @@ func (c *Config) Defaults(s *config.Scope) {
 	if s.Unset("flavor", c.Flavor == "") {
 		c.Flavor = DefaultFlavor
 	}
+	s.DefaultOnTableError("on_table_error", &c.OnTableError)
 }
 
 // Validate implements config.Spec.
@@ -113,6 +116,7 @@ func (c *Config) Validate(s *config.Scope) {
 	s.IntRange("snapshot_parallelism", c.SnapshotParallel, 1, MaxSnapshotParallelism)
 	s.OneOf("flavor", c.Flavor, "auto", "mysql", "mariadb")
 	checkPatterns(s, "unique_key_tables", c.UniqueKeyTables)
+	s.CheckOnTableError("on_table_error", c.OnTableError)
 	c.checkServerID(s)
 }
 

@@ -12,7 +12,8 @@
 // its start), leader.go (the leader's checkpoint epoch), stream*.go (the
 // binlog reader), rows.go (row events to changes), history.go (schema
 // history), snapshot*.go (initial and incremental snapshots), failover.go
-// (another server), xa.go, mysql8.go, status.go, config.go (its
+// (another server), quarantine.go (tables held back by a problem of their
+// own), xa.go, mysql8.go, status.go, config.go (its
 // keys in the config file: Config, decoded and checked for config.Load).
 // The publisher is package publish; GTID sets and the binlog dialer
 // internal/binlog.

@@ -136,6 +136,11 @@ func (st *streamer) snapshotStep(ctx context.Context) error {
 	if err := s.pollSignals(ctx); err != nil {
 		return err
 	}
+	if !st.txOpen && !s.pub.InTx() {
+		if err := st.checkQuarantine(ctx); err != nil { // quarantine.go
+			return err
+		}
+	}
 	inc := s.snap.inc
 	if inc == nil || st.txOpen || s.pub.InTx() {
 		return nil

@@ -69,6 +69,8 @@ func (s *Source) request(sig *event.Signal) {
 		switch {
 		case s.snap.inc == nil:
 			s.log.Error("snapshot request ignored: incremental snapshots need MariaDB (binlog_snapshot_position)", "table", t, "request", sig.ID)
+		case s.held(t):
+			s.resync(t, "snapshot request "+sig.ID+" by "+sig.By) // quarantine.go
 		case s.tables[t] == nil:
 			s.log.Warn("snapshot request ignored: not a selected table of this source", "table", t, "request", sig.ID, "tables", strings.Join(s.cfg.Tables, ","))
 		case !s.snap.inc.add(t, "request"):
@@ -94,7 +96,7 @@ func (s *Source) afterDDL(stmt string) {
 	}
 	created := strings.HasPrefix(strings.ToUpper(strings.TrimSpace(stmt)), "CREATE")
 	for t := range s.tables {
-		if s.snap.covered[t] || s.queued(t) {
+		if s.snap.covered[t] || s.queued(t) || s.held(t) {
 			continue
 		}
 		// The sinks replay RENAME, so only a table renamed in from outside

@@ -32,6 +32,7 @@ func (s *Source) startPosition(ctx context.Context, st *checkpoint.SourceState) 
 		return s.firstStart(ctx)
 	}
 	s.state = *st
+	s.restoreQuarantine(st.Quarantined) // quarantine.go
 	s.pub.Acked, s.pub.Committed = st.Position, st.Position
 	s.pub.AckedSeq, s.pub.CommittedSeq = st.Seq, st.Seq
 	s.snap.lastSeq = max(st.SnapshotSeq, st.Seq)
@@ -146,7 +147,7 @@ func (s *Source) planSnapshots(ctx context.Context) error {
 	s.snap.signals = true
 	var added []string
 	for t := range s.tables {
-		if !s.snap.covered[t] && !s.queued(t) {
+		if !s.snap.covered[t] && !s.queued(t) && !s.held(t) {
 			added = append(added, t)
 		}
 	}

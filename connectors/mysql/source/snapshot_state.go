@@ -54,6 +54,7 @@ func (s *Source) ackedProgress() bool {
 		if a.done {
 			s.state.Tables = slices.Delete(s.state.Tables, i, i+1)
 			s.snap.covered[a.table] = true
+			s.quarantineDone(a.table)
 			continue
 		}
 		s.state.Tables[i].LastKey, s.state.Tables[i].Rows = a.lastKey, a.rows
@@ -71,6 +72,7 @@ func (s *Source) prepareState() {
 		s.state.Covered = append(s.state.Covered, t)
 	}
 	slices.Sort(s.state.Covered)
+	s.state.Quarantined = s.quarantineList()
 }
 
 // snapSeq returns the Seq of the next snapshot chunk read at pos: just

@@ -57,6 +57,7 @@ type Source struct {
 	xa xaState // XA transactions between PREPARE and COMMIT (xa.go)
 
 	lead *kafka.Leadership // this process's term as the source's leader (leader.go)
+	quar quarantineSet     // tables whose changes are held back (quarantine.go)
 }
 
 var _ connector.Connector = (*Source)(nil)
@@ -123,8 +124,10 @@ func (s *Source) runLeader(ctx context.Context) error {
 	if s.info, err = dbconn.Preflight(ctx, db, dbCfg.Addr, s.cfg.Flavor); err != nil {
 		return err
 	}
-	if err := catalog.CheckForeignKeys(ctx, db, s.filter); err != nil {
-		return fmt.Errorf("source %s: %w", s.cfg.Name, err)
+	if s.cfg.OnTableError == config.OnTableErrorStop || s.info.Flavor != "mariadb" { // else quarantined (quarantine.go)
+		if err := catalog.CheckForeignKeys(ctx, db, s.filter); err != nil {
+			return fmt.Errorf("source %s: %w", s.cfg.Name, err)
+		}
 	}
 	if err := s.checkNames(ctx); err != nil {
 		return err
@@ -150,6 +153,9 @@ func (s *Source) runLeader(ctx context.Context) error {
 	defer s.startStatus(ctx)()
 	pos, err := s.startPosition(ctx, st)
 	if err != nil {
+		return err
+	}
+	if err := s.quarantineAtStart(ctx); err != nil {
 		return err
 	}
 	s.stat.setRecorded(pos)

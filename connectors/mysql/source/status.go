@@ -82,6 +82,8 @@ type sourceStatus struct {
 	refreshed  time.Time
 	refreshErr error
 	snap       *snapProgress
+	// quarantined: the tables the source holds back (quarantine.go)
+	quarantined []connector.QuarantinedTable
 }
 
 func (st *sourceStatus) setRecorded(p event.Position) {
@@ -248,6 +250,7 @@ func (s *Source) Status(ctx context.Context) connector.Status {
 	if st.snap != nil {
 		out.Snapshot = st.snap.status()
 	}
+	out.Quarantined = st.quarantined
 	if st.refreshErr != nil {
 		out.Details = map[string]any{"server_error": report.ShortErr(st.refreshErr)}
 	}

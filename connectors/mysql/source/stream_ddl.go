@@ -44,14 +44,18 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 		return nil // a routine, trigger, user or view statement: no table changes
 	}
 	if len(all.Cascading) > 0 {
-		// The cascades' deletes and updates will not be in the binlog: stop,
-		// as a start would, while the server still has such a foreign key.
-		if err := catalog.CheckForeignKeys(ctx, s.db, s.filter); err != nil {
-			return fmt.Errorf("source %s: binlog %s: DDL %q: %w", s.cfg.Name, where, q, err)
+		// The cascades' deletes and updates will not be in the binlog:
+		// quarantine those tables (or stop) while the server still has such
+		// a foreign key.
+		found, err := s.cascading(ctx, where, q) // quarantine.go
+		if err != nil {
+			return err
 		}
-		s.log.Warn("DDL gave selected tables cascading foreign keys the server no longer has: rows its cascades changed "+
-			"before they were made RESTRICT are not in the binlog; copy those tables again to be sure (sluice snapshot --table)",
-			"position", where, "statement", q, "foreign_keys", all.Cascading)
+		if !found {
+			s.log.Warn("DDL gave selected tables cascading foreign keys the server no longer has: rows its cascades changed "+
+				"before they were made RESTRICT are not in the binlog; copy those tables again to be sure (sluice snapshot --table)",
+				"position", where, "statement", q, "foreign_keys", all.Cascading)
+		}
 	}
 	for _, name := range all.LoadNow {
 		db, t, _ := strings.Cut(name, ".")

@@ -159,3 +159,19 @@ func CascadingError(found []string) error {
 	return &connector.Fatal{Err: fmt.Errorf("selected tables have foreign keys whose actions the binlog does not carry "+
 		"(the rows they delete or change would stay on the replicas):\n  %s\nfix: %s", strings.Join(found, "\n  "), fkFix)}
 }
+
+// CascadingTables returns the tables f selects that have foreign keys with
+// cascading actions ("db.table" -> the foreign keys as text), and the fix
+// to name with them: the tables a source quarantines instead of refusing.
+func CascadingTables(ctx context.Context, db *sql.DB, f Filter) (map[string][]string, string, error) {
+	found, err := cascadingForeignKeys(ctx, db, f)
+	if err != nil {
+		return nil, "", err
+	}
+	out := map[string][]string{}
+	for _, fk := range found {
+		name := fk.DB + "." + fk.Table
+		out[name] = append(out[name], fk.String())
+	}
+	return out, fkFix, nil
+}

@@ -1,0 +1,255 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/replication"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/pkg/clock"
+	"github.com/sluice-cdc/sluice/pkg/config"
+	"github.com/sluice-cdc/sluice/pkg/connector"
+)
+
+// Quarantine (on_table_error: quarantine, the default): a problem confined
+// to one selected table holds back that table's row changes while every
+// other table keeps flowing in binlog order.
+//
+// Held back means not published: the reader drops the table's rows before
+// decoding them, so no sink has to know about quarantine, and a table
+// whose rows cannot be trusted (a cascade the binlog does not carry) never
+// reaches a topic. A transaction spanning a quarantined and healthy tables
+// publishes its healthy part; its marker counts only what was published.
+// Positions move as before, only at transaction boundaries. DDL of the
+// table still goes to the schema history and the sinks, so the replica
+// keeps the table's shape.
+//
+// The set is saved with every checkpoint (checkpoint.SourceState
+// .Quarantined): a restart keeps holding the tables, and since a quarantined
+// table is not covered, it is never mistaken for one whose rows all reached
+// Kafka. Every quarantineCheck the reader, between transactions, asks
+// whether each cause is gone (a cascading foreign key made RESTRICT or
+// dropped); then the table is resynced: its rows flow again from that
+// point and an incremental snapshot (snapshot_incr.go) copies it, and
+// once that copy is acknowledged the table leaves quarantine. A snapshot
+// request for the table (sluice snapshot --table) forces the same.
+//
+// Quarantine needs incremental snapshots (MariaDB); on MySQL, and under
+// on_table_error: stop, the problem stops the source as before.
+
+// quarantineCheck is how often the causes of quarantined tables are
+// checked again.
+const quarantineCheck = 2 * time.Second
+
+// Kinds of quarantine on the source (connector.QuarantinedTable.Kind).
+const (
+	kindCascadingFK = "cascading_foreign_key"
+)
+
+// quarantineSet is the source's quarantined tables. Only Run's goroutine
+// uses it; Status reads the copy in sourceStatus.
+type quarantineSet struct {
+	tables    map[string]*connector.QuarantinedTable // "db.table" ->
+	lastCheck time.Time
+}
+
+// held reports whether the rows of table are held back: quarantined and
+// not yet resyncing.
+func (s *Source) held(table string) bool {
+	q := s.quar.tables[table]
+	return q != nil && !q.Resyncing
+}
+
+// holds is held, counting n more row changes held back.
+func (s *Source) holds(table string, n int) bool {
+	if !s.held(table) {
+		return false
+	}
+	s.quar.tables[table].Held += int64(n)
+	return true
+}
+
+// quarantine holds table back for the reason given, with the fix to name.
+// stop is the error that stops the source instead, returned under
+// on_table_error: stop and where the table could not be copied again
+// (MySQL: no incremental snapshots).
+func (s *Source) quarantine(table, kind, reason, fix, where string, stop error) error {
+	if s.cfg.OnTableError == config.OnTableErrorStop || s.snap.inc == nil {
+		return stop
+	}
+	if q := s.quar.tables[table]; q != nil && !q.Resyncing {
+		return nil
+	}
+	if s.quar.tables == nil {
+		s.quar.tables = map[string]*connector.QuarantinedTable{}
+	}
+	s.quar.tables[table] = &connector.QuarantinedTable{Table: table, Kind: kind, Reason: reason, Fix: fix, Where: where, Since: clock.Now().UTC()}
+	delete(s.snap.covered, table)
+	s.snap.inc.drop(table)
+	s.env.Metrics.TableQuarantined.WithLabelValues(s.labels[0], s.labels[1], table).Set(1)
+	s.log.Error("table quarantined: its changes are held back and every other table keeps flowing; "+
+		"it is copied again and leaves quarantine by itself once the cause is gone (sluice snapshot --table forces it)",
+		"table", table, "kind", kind, "position", where, "reason", reason, "fix", fix)
+	s.showQuarantine()
+	return nil
+}
+
+// resync lets table's rows flow again and queues its incremental
+// snapshot; it leaves quarantine once that copy is acknowledged
+// (quarantineDone).
+func (s *Source) resync(table, why string) {
+	q := s.quar.tables[table]
+	q.Resyncing = true
+	s.snap.inc.add(table, "quarantine")
+	s.log.Warn("quarantined table: copying it again, its changes flow again from here", "table", table, "why", why, "held_rows", q.Held)
+	s.showQuarantine()
+}
+
+// quarantineDone ends the quarantine of a table whose copy Kafka
+// acknowledged in full.
+func (s *Source) quarantineDone(table string) {
+	q := s.quar.tables[table]
+	if q == nil || !q.Resyncing {
+		return
+	}
+	s.unquarantine(table)
+	s.log.Info("table left quarantine: copied again in full, its changes flow", "table", table, "kind", q.Kind)
+}
+
+func (s *Source) unquarantine(table string) {
+	delete(s.quar.tables, table)
+	s.env.Metrics.TableQuarantined.WithLabelValues(s.labels[0], s.labels[1], table).Set(0)
+	s.showQuarantine()
+}
+
+// restoreQuarantine takes the quarantined tables from a loaded checkpoint.
+func (s *Source) restoreQuarantine(list []connector.QuarantinedTable) {
+	s.quar.tables = map[string]*connector.QuarantinedTable{}
+	for _, q := range list {
+		s.quar.tables[q.Table] = &q
+		s.env.Metrics.TableQuarantined.WithLabelValues(s.labels[0], s.labels[1], q.Table).Set(1)
+		s.log.Warn("table still quarantined (recorded in the checkpoint): its changes are held back", "table", q.Table,
+			"kind", q.Kind, "since", q.Since, "reason", q.Reason, "fix", q.Fix, "resyncing", q.Resyncing)
+	}
+	s.showQuarantine()
+}
+
+// quarantineList returns the quarantined tables by name, as saved.
+func (s *Source) quarantineList() []connector.QuarantinedTable {
+	var out []connector.QuarantinedTable
+	for _, name := range slices.Sorted(maps.Keys(s.quar.tables)) {
+		out = append(out, *s.quar.tables[name])
+	}
+	return out
+}
+
+// showQuarantine updates what Status reports.
+func (s *Source) showQuarantine() {
+	list := s.quarantineList()
+	s.stat.mu.Lock()
+	s.stat.quarantined = list
+	s.stat.mu.Unlock()
+}
+
+// checkQuarantine runs between transactions: every quarantineCheck it
+// resyncs the quarantined tables whose cause is gone, and ends the
+// quarantine of tables that were dropped.
+func (st *streamer) checkQuarantine(ctx context.Context) error {
+	s := st.s
+	if len(s.quar.tables) == 0 || time.Since(s.quar.lastCheck) < quarantineCheck {
+		return nil
+	}
+	s.quar.lastCheck = time.Now()
+	s.showQuarantine() // held counts
+	// A copy acknowledged in full ends a quarantine (ackedProgress); the
+	// position need not move for that to be recorded.
+	if s.ackedProgress() {
+		if err := s.saveState(ctx); err != nil {
+			return err
+		}
+	}
+	var fks map[string][]string
+	for _, name := range slices.Sorted(maps.Keys(s.quar.tables)) {
+		q := s.quar.tables[name]
+		switch {
+		case s.tables[name] == nil:
+			s.unquarantine(name)
+			s.log.Info("quarantined table dropped or no longer selected: quarantine ended", "table", name)
+		case q.Resyncing:
+		case q.Kind == kindCascadingFK:
+			if fks == nil {
+				var err error
+				if fks, _, err = catalog.CascadingTables(ctx, s.db, s.filter); err != nil {
+					s.log.Warn("cannot check the foreign keys of quarantined tables; trying again", "err", err)
+					return nil
+				}
+			}
+			if len(fks[name]) == 0 {
+				s.resync(name, "its foreign keys no longer cascade")
+			}
+		}
+	}
+	return nil
+}
+
+// cascading quarantines the tables a DDL (at where) gave foreign keys with
+// cascading actions, as the server has them now; the cascades' row changes
+// will not be in the binlog. It reports false when the server no longer has
+// such foreign keys (made RESTRICT since).
+func (s *Source) cascading(ctx context.Context, where, q string) (bool, error) {
+	tables, fix, err := catalog.CascadingTables(ctx, s.db, s.filter)
+	if err != nil || len(tables) == 0 {
+		return false, err
+	}
+	var all []string
+	for _, name := range slices.Sorted(maps.Keys(tables)) {
+		all = append(all, tables[name]...)
+	}
+	stop := fmt.Errorf("source %s: binlog %s: DDL %q: %w", s.cfg.Name, where, q, catalog.CascadingError(all))
+	for _, name := range slices.Sorted(maps.Keys(tables)) {
+		reason := "foreign keys whose actions the binlog does not carry: " + strings.Join(tables[name], "; ")
+		if err := s.quarantine(name, kindCascadingFK, reason, fix, where, stop); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// quarantineAtStart quarantines the selected tables that have cascading
+// foreign keys when the source starts (under on_table_error: stop and on
+// MySQL, Run refused them before anything was read).
+func (s *Source) quarantineAtStart(ctx context.Context) error {
+	_, err := s.cascading(ctx, "start", "(at start)")
+	return err
+}
+
+// drop takes table off the incremental snapshots, with the chunks of it
+// read and not yet published.
+func (inc *incSnap) drop(table string) {
+	kept := inc.pending[:0]
+	for _, p := range inc.pending {
+		if p.t.name != table {
+			kept = append(kept, p)
+		}
+	}
+	inc.pending = kept
+	for _, t := range inc.queue {
+		if t.name == table {
+			inc.finish(t, false)
+			return
+		}
+	}
+}
+
+// rowCount returns the row changes of a rows event (an update's before
+// and after images are one change).
+func rowCount(kind rowsKind, e *replication.RowsEvent) int {
+	if kind == kindUpdate {
+		return len(e.Rows) / 2
+	}
+	return len(e.Rows)
+}
