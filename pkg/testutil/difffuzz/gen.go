@@ -36,8 +36,9 @@ type Gen struct {
 	r      *rand.Rand
 	Cat    *Catalog
 	serial int
-	// Skip names classes not to make: for triage of one class's failure
-	// while another is being fixed, never for a run that counts.
+	// Skip names classes (and column types) not to make: for triage of one
+	// class's failure while another is being fixed, never for a run that
+	// counts.
 	Skip []string
 }
 

@@ -44,15 +44,18 @@ type Stats struct {
 	Tried, Taken map[string]int
 	Refused      map[string]map[string]int // class -> error code -> count
 	Compared     int                       // table comparisons made
-	Quarantined  int                       // comparisons skipped: sluice quarantined the table
+	Quarantined  map[string]string         // tables sluice quarantined -> why (not compared)
 	Divergences  int
 	Rounds       int
 }
 
 // NewStats returns empty counts.
 func NewStats() *Stats {
-	return &Stats{Tried: map[string]int{}, Taken: map[string]int{}, Refused: map[string]map[string]int{}}
+	return &Stats{Tried: map[string]int{}, Taken: map[string]int{}, Refused: map[string]map[string]int{}, Quarantined: map[string]string{}}
 }
+
+// Quarantine notes that sluice quarantined table, and why.
+func (st *Stats) Quarantine(table, why string) { st.Quarantined[table] = why }
 
 // Note counts s and the outcome of running it.
 func (st *Stats) Note(s Stmt, err error) {
@@ -95,8 +98,16 @@ func (st *Stats) Table() string {
 		fmt.Fprintf(w, "%s\t\t%d\t\n", f, st.Taken[f])
 	}
 	w.Flush()
-	fmt.Fprintf(&b, "rounds %d, table comparisons %d, skipped as quarantined %d, divergences %d\n",
-		st.Rounds, st.Compared, st.Quarantined, st.Divergences)
+	fmt.Fprintf(&b, "rounds %d, table comparisons %d, tables quarantined %d, divergences %d\n",
+		st.Rounds, st.Compared, len(st.Quarantined), st.Divergences)
+	names := make([]string, 0, len(st.Quarantined))
+	for n := range st.Quarantined {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  quarantined %s: %s\n", n, st.Quarantined[n])
+	}
 	return b.String()
 }
 

@@ -3,6 +3,7 @@ package difffuzz
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 )
 
@@ -71,6 +72,9 @@ func charsetClause(r *rand.Rand) (string, string) {
 func (g *Gen) columnDef(name string) (string, string) {
 	r := g.r
 	typ := columnTypes[r.Intn(len(columnTypes))]
+	for slices.Contains(g.Skip, typ) {
+		typ = columnTypes[r.Intn(len(columnTypes))]
+	}
 	def, class := Q(name)+" "+typ, ""
 	if isText(typ) && r.Intn(2) == 0 {
 		cc, c := charsetClause(r)

@@ -6,11 +6,11 @@ import (
 	"strings"
 )
 
-// MariaDB column syntax the TiDB parser does not know is taken out before
-// parsing when it changes nothing the schema history keeps:
-//   - INVISIBLE on a column (MariaDB 10.3, MySQL 8.0.23): the column is in
-//     every row image all the same, and the sinks run the statement as
-//     written, so the replica's column is invisible too.
+// MariaDB column syntax the TiDB parser does not know is parsed through a
+// placeholder that RestoreSQL prints back:
+//   - INVISIBLE on a column (MariaDB 10.3, MySQL 8.0.23) as STORAGE MEMORY,
+//     an NDB column option InnoDB servers ignore and MariaDB does not
+//     have. The column is in every row image all the same.
 //
 // MySQL's ALTER INDEX i INVISIBLE, which TiDB parses, is left alone.
 //
@@ -25,6 +25,10 @@ var foreignTypes = []string{"geometry", "point", "linestring", "polygon", "multi
 	"multipolygon", "geometrycollection", "inet6", "inet4", "uuid"}
 
 const foreignBase = 16001
+
+const invisiblePlaceholder = "STORAGE MEMORY"
+
+var invisibleRe = regexp.MustCompile(`\bSTORAGE MEMORY\b`)
 
 var foreignIndex = func() map[string]int {
 	m := map[string]int{"geomcollection": 7}
@@ -54,6 +58,7 @@ var (
 // restoreForeignTypes prints the placeholders of q back as their types,
 // and RTREE indexes as SPATIAL ones.
 func restoreForeignTypes(q string) string {
+	q = invisibleRe.ReplaceAllString(q, "INVISIBLE")
 	q = rtreeCreateRe.ReplaceAllString(q, "CREATE SPATIAL INDEX $1")
 	q = rtreeKeyRe.ReplaceAllString(q, "SPATIAL $1$2($3)")
 	return foreignRe.ReplaceAllStringFunc(q, func(m string) string {
@@ -70,6 +75,9 @@ func restoreForeignTypes(q string) string {
 // type is a type keyword that follows a name (the column's) and is not a
 // function call.
 func forParser(q string) string {
+	if strings.Contains(strings.ToUpper(q), "STORAGE") {
+		return q // the placeholder would be ambiguous: let the parser say what it thinks
+	}
 	var b strings.Builder
 	var prev []string // the words (and "," "(") outside quotes, upper case
 	spatial := false  // a SPATIAL index whose USING RTREE is still to write
@@ -98,6 +106,7 @@ func forParser(q string) string {
 			n := len(prev)
 			indexName := n >= 2 && (prev[n-2] == "INDEX" || prev[n-2] == "KEY")
 			if w == "INVISIBLE" && !indexName {
+				b.WriteString(invisiblePlaceholder)
 				i = j
 				continue
 			}

@@ -334,14 +334,14 @@ func TestCascadingForeignKeysInDDL(t *testing.T) {
 // TestStripColumnInvisible: MariaDB's INVISIBLE column attribute is taken
 // out for the parser, but not inside names, strings or comments, and not
 // MySQL's ALTER INDEX i INVISIBLE.
-func TestStripColumnInvisible(t *testing.T) {
+func TestForParser(t *testing.T) {
 	for in, want := range map[string]string{
-		"CREATE TABLE t (a INT INVISIBLE, b INT)":                  "CREATE TABLE t (a INT , b INT)",
-		"ALTER TABLE t ADD c INT NULL invisible DEFAULT 3":         "ALTER TABLE t ADD c INT NULL  DEFAULT 3",
+		"CREATE TABLE t (a INT INVISIBLE, b INT)":                  "CREATE TABLE t (a INT STORAGE MEMORY, b INT)",
+		"ALTER TABLE t ADD c INT NULL invisible DEFAULT 3":         "ALTER TABLE t ADD c INT NULL STORAGE MEMORY DEFAULT 3",
 		"ALTER TABLE t MODIFY `invisible` INT COMMENT 'invisible'": "ALTER TABLE t MODIFY `invisible` INT COMMENT 'invisible'",
 		"ALTER TABLE t ALTER INDEX i INVISIBLE":                    "ALTER TABLE t ALTER INDEX i INVISIBLE",
 		"CREATE TABLE t (a INT /* invisible */, b INT)":            "CREATE TABLE t (a INT /* invisible */, b INT)",
-		"CREATE TABLE t (a INT /*M! INVISIBLE */)":                 "CREATE TABLE t (a INT /*M!  */)",
+		"CREATE TABLE t (a INT /*M! INVISIBLE */)":                 "CREATE TABLE t (a INT /*M! STORAGE MEMORY */)",
 	} {
 		if got := forParser(in); got != want {
 			t.Errorf("forParser(%q) = %q, want %q", in, got, want)
@@ -353,7 +353,7 @@ func TestStripColumnInvisible(t *testing.T) {
 	// Spatial and MariaDB-only types parse, print back under their names
 	// and describe the column as information_schema would; a column named
 	// like a type and a function of that name are left alone.
-	q := "CREATE TABLE t (id INT PRIMARY KEY, point INT, g GEOMETRY NOT NULL, p point, i6 INET6, u UUID DEFAULT UUID(), " +
+	q := "CREATE TABLE t (id INT PRIMARY KEY, a MEDIUMINT INVISIBLE, point INT, g GEOMETRY NOT NULL, p point, i6 INET6, u UUID DEFAULT UUID(), " +
 		"`x` POINT, SPATIAL INDEX (g))"
 	stmts, err := ParseSQL(q)
 	if err != nil {
@@ -362,7 +362,7 @@ func TestStripColumnInvisible(t *testing.T) {
 	out, err := RestoreSQL(stmts[0])
 	if err != nil || !strings.Contains(out, "`g` GEOMETRY NOT NULL") || !strings.Contains(out, "`p` POINT") ||
 		!strings.Contains(out, "`i6` INET6") || !strings.Contains(out, "`point` INT") || !strings.Contains(out, "UUID()") ||
-		!strings.Contains(out, "SPATIAL INDEX(`g`)") {
+		!strings.Contains(out, "SPATIAL INDEX(`g`)") || !strings.Contains(out, "`a` MEDIUMINT INVISIBLE") {
 		t.Errorf("restored %s (%v)", out, err)
 	}
 	for in, want := range map[string]string{
