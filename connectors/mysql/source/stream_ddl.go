@@ -101,7 +101,7 @@ func (e *ddlFailure) Error() string { return e.what + ": " + e.err.Error() }
 func (st *streamer) applyOrRead(ctx context.Context, h *replication.EventHeader, schema, q string) (*catalog.Change, bool, error) {
 	s := st.s
 	what, cause := "", error(nil)
-	stmts, err := catalog.ParseSQL(q)
+	stmts, err := s.schema.ParseSQL(q)
 	switch {
 	case err != nil && !catalog.LooksLikeTableDDL(q):
 		// By its first keyword no table or database change (a routine,
