@@ -53,6 +53,7 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 			"before they were made RESTRICT are not in the binlog; copy those tables again to be sure (sluice snapshot --table)",
 			"position", where, "statement", q, "foreign_keys", all.Cascading)
 	}
+	var loaded []*event.TableDef
 	for _, name := range all.LoadNow {
 		db, t, _ := strings.Cut(name, ".")
 		def, err := catalog.LoadTable(ctx, s.db, db, t)
@@ -63,6 +64,12 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 		s.schema.Tables[name] = def
 		s.schema.NeedCopy[name] = true
 		all.Changed = append(all.Changed, def)
+		loaded = append(loaded, def)
+	}
+	if len(loaded) > 0 {
+		if err := all.RenamedIn(loaded); err != nil { // the replicas create it instead of renaming a table they lack
+			return fail("cannot replicate", err)
+		}
 	}
 	seq, err := s.seqAt(st.file, uint64(st.txStart), 0)
 	if err != nil {
