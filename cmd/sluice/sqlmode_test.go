@@ -8,7 +8,7 @@ import (
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
 )
 
-// TestLaxSourceValues: a source session with sql_mode ” stores values
+// TestLaxSourceValues: a source session with an empty sql_mode stores values
 // that the sink's strict session would refuse in the same columns: an
 // ENUM or SET given a value outside its members holds ” (index 0), a
 // FLOAT(10,2) given 99999999.99 holds 1e8, a DOUBLE(10,2) given 1e12
