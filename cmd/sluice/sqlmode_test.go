@@ -10,7 +10,7 @@ import (
 
 // TestLaxSourceValues: a source session with an empty sql_mode stores values
 // that the sink's strict session would refuse in the same columns: an
-// ENUM or SET given a value outside its members holds ” (index 0), a
+// ENUM or SET given a value outside its members holds the empty string (index 0), a
 // FLOAT(10,2) given 99999999.99 holds 1e8, a DOUBLE(10,2) given 1e12
 // holds 99999999.99. They reach the replica, by snapshot and streamed
 // insert and update, as the source holds them: ENUM index 0 is index 0
