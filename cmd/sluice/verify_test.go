@@ -173,3 +173,49 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestVerifyDefinitions changes a replica column's character set by hand
+// while its bytes stay the same (ASCII text in latin1 on the source, in
+// utf8mb4 on the replica): the rows hash equal, yet the replica holds
+// another column. Verify reports the column with both definitions and
+// exits 1, --repair does not claim to fix it and names the ALTER TABLE to
+// run, and once that statement ran on the replica verify finds it equal.
+func TestVerifyDefinitions(t *testing.T) {
+	src := mariadbtest.Start(t, mariadbtest.Options{})
+	dst := mariadbtest.Start(t, mariadbtest.Options{})
+	sdb, ddb := src.DB(t), dst.DB(t)
+	e2e.ExecAll(t, sdb, `CREATE DATABASE shop;
+CREATE TABLE shop.notes (id INT PRIMARY KEY, body VARCHAR(20) CHARACTER SET latin1 NOT NULL DEFAULT 'none', n INT NULL);
+INSERT INTO shop.notes VALUES (1, 'plain ascii', 1), (2, 'more text', NULL)`)
+	cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
+	p := e2e.StartProc(t, "sluice.log", "run", "--config", cfg)
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.notes")
+	if _, code := runVerify(t, "--config", cfg); code != 0 {
+		t.Fatalf("verify of an equal replica: exit %d, want 0", code)
+	}
+
+	e2e.MustExec(t, ddb, "ALTER TABLE shop.notes MODIFY body VARCHAR(20) CHARACTER SET utf8mb4 NOT NULL DEFAULT 'none'")
+	if ok, diff := e2e.TablesEqual(t, sdb, ddb, "shop.notes"); !ok {
+		t.Fatalf("the rows should still hold the same bytes: %s", diff)
+	}
+	var repColl string
+	if err := ddb.QueryRow("SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'notes' AND COLUMN_NAME = 'body'").Scan(&repColl); err != nil {
+		t.Fatal(err)
+	}
+	want := "replica-1 shop.notes: differs: definitions differ: column `body`: source varchar(20) CHARACTER SET latin1 COLLATE latin1_swedish_ci NOT NULL, " +
+		"replica varchar(20) CHARACTER SET utf8mb4 COLLATE " + repColl + " NOT NULL"
+	fix := "ALTER TABLE `shop`.`notes` MODIFY `body` varchar(20) CHARACTER SET latin1 COLLATE latin1_swedish_ci NOT NULL DEFAULT 'none'"
+	out, code := runVerify(t, "--config", cfg)
+	if code != 1 || !strings.Contains(out, want) || !strings.Contains(out, fix) {
+		t.Errorf("verify of a replica column in another character set: exit %d, want 1 with\n%s\nand\n%s", code, want, fix)
+	}
+	out, code = runVerify(t, "--config", cfg, "--repair")
+	if code != 1 || !strings.Contains(out, fix) || strings.Contains(out, "repaired") {
+		t.Errorf("verify --repair of a definition difference: exit %d, want 1, the ALTER TABLE to run and nothing repaired", code)
+	}
+
+	e2e.MustExec(t, ddb, fix)
+	if _, code := runVerify(t, "--config", cfg); code != 0 {
+		t.Errorf("verify after the ALTER TABLE it named: exit %d, want 0", code)
+	}
+}

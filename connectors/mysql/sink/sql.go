@@ -58,6 +58,7 @@ func (w *writer) sql(def *event.TableDef) *tableSQL {
 // statements.
 func (w *writer) upsert(ctx context.Context, def *event.TableDef, rows []*event.Change) error {
 	t := w.sql(def)
+	ctx = withRowsOf(ctx, def)
 	return w.chunks(ctx, rows, len(t.cols), func(ch *event.Change, args []any) ([]any, int, error) {
 		if len(ch.After) == 0 {
 			return args, 0, rowError{fmt.Errorf("%s %s change without after image at %s:%d", def.Name(), ch.Op, ch.Source.File, ch.Source.Pos)}

@@ -35,6 +35,9 @@ type execer interface {
 func (a *applier) newWriter(tx execer, counts map[[2]string]int) *writer {
 	run := func(ctx context.Context, q string, args []any) error {
 		_, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			err = runLenient(ctx, tx, q, args, err) // lenient.go: values a lax source session stored
+		}
 		return err
 	}
 	return &writer{a: a, hist: a.s.schema, routes: a.s.routes, run: run, counts: counts, sqls: map[*event.TableDef]*tableSQL{}}

@@ -29,6 +29,9 @@ func (s *Source) initSchema(ctx context.Context, st *checkpoint.SourceState) err
 		return err
 	}
 	ss := catalog.NewState(s.filter, s.info.Flavor == "mariadb", s.tables)
+	if v := catalog.VersionNumber(s.info.Version); v > 0 {
+		ss.Dialect.Version = v // executable comments run as this server runs them
+	}
 	if err := readCharsets(ctx, s.db, ss); err != nil {
 		return err
 	}

@@ -57,6 +57,7 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 				"position", where, "statement", q, "foreign_keys", all.Cascading)
 		}
 	}
+	var loaded []*event.TableDef
 	for _, name := range all.LoadNow {
 		db, t, _ := strings.Cut(name, ".")
 		def, err := catalog.LoadTable(ctx, s.db, db, t)
@@ -67,6 +68,12 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 		s.schema.Tables[name] = def
 		s.schema.NeedCopy[name] = true
 		all.Changed = append(all.Changed, def)
+		loaded = append(loaded, def)
+	}
+	if len(loaded) > 0 {
+		if err := all.RenamedIn(loaded); err != nil { // the replicas create it instead of renaming a table they lack
+			return fail("cannot replicate", err)
+		}
 	}
 	seq, err := s.seqAt(st.file, uint64(st.txStart), 0)
 	if err != nil {
@@ -105,7 +112,7 @@ func (e *ddlFailure) Error() string { return e.what + ": " + e.err.Error() }
 func (st *streamer) applyOrRead(ctx context.Context, h *replication.EventHeader, schema, q string) (*catalog.Change, bool, error) {
 	s := st.s
 	what, cause := "", error(nil)
-	stmts, err := catalog.ParseSQL(q)
+	stmts, err := s.schema.ParseSQL(q)
 	switch {
 	case err != nil && !catalog.LooksLikeTableDDL(q):
 		// By its first keyword no table or database change (a routine,

@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
@@ -39,9 +38,20 @@ func (v *verifier) table(ctx context.Context, n tableName) connector.TableResult
 		res.Err = fmt.Errorf("replica: %w", err)
 		return res
 	}
+	srcColl, err := tableCollation(ctx, v.src, n.db, n.table)
+	if err != nil {
+		res.Err = fmt.Errorf("source: %w", err)
+		return res
+	}
+	repColl, err := tableCollation(ctx, v.rep, n.rdb, n.rtable)
+	if err != nil {
+		res.Err = fmt.Errorf("replica: %w", err)
+		return res
+	}
 	t := newVTable(def, v.rep, n.rdb, n.rtable)
-	if note := columnsDiffer(t, newVTable(repDef, v.rep, n.rdb, n.rtable)); note != "" {
+	if note := definitionsDiffer(tableDef{def, srcColl}, tableDef{repDef, repColl}, t.rname); note != "" {
 		res.Note = note
+		log.Warn("table definitions differ", "note", note)
 		return res
 	}
 	tr := &tableRun{v: v, t: t}
@@ -99,23 +109,6 @@ func (v *verifier) absentOnReplica(ctx context.Context, n tableName, res connect
 	}
 	res.Missing, res.Note = rows, "missing on the replica"
 	return res
-}
-
-// columnsDiffer says how the compared columns of the two sides differ, or "".
-func columnsDiffer(src, rep *vtable) string {
-	show := func(t *vtable) string {
-		parts := make([]string, len(t.cols))
-		for i, c := range t.cols {
-			parts[i] = c.Name + " " + c.ColumnType
-		}
-		return strings.Join(parts, ", ")
-	}
-	a, b := show(src), show(rep)
-	if a == b && strings.Join(src.def.PrimaryKey, ",") == strings.Join(rep.def.PrimaryKey, ",") {
-		return ""
-	}
-	return fmt.Sprintf("columns differ: source (%s) primary key (%s), replica (%s) primary key (%s)",
-		a, strings.Join(src.def.PrimaryKey, ", "), b, strings.Join(rep.def.PrimaryKey, ", "))
 }
 
 // count fills the counts and example keys of res from diffs.

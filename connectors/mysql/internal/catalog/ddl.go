@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"math"
 	"path"
 	"regexp"
 	"strings"
@@ -60,8 +61,10 @@ func (c *Change) ForSinks(q, schema string) *event.DDL {
 // step with the events it reads, so each row is decoded with the definition
 // in force where it was written. It is not safe for concurrent use.
 type State struct {
-	filter  Filter
-	mariadb bool
+	filter Filter
+	// Dialect is the source server's; NewState assumes it runs every
+	// executable comment until the caller sets its Version.
+	Dialect Dialect
 	Tables  map[string]*event.TableDef // "db.table" -> definition
 	// charsets holds the default character set of databases, for columns
 	// created without one; serverCharset is the server's default.
@@ -80,7 +83,7 @@ type State struct {
 // NewState returns the schema state of the tables f selects, starting
 // from tables; mariadb selects the MariaDB dialect of the DDL parser.
 func NewState(f Filter, mariadb bool, tables map[string]*event.TableDef) *State {
-	return &State{filter: f, mariadb: mariadb, Tables: tables, Charsets: map[string]string{},
+	return &State{filter: f, Dialect: Dialect{MariaDB: mariadb, Version: math.MaxInt}, Tables: tables, Charsets: map[string]string{},
 		Shadows: map[string]*Shadow{}, Retired: map[string]*event.TableDef{}, NeedCopy: map[string]bool{}}
 }
 
@@ -113,6 +116,9 @@ var ddlKeyword = regexp.MustCompile(`(?is)^\s*(/\*.*?\*/\s*|--(\s[^\n]*)?(\n|$)\
 
 // LooksLikeTableDDL reports whether q might change a table or database.
 func LooksLikeTableDDL(q string) bool { return ddlKeyword.MatchString(q) }
+
+// ParseSQL parses q as the source server reads it (Dialect.ParseSQL).
+func (ss *State) ParseSQL(q string) ([]ast.StmtNode, error) { return ss.Dialect.ParseSQL(q) }
 
 // takeCopy reports whether table needs a snapshot because a RENAME brought
 // it into the selection, and forgets it.
@@ -294,7 +300,7 @@ func (ss *State) createTable(s *ast.CreateTableStmt, schema string, ch *Change) 
 	if s.Select != nil {
 		return fmt.Errorf("CREATE TABLE %s ... SELECT: the columns of the result are not known to the schema history", name)
 	}
-	def, err := tableFromCreate(s, db, t, nil, nil, ss.dbCharset(db), ss.mariadb)
+	def, err := tableFromCreate(s, db, t, nil, nil, ss.dbCharset(db), ss.Dialect.MariaDB)
 	if err != nil {
 		return err
 	}
@@ -371,7 +377,7 @@ func (ss *State) alterTable(s *ast.AlterTableStmt, schema string, ch *Change) er
 	if err != nil {
 		return fmt.Errorf("ALTER TABLE %s: %w", name, err)
 	}
-	def, err := tableFromCreate(ct, db, t, old, changed, ss.dbCharset(db), ss.mariadb)
+	def, err := tableFromCreate(ct, db, t, old, changed, ss.dbCharset(db), ss.Dialect.MariaDB)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,12 @@ import (
 // guessed definition is worse than stopping.
 func alterCreate(ct *ast.CreateTableStmt, specs []*ast.AlterTableSpec) (changed map[string]bool, rename *ast.TableName, err error) {
 	changed = map[string]bool{}
+	var cs, co string // the table's new default character set and collation
+	defer func() {
+		if err == nil && (cs != "" || co != "") {
+			setTableCharset(ct, cs, co)
+		}
+	}()
 	for _, sp := range specs {
 		switch sp.Tp {
 		case ast.AlterTableAddColumns:
@@ -95,10 +101,16 @@ func alterCreate(ct *ast.CreateTableStmt, specs []*ast.AlterTableSpec) (changed 
 			rename = sp.NewTable
 		case ast.AlterTableOption:
 			for _, o := range sp.Options {
-				if o.Tp == ast.TableOptionCharset && o.UintValue == ast.TableOptionCharsetWithConvertTo {
+				switch {
+				case o.Tp == ast.TableOptionCharset && o.UintValue == ast.TableOptionCharsetWithConvertTo:
 					return nil, nil, fmt.Errorf("CONVERT TO CHARACTER SET is not supported yet: it changes every text column")
+				case o.Tp == ast.TableOptionCharset:
+					cs = o.StrValue
+				case o.Tp == ast.TableOptionCollate:
+					co = o.StrValue
+				default:
+					setTableOption(ct, o)
 				}
-				setTableOption(ct, o)
 			}
 		case ast.AlterTableLock, ast.AlterTableAlgorithm, ast.AlterTableForce, ast.AlterTableDropForeignKey,
 			ast.AlterTableEnableKeys, ast.AlterTableDisableKeys, ast.AlterTableIndexInvisible,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/charset"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 )
@@ -124,4 +125,48 @@ func IsCharsetName(s string) bool {
 		}
 	}
 	return true
+}
+
+// tableCharset is the default character set and collation of a CREATE
+// TABLE: a COLLATE names both and wins over CHARACTER SET wherever it
+// stands (the server refuses the two when they disagree); a CHARACTER SET
+// alone brings its default collation (returned as ""); without either,
+// the database's character set.
+func tableCharset(ct *ast.CreateTableStmt, dbCharset string) (cs, collation string) {
+	for _, o := range ct.Options {
+		switch o.Tp {
+		case ast.TableOptionCharset:
+			if cs == "" {
+				cs = NormCharset(o.StrValue)
+			}
+		case ast.TableOptionCollate:
+			return collationCharset(o.StrValue), strings.ToLower(o.StrValue)
+		}
+	}
+	if cs == "" {
+		cs = dbCharset
+	}
+	return cs, ""
+}
+
+// setTableCharset gives the table of ct the default character set and
+// collation an ALTER TABLE's options named, as MariaDB does (checked on
+// 10.11): a COLLATE sets both, in whatever order the two options stand,
+// and a CHARACTER SET alone resets the collation to its default. The
+// table's earlier options of both kinds are replaced.
+func setTableCharset(ct *ast.CreateTableStmt, cs, co string) {
+	if co != "" {
+		cs = collationCharset(co)
+	}
+	var opts []*ast.TableOption
+	for _, o := range ct.Options {
+		if o.Tp != ast.TableOptionCharset && o.Tp != ast.TableOptionCollate {
+			opts = append(opts, o)
+		}
+	}
+	opts = append(opts, &ast.TableOption{Tp: ast.TableOptionCharset, StrValue: cs, UintValue: ast.TableOptionCharsetWithoutConvertTo})
+	if co != "" {
+		opts = append(opts, &ast.TableOption{Tp: ast.TableOptionCollate, StrValue: co})
+	}
+	ct.Options = opts
 }

@@ -144,7 +144,7 @@ func (ss *State) cutover(shadowName, orig string, def *event.TableDef, old *even
 	if sh != nil && sh.clone {
 		var out []string
 		for _, q := range sh.alters {
-			stmts, err := ParseSQL(q)
+			stmts, err := ss.ParseSQL(q)
 			if err != nil {
 				return nil, fmt.Errorf("re-parse %q: %w", q, err)
 			}

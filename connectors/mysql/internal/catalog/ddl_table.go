@@ -19,8 +19,16 @@ import (
 // say how the server runs an ALTER (ONLINE, WAIT n, NOWAIT,
 // ALGORITHM=NOCOPY) are taken out first; they change no definition.
 // MariaDB's CREATE OR REPLACE TABLE becomes DROP TABLE IF EXISTS and
-// CREATE TABLE.
-func ParseSQL(q string) ([]ast.StmtNode, error) {
+// CREATE TABLE. Executable comments (/*!...*/, /*M!...*/) count as their
+// content, whatever the version they name: for statements whose column
+// definitions do not matter; the schema history parses with its server's
+// Dialect.
+func ParseSQL(q string) ([]ast.StmtNode, error) { return anyServer.ParseSQL(q) }
+
+// ParseSQL parses q as ParseSQL does, with the executable comments that d
+// runs taken as their content and the others left out.
+func (d Dialect) ParseSQL(q string) ([]ast.StmtNode, error) {
+	q = d.resolveComments(q)
 	q = alterOnlineRe.ReplaceAllString(q, "$1")
 	q = alterWaitRe.ReplaceAllString(q, "$1")
 	q = nocopyRe.ReplaceAllString(q, "ALGORITHM=INPLACE")
@@ -84,7 +92,7 @@ func createStmt(def *event.TableDef) (*ast.CreateTableStmt, error) {
 // the statement. CreateSQL is the statement printed without database name.
 func tableFromCreate(ct *ast.CreateTableStmt, db, table string, old *event.TableDef, changed map[string]bool, dbCharset string, mariadb bool) (*event.TableDef, error) {
 	def := &event.TableDef{DB: db, Table: table}
-	charset := tableCharset(ct, dbCharset)
+	charset, collation := tableCharset(ct, dbCharset)
 	pk := map[string]bool{}
 	for _, c := range ct.Constraints {
 		if c.Tp == ast.ConstraintPrimaryKey {
@@ -109,7 +117,7 @@ func tableFromCreate(ct *ast.CreateTableStmt, db, table string, old *event.Table
 				continue
 			}
 		}
-		c, err := columnFromDef(cd, charset, mariadb)
+		c, err := columnFromDef(cd, charset, collation, mariadb)
 		if err != nil {
 			return nil, fmt.Errorf("column %s of %s.%s: %w", name, db, table, err)
 		}
@@ -129,23 +137,9 @@ func tableFromCreate(ct *ast.CreateTableStmt, db, table string, old *event.Table
 	return def, nil
 }
 
-// tableCharset is the table's default character set: its own option, the
-// character set of its collation, or the database's.
-func tableCharset(ct *ast.CreateTableStmt, dbCharset string) string {
-	for _, o := range ct.Options {
-		switch o.Tp {
-		case ast.TableOptionCharset:
-			return NormCharset(o.StrValue)
-		case ast.TableOptionCollate:
-			return collationCharset(o.StrValue)
-		}
-	}
-	return dbCharset
-}
-
 // columnFromDef describes a column from its definition in a DDL statement,
 // the way information_schema.COLUMNS would.
-func columnFromDef(cd *ast.ColumnDef, tableCharset string, mariadb bool) (event.Column, error) {
+func columnFromDef(cd *ast.ColumnDef, tableCharset, tableCollation string, mariadb bool) (event.Column, error) {
 	tp := cd.Tp
 	c := event.Column{Name: cd.Name.Name.O, Nullable: true}
 	c.ColumnType = strings.ToLower(tp.InfoSchemaStr())
@@ -176,7 +170,7 @@ func columnFromDef(cd *ast.ColumnDef, tableCharset string, mariadb bool) (event.
 			c.Collation = strings.ToLower(tp.GetCollate())
 			c.Charset = collationCharset(c.Collation)
 		default:
-			c.Charset = tableCharset
+			c.Charset, c.Collation = tableCharset, tableCollation
 		}
 		if c.Charset == "" {
 			return c, fmt.Errorf("character set unknown (no table or database default known)")

@@ -38,7 +38,7 @@ func (ss *State) ReplayShadows(recs map[string][]*event.SchemaRecord) {
 				continue // read from the server, or a copy a restarted reader wrote again
 			}
 			seen = r.Seq
-			stmts, err := ParseSQL(r.Statement)
+			stmts, err := ss.ParseSQL(r.Statement)
 			if err != nil || len(stmts) != 1 {
 				continue
 			}

@@ -31,7 +31,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*sql.DB, *drv.Config, 
 	// Strict, so a value the replica cannot store is an error rather than a
 	// silent coercion; zero and invalid dates stay allowed, as the source may
 	// hold them; an explicit 0 in an AUTO_INCREMENT column stays 0.
-	cfg.Params["sql_mode"] = "'STRICT_ALL_TABLES,ALLOW_INVALID_DATES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'"
+	cfg.Params["sql_mode"] = "'" + SQLMode + "'"
 	cfg.Params["charset"] = "utf8mb4"
 	cfg.ParseTime = false
 	cfg.Loc = time.UTC
@@ -50,6 +50,9 @@ func Open(ctx context.Context, dsn string, maxConns int) (*sql.DB, *drv.Config, 
 	}
 	return db, cfg, nil
 }
+
+// SQLMode is the sql_mode of every session Open opens.
+const SQLMode = "STRICT_ALL_TABLES,ALLOW_INVALID_DATES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION"
 
 // HostPort splits the driver's address into host and port.
 func HostPort(cfg *drv.Config) (string, uint16, error) {

@@ -1,0 +1,117 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
+)
+
+// TestCharsetDDLMatchesServer runs DDL that sets character sets in the
+// ways MariaDB accepts (executable comments with and without a version,
+// table options in either order, a collation without its character set)
+// on a real server and through the schema history, and compares each
+// column's character set and collation, and the database's character set,
+// with what information_schema says.
+func TestCharsetDDLMatchesServer(t *testing.T) {
+	srv := mariadbtest.Start(t, mariadbtest.Options{})
+	db := srv.DB(t)
+	var version, serverCS string
+	if err := db.QueryRow("SELECT @@version, @@character_set_server").Scan(&version, &serverCS); err != nil {
+		t.Fatal(err)
+	}
+	base := "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20)) DEFAULT CHARSET=latin1"
+	cases := []struct {
+		name  string
+		stmts []string
+	}{
+		{"mariadb comment", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20) /*M! CHARACTER SET utf8mb4 */) DEFAULT CHARSET=latin1"}},
+		{"mariadb comment with old version", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20) /*M!100301 CHARACTER SET utf8mb4 */, b TEXT /*M!100301 COLLATE utf8mb4_bin */) CHARSET latin1"}},
+		{"mariadb comment with future version", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20) /*M!999999 CHARACTER SET utf8mb4 */) DEFAULT CHARSET=latin1"}},
+		{"mysql comment", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20) /*!40101 CHARACTER SET utf8mb4 */, b CHAR(2) /*!99999 CHARACTER SET utf8mb4 */, c CHAR(2) /*!50701 CHARACTER SET utf8mb4 */, d CHAR(2) /*!50600 CHARACTER SET utf8mb4 */, e CHAR(2) /*!100000 CHARACTER SET utf8mb4 */) DEFAULT CHARSET=latin1"}},
+		{"comment in a string", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20) DEFAULT '/*M! x */' COMMENT '/*!40101 y */') DEFAULT CHARSET=latin1"}},
+		{"alter add in comment", []string{base, "ALTER TABLE t ADD b VARCHAR(5) /*M!100100 CHARACTER SET cp1251 */"}},
+		{"alter collate", []string{base, "ALTER TABLE t COLLATE utf8mb4_bin", "ALTER TABLE t ADD b VARCHAR(5)"}},
+		{"alter charset collate", []string{base, "ALTER TABLE t CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", "ALTER TABLE t ADD b VARCHAR(5)"}},
+		{"alter collate charset", []string{base, "ALTER TABLE t COLLATE utf8mb4_bin CHARACTER SET utf8mb4", "ALTER TABLE t ADD b VARCHAR(5)"}},
+		{"alter collate default charset", []string{base, "ALTER TABLE t COLLATE utf8mb4_bin, DEFAULT CHARSET=utf8mb4", "ALTER TABLE t ADD b VARCHAR(5)"}},
+		{"alter default charset resets collation", []string{
+			"CREATE TABLE t (id INT PRIMARY KEY) DEFAULT CHARSET=latin1 COLLATE=latin1_bin", "ALTER TABLE t DEFAULT CHARSET=utf8mb4", "ALTER TABLE t ADD b VARCHAR(5)"}},
+		{"alter collate then columns", []string{base, "ALTER TABLE t COLLATE utf8mb4_bin, ADD b TEXT, ADD c CHAR(1) CHARACTER SET latin1"}},
+		{"create collate charset", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5)) COLLATE utf8mb4_bin CHARACTER SET utf8mb4"}},
+		{"create collate alone", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5)) COLLATE cp1251_bin"}},
+		{"database collate alone", []string{"DROP DATABASE shop", "CREATE DATABASE shop COLLATE utf8mb4_unicode_ci", "USE shop", "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))"}},
+		{"alter database collate", []string{"ALTER DATABASE shop COLLATE cp1251_general_ci", "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, q := range []string{"DROP DATABASE IF EXISTS shop", "CREATE DATABASE shop CHARACTER SET latin1"} {
+				if _, err := db.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ss := NewState(Filter{"shop.*"}, true, map[string]*event.TableDef{})
+			ss.Dialect.Version, ss.ServerCharset = VersionNumber(version), serverCS
+			ss.Charsets["shop"] = "latin1"
+			conn, err := db.Conn(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := conn.ExecContext(context.Background(), "USE shop"); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range tc.stmts {
+				if _, err := conn.ExecContext(context.Background(), q); err != nil {
+					t.Fatalf("server: %s: %v", q, err)
+				}
+				stmts, err := ss.ParseSQL(q)
+				if err != nil {
+					t.Fatalf("parse %s: %v", q, err)
+				}
+				for _, st := range stmts {
+					if _, err := ss.Apply(st, "shop"); err != nil {
+						t.Fatalf("apply %s: %v", q, err)
+					}
+				}
+			}
+			compareWithServer(t, db, ss)
+		})
+	}
+}
+
+// compareWithServer compares the history's tables and database character
+// sets with the server's information_schema.
+func compareWithServer(t *testing.T, db *sql.DB, ss *State) {
+	t.Helper()
+	var dbCS string
+	if err := db.QueryRow("SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop'").Scan(&dbCS); err != nil {
+		t.Fatal(err)
+	}
+	if got := ss.dbCharset("shop"); got != dbCS {
+		t.Errorf("database shop: history %s, server %s", got, dbCS)
+	}
+	if len(ss.Tables) == 0 {
+		t.Fatal("no table in the history")
+	}
+	for name, def := range ss.Tables {
+		want, err := LoadTable(context.Background(), db, def.DB, def.Table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want.Columns) != len(def.Columns) {
+			t.Fatalf("%s: history %d columns, server %d", name, len(def.Columns), len(want.Columns))
+		}
+		for i, c := range def.Columns {
+			w := want.Columns[i]
+			if c.Charset != w.Charset || c.Collation != "" && c.Collation != w.Collation {
+				t.Errorf("%s.%s: history %s %s, server %s %s", name, c.Name, c.Charset, c.Collation, w.Charset, w.Collation)
+			}
+		}
+		if _, err := createStmt(def); err != nil {
+			t.Errorf("%s: CreateSQL does not parse back: %v\n%s", name, err, def.CreateSQL)
+		}
+	}
+}
