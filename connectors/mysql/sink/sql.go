@@ -55,7 +55,8 @@ func (w *writer) sql(def *event.TableDef) *tableSQL {
 }
 
 // upsert writes the after images of rows of def, in order, in multi-row
-// statements.
+// statements: INSERT ... ON DUPLICATE KEY UPDATE, or plain INSERT for a
+// table without a key.
 func (w *writer) upsert(ctx context.Context, def *event.TableDef, rows []*event.Change) error {
 	t := w.sql(def)
 	return w.chunks(ctx, rows, len(t.cols), func(ch *event.Change, args []any) ([]any, int, error) {
@@ -85,7 +86,9 @@ func (w *writer) upsert(ctx context.Context, def *event.TableDef, rows []*event.
 			}
 			q.WriteString(t.row)
 		}
-		q.WriteString(t.update)
+		if len(def.PrimaryKey) > 0 { // a table without a key takes plain INSERTs (keyless.go)
+			q.WriteString(t.update)
+		}
 		return w.exec(ctx, q.String(), args, func(err error) error {
 			return fmt.Errorf("upsert %d rows into %s (first at %s:%d): %w", n, def.Name(), first.Source.File, first.Source.Pos, err)
 		})
