@@ -144,7 +144,7 @@ func matchColumn(c *event.Column, null bool) (string, int) {
 	}
 	switch c.DataType {
 	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext":
-		if c.Charset == "" || c.Charset == "binary" {
+		if !plainName(c.Charset) || c.Charset == "binary" {
 			return q + " = ?", 1
 		}
 		return "(" + q + " = ? AND CAST(" + q + " AS BINARY) = CAST(CONVERT(? USING " + c.Charset + ") AS BINARY))", 2
@@ -152,4 +152,15 @@ func matchColumn(c *event.Column, null bool) (string, int) {
 		return q + " = CAST(? AS JSON)", 1
 	}
 	return q + " = ?", 1
+}
+
+// plainName reports whether s is a non-empty name of letters, digits and
+// underscores (a character set's, safe to write into a statement).
+func plainName(s string) bool {
+	for _, r := range s {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -101,7 +101,7 @@ func (w *writer) delete(ctx context.Context, def *event.TableDef, rows []*event.
 	if len(rows) == 0 {
 		return nil
 	}
-	if len(def.PrimaryKey) == 0 { // a keyed definition (unique_key_tables) not read yet: retried after a restart
+	if len(def.PrimaryKey) == 0 { // tables without a key take keyless.go's path; never batched by key
 		ch := rows[0]
 		return fmt.Errorf("%s delete at %s:%d: the definition in the schema history has no key", def.Name(), ch.Source.File, ch.Source.Pos)
 	}
