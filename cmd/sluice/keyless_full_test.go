@@ -26,6 +26,7 @@ func TestKeylessTablesReplicate(t *testing.T) {
 	sdb, ddb := src.DB(t), dst.DB(t)
 	e2e.ExecAll(t, sdb, `CREATE DATABASE shop;
 CREATE TABLE shop.keyed (id INT PRIMARY KEY, v INT);
+CREATE TABLE shop.empty (a INT, b TEXT);
 CREATE TABLE shop.nokey (a INT, f FLOAT, d DOUBLE, b BLOB, s VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci,
   l VARCHAR(10) CHARACTER SET latin1, g INT AS (a * 2) VIRTUAL, KEY (a));
 INSERT INTO shop.keyed VALUES (1, 1), (2, 2);
@@ -39,10 +40,11 @@ INSERT INTO shop.nokey (a, f, d, b, s, l) VALUES (1, 1.1, 2.2, 'blob', 'Ünïcö
 	}
 	p := e2e.StartProc(t, "sluice.log", "run", "--config", cfg)
 	procs := []*e2e.Proc{p}
-	tables := []string{"shop.keyed", "shop.nokey"}
+	tables := []string{"shop.keyed", "shop.nokey", "shop.empty"}
 	waitSameRows(t, sdb, ddb, procs, tables...)
 
-	e2e.ExecAll(t, sdb, `UPDATE shop.nokey SET d = 5 WHERE a = 1 LIMIT 1;
+	e2e.ExecAll(t, sdb, `INSERT INTO shop.empty VALUES (1, 'x'), (1, 'x');
+UPDATE shop.nokey SET d = 5 WHERE a = 1 LIMIT 1;
 DELETE FROM shop.nokey WHERE a IS NULL LIMIT 1;
 UPDATE shop.nokey SET a = 9, b = REPEAT('z', 3000) WHERE a IS NULL;
 UPDATE shop.nokey SET f = f + 1, l = 'naïve' WHERE BINARY s = 'A';
