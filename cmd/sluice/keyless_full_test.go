@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ import (
 // one of two identical rows is updated and deleted; transactions mix them
 // with a keyed table; one gains a primary key and a keyed one loses its
 // key while streaming; sluice restarts with changes made while it was
-// down; an incremental snapshot copies a keyless table again; verify finds
+// down, then applies with two workers; an incremental snapshot copies a keyless table again; verify finds
 // the replica equal.
 func TestKeylessTablesReplicate(t *testing.T) {
 	src, dst := mariadbtest.Start(t, mariadbtest.Options{}), mariadbtest.Start(t, mariadbtest.Options{})
@@ -33,7 +34,7 @@ INSERT INTO shop.keyed VALUES (1, 1), (2, 2);
 INSERT INTO shop.nokey (a, f, d, b, s, l) VALUES (1, 1.1, 2.2, 'blob', 'Ünïcödé 😀', 'café'), (1, 1.1, 2.2, 'blob', 'Ünïcödé 😀', 'café'),
   (NULL, NULL, NULL, NULL, NULL, NULL), (NULL, NULL, NULL, NULL, NULL, NULL), (2, 0.3, 1e-300, x'00ff', 'a', 'x'), (2, 0.3, 1e-300, x'00ff', 'A', 'x'),
   (3, 3.3, 3.3, '', 'c ', 'y'), (3, 3.3, 3.3, '', 'c', 'y')`)
-	cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
+	cfg, admin := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
 	if code, out := e2e.Run(t, "check", "--config", cfg, "--connector", "src"); !strings.Contains(out, "table shop.nokey") ||
 		!strings.Contains(out, "all its values") || strings.Contains(out, "ERROR") {
 		t.Errorf("sluice check exited %d without the note on shop.nokey, or with an error:\n%s", code, out)
@@ -76,16 +77,32 @@ UPDATE shop.keyed SET v = 21 WHERE id = 2 LIMIT 1;
 DELETE FROM shop.keyed WHERE id = 3`)
 	waitSameRows(t, sdb, ddb, procs, tables...)
 
-	// A restart, with changes made while sluice was down, to every table.
+	// A restart, with changes made while sluice was down, to every table;
+	// from here the sink applies batches with two workers (XA branches),
+	// which must keep each keyless table on one of them, in order.
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	e2e.EditConfig(t, cfg, "    batch_rows: 500\n", "    batch_rows: 500\n    workers: 2\n")
 	e2e.ExecAll(t, sdb, `INSERT INTO shop.nokey (a, s) VALUES (5, 'down'), (5, 'down');
 DELETE FROM shop.nokey WHERE a = 5 LIMIT 1;
 UPDATE shop.keyed SET v = 22 WHERE id = 2 AND v = 20;
-DELETE FROM shop.late WHERE x = 11`)
+DELETE FROM shop.late WHERE x = 11;
+START TRANSACTION;
+INSERT INTO shop.empty VALUES (2, 'y'), (2, 'y'), (3, 'z');
+UPDATE shop.empty SET b = 'w' WHERE a = 2 LIMIT 1;
+UPDATE shop.empty SET a = 4 WHERE b = 'w';
+DELETE FROM shop.empty WHERE a = 1 LIMIT 1;
+INSERT INTO shop.late VALUES (12, 'twelve', 12), (13, 'thirteen', 13);
+COMMIT`)
 	p.Start()
 	waitSameRows(t, sdb, ddb, procs, tables...)
+
+	metrics := e2e.HTTPGet(t, "http://"+admin+"/metrics")
+	if !regexp.MustCompile(`sluice_sink_worker_batches_total\{[^}]*result="applied"[^}]*\} [1-9]`).MatchString(metrics) ||
+		regexp.MustCompile(`sluice_sink_worker_batches_total\{[^}]*result="fallback"[^}]*\} [1-9]`).MatchString(metrics) {
+		t.Errorf("the workers applied no batch, or fell back:\n%s", grepLines(metrics, "worker_batches"))
+	}
 
 	// An incremental snapshot of a keyless table replaces the replica's
 	// copy, here one that drifted (a row the source lacks).
