@@ -20,7 +20,8 @@ import (
 // one of two identical rows is updated and deleted; transactions mix them
 // with a keyed table; one gains a primary key and a keyed one loses its
 // key while streaming; sluice restarts with changes made while it was
-// down, then applies with two workers; an incremental snapshot copies a keyless table again; verify finds
+// down, and once with a keyless table left out of tables: and then
+// selected again, then applies with two workers; an incremental snapshot copies a keyless table again; verify finds
 // the replica equal.
 func TestKeylessTablesReplicate(t *testing.T) {
 	src, dst := mariadbtest.Start(t, mariadbtest.Options{}), mariadbtest.Start(t, mariadbtest.Options{})
@@ -77,27 +78,38 @@ UPDATE shop.keyed SET v = 21 WHERE id = 2 LIMIT 1;
 DELETE FROM shop.keyed WHERE id = 3`)
 	waitSameRows(t, sdb, ddb, procs, tables...)
 
-	// A restart, with changes made while sluice was down, to every table;
-	// from here the sink applies batches with two workers (XA branches),
-	// which must keep each keyless table on one of them, in order.
+	// A restart, with changes made while sluice was down, to every table,
+	// and shop.empty left out of tables:; then another with it selected
+	// again (an incremental snapshot copies it, while the schema history
+	// holds its keyless definition), from which the sink applies batches
+	// with two workers (XA branches), each keyless table on one of them.
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	e2e.EditConfig(t, cfg, "    batch_rows: 500\n", "    batch_rows: 500\n    workers: 2\n")
+	e2e.EditConfig(t, cfg, `    tables: ["shop.*"]`, `    tables: ["shop.keyed", "shop.nokey", "shop.late"]`)
 	e2e.ExecAll(t, sdb, `INSERT INTO shop.nokey (a, s) VALUES (5, 'down'), (5, 'down');
 DELETE FROM shop.nokey WHERE a = 5 LIMIT 1;
 UPDATE shop.keyed SET v = 22 WHERE id = 2 AND v = 20;
-DELETE FROM shop.late WHERE x = 11;
-START TRANSACTION;
+DELETE FROM shop.late WHERE x = 11`)
+	p.Start()
+	waitSameRows(t, sdb, ddb, procs, "shop.keyed", "shop.nokey", "shop.late")
+	e2e.ExecAll(t, sdb, `INSERT INTO shop.empty VALUES (7, 'left out'), (7, 'left out')`)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	e2e.EditConfig(t, cfg, `    tables: ["shop.keyed", "shop.nokey", "shop.late"]`, `    tables: ["shop.*"]`)
+	e2e.EditConfig(t, cfg, "    batch_rows: 500\n", "    batch_rows: 500\n    workers: 2\n")
+	p.Start()
+	waitSameRows(t, sdb, ddb, procs, tables...)
+	e2e.ExecAll(t, sdb, `START TRANSACTION;
 INSERT INTO shop.empty VALUES (2, 'y'), (2, 'y'), (3, 'z');
 UPDATE shop.empty SET b = 'w' WHERE a = 2 LIMIT 1;
 UPDATE shop.empty SET a = 4 WHERE b = 'w';
-DELETE FROM shop.empty WHERE a = 1 LIMIT 1;
+DELETE FROM shop.empty WHERE a = 7 LIMIT 1;
 INSERT INTO shop.late VALUES (12, 'twelve', 12), (13, 'thirteen', 13);
+UPDATE shop.nokey SET d = -1 WHERE a = 5;
 COMMIT`)
-	p.Start()
 	waitSameRows(t, sdb, ddb, procs, tables...)
-
 	metrics := e2e.HTTPGet(t, "http://"+admin+"/metrics")
 	if !regexp.MustCompile(`sluice_sink_worker_batches_total\{[^}]*result="applied"[^}]*\} [1-9]`).MatchString(metrics) ||
 		regexp.MustCompile(`sluice_sink_worker_batches_total\{[^}]*result="fallback"[^}]*\} [1-9]`).MatchString(metrics) {
