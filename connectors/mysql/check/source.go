@@ -134,7 +134,7 @@ func (s *Source) checkTables(ctx context.Context, c *dbconn.Checker, db *sql.DB)
 				"create the tables, correct the pattern in tables:, or grant SELECT on them")
 		}
 	}
-	bad := 0
+	bad, keyless := 0, 0
 	for _, t := range tables {
 		if err := s.topics.CheckTable(t[0], t[1]); err != nil {
 			bad++
@@ -151,15 +151,26 @@ func (s *Source) checkTables(ctx context.Context, c *dbconn.Checker, db *sql.DB)
 				c.Add(connector.SeverityOK, c.On("table "+t[0]+"."+t[1]), "has no primary key; keyed by its unique NOT NULL key ("+strings.Join(uk, ", ")+") as unique_key_tables asks", "")
 				continue
 			}
+			bad++
+			c.Add(connector.SeverityError, c.On("table "+t[0]+"."+t[1]), "is in unique_key_tables but has no unique key whose columns are all NOT NULL",
+				"add one, or take it out of unique_key_tables: (its rows are then matched by all their values)")
+			continue
 		}
 		if len(pk) == 0 {
-			bad++
-			c.Add(connector.SeverityError, c.On("table "+t[0]+"."+t[1]), "has no primary key: sluice keys every message and upserts by primary key",
-				fmt.Sprintf("ALTER TABLE %s ADD PRIMARY KEY (<columns>); or leave it out of tables:", dbconn.QuoteTable(t[0], t[1])))
+			keyless++
+			note := "has no primary key: replicated like MySQL's row-based replication does, each change finding its row by all its values " +
+				"(one statement per row, in order; slower on a large table without an index)"
+			fix := fmt.Sprintf("for key-based apply: ALTER TABLE %s ADD PRIMARY KEY (<columns>)", dbconn.QuoteTable(t[0], t[1]))
+			if uk, err := catalog.UniqueNotNullKey(ctx, db, t[0], t[1]); err == nil && len(uk) > 0 {
+				fix = "it has a unique NOT NULL key (" + strings.Join(uk, ", ") + "): list it in unique_key_tables: for key-based apply"
+			}
+			c.Add(connector.SeverityOK, c.On("table "+t[0]+"."+t[1]), note, fix)
 		}
 	}
-	if len(tables) > 0 && bad == 0 {
+	if len(tables) > 0 && bad == 0 && keyless == 0 {
 		c.Add(connector.SeverityOK, c.On("tables"), fmt.Sprintf("%d selected, each with a primary key", len(tables)), "")
+	} else if len(tables) > 0 && bad == 0 {
+		c.Add(connector.SeverityOK, c.On("tables"), fmt.Sprintf("%d selected, %d of them without a primary key", len(tables), keyless), "")
 	}
 	return tables
 }

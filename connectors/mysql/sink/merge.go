@@ -111,6 +111,9 @@ func (m *merger) flush(ctx context.Context) error {
 
 // table applies one table's rows, split at TRUNCATE rows.
 func (w *writer) table(ctx context.Context, def *event.TableDef, changes []*event.Change) error {
+	if len(def.PrimaryKey) == 0 {
+		return w.keyless(ctx, def, changes) // keyless.go: row by row, never merged
+	}
 	for len(changes) > 0 {
 		i := 0
 		for i < len(changes) && changes[i].Op != event.OpTruncate {
@@ -182,6 +185,17 @@ func (w *writer) ordered(ctx context.Context, changes []*event.Change) error {
 				return err
 			}
 			i++
+			continue
+		}
+		if len(def.PrimaryKey) == 0 { // keyless.go: its run of rows, row by row
+			j := i + 1
+			for j < len(changes) && changes[j].Table() == ch.Table() && w.hist.at(ch.Table(), changes[j].Transaction.Seq) == def {
+				j++
+			}
+			if err := w.keyless(ctx, def, changes[i:j]); err != nil {
+				return err
+			}
+			i = j
 			continue
 		}
 		del := ch.Op == event.OpDelete

@@ -55,7 +55,8 @@ func (w *writer) sql(def *event.TableDef) *tableSQL {
 }
 
 // upsert writes the after images of rows of def, in order, in multi-row
-// statements.
+// statements: INSERT ... ON DUPLICATE KEY UPDATE, or plain INSERT for a
+// table without a key.
 func (w *writer) upsert(ctx context.Context, def *event.TableDef, rows []*event.Change) error {
 	t := w.sql(def)
 	ctx = withRowsOf(ctx, def)
@@ -86,7 +87,9 @@ func (w *writer) upsert(ctx context.Context, def *event.TableDef, rows []*event.
 			}
 			q.WriteString(t.row)
 		}
-		q.WriteString(t.update)
+		if len(def.PrimaryKey) > 0 { // a table without a key takes plain INSERTs (keyless.go)
+			q.WriteString(t.update)
+		}
 		return w.exec(ctx, q.String(), args, func(err error) error {
 			return fmt.Errorf("upsert %d rows into %s (first at %s:%d): %w", n, def.Name(), first.Source.File, first.Source.Pos, err)
 		})
@@ -99,7 +102,7 @@ func (w *writer) delete(ctx context.Context, def *event.TableDef, rows []*event.
 	if len(rows) == 0 {
 		return nil
 	}
-	if len(def.PrimaryKey) == 0 { // a keyed definition (unique_key_tables) not read yet: retried after a restart
+	if len(def.PrimaryKey) == 0 { // tables without a key take keyless.go's path; never batched by key
 		ch := rows[0]
 		return fmt.Errorf("%s delete at %s:%d: the definition in the schema history has no key", def.Name(), ch.Source.File, ch.Source.Pos)
 	}

@@ -19,9 +19,12 @@ type writer struct {
 	hist   *schemaHistory
 	routes routes
 	run    func(ctx context.Context, q string, args []any) error // runs one statement in the replica transaction
-	pipe   *stmtPipe                                             // nil: statements run one by one (pipe.go)
-	counts map[[2]string]int                                     // rows applied by table and op, for the metrics
-	sqls   map[*event.TableDef]*tableSQL
+	// runResult runs one statement directly and returns its result; only
+	// after sync (keyless.go, which needs the rows it changed).
+	runResult func(ctx context.Context, q string, args []any) (sql.Result, error)
+	pipe      *stmtPipe         // nil: statements run one by one (pipe.go)
+	counts    map[[2]string]int // rows applied by table and op, for the metrics
+	sqls      map[*event.TableDef]*tableSQL
 }
 
 // execer runs statements in one replica transaction: a *sql.Tx, or the
@@ -40,7 +43,10 @@ func (a *applier) newWriter(tx execer, counts map[[2]string]int) *writer {
 		}
 		return err
 	}
-	return &writer{a: a, hist: a.s.schema, routes: a.s.routes, run: run, counts: counts, sqls: map[*event.TableDef]*tableSQL{}}
+	runResult := func(ctx context.Context, q string, args []any) (sql.Result, error) {
+		return tx.ExecContext(ctx, q, args...)
+	}
+	return &writer{a: a, hist: a.s.schema, routes: a.s.routes, run: run, runResult: runResult, counts: counts, sqls: map[*event.TableDef]*tableSQL{}}
 }
 
 // newPipedWriter returns a writer whose statements run while the next

@@ -18,11 +18,15 @@ import (
 // server's definitions are keyed by loadTable): when unique_key_tables
 // selects the table, the server's current unique NOT NULL key is used if
 // the history's definition has those columns, NOT NULL, and the keyed
-// definition is published so sinks key its rows the same way.
+// definition is published so sinks key its rows the same way. Otherwise
+// def is returned as it is: its rows travel keyless (catalog/keyless.go).
 func (st *streamer) keylessDef(ctx context.Context, def *event.TableDef, where string) (*event.TableDef, error) {
 	cols, err := catalog.KeylessKey(ctx, st.s.db, def.DB, def.Table)
 	if err != nil {
 		return nil, &connector.Fatal{Err: fmt.Errorf("binlog %s: %w", where, err)}
+	}
+	if len(cols) == 0 {
+		return def, nil
 	}
 	for _, name := range cols {
 		if c := def.Column(name); c == nil || c.Nullable || c.Generated != "" {

@@ -92,7 +92,7 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 		def = d
 	}
 	if len(def.PrimaryKey) == 0 {
-		d, err := st.keylessDef(ctx, def, where) // keyless.go: refused unless unique_key_tables selects it
+		d, err := st.keylessDef(ctx, def, where) // keyless.go: keyed when unique_key_tables selects it
 		if err != nil {
 			return err
 		}
@@ -156,7 +156,9 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 
 // emit queues one row change. An update that changes the primary key
 // becomes a delete of the old key and an insert of the new one, so each
-// key's history stays on its own partition.
+// key's history stays on its own partition. A table without a key keys
+// every message {}: all its changes share one partition, in binlog order,
+// and an update stays one update (its before image identifies the row).
 func (st *streamer) emit(ctx context.Context, def *event.TableDef, src event.Source, before, after event.Row) error {
 	now := clock.Now().UnixMilli()
 	add := func(op event.Op, b, a event.Row, key event.Row, k []byte) error {

@@ -289,7 +289,7 @@ func (sc *snapshotter) publish(ctx context.Context, tc tableChunk, lastTable str
 	if len(tc.c.Rows) == 0 && tc.c.After == nil {
 		whole = &event.KeyRange{Table: name}
 	}
-	if len(tc.c.Rows) > 0 || whole != nil {
+	if len(tc.c.Rows) > 0 || whole != nil || tc.c.Replace {
 		seq, err := s.snapSeq(ctx, sc.pos)
 		if err != nil {
 			return err

@@ -15,12 +15,17 @@ import (
 // at pos. snap is the envelope's source.snapshot. With rng set the marker
 // carries the chunk's key range, so a sink deletes the rows of that range
 // the chunk does not hold; a chunk with a range and no rows still leaves a
-// marker. It flushes when the publisher's batch is due.
+// marker. A whole keyless table (c.Replace) carries no range but asks sinks
+// to empty their copy first. It flushes when the publisher's batch is due.
 func (s *Source) publishChunk(ctx context.Context, def *event.TableDef, c *keyset.Chunk, id string, seq event.Seq,
 	pos event.Position, snap string, rng *event.KeyRange) error {
 	tsMs := clock.Now().UnixMilli()
 	s.pub.Begin(id, seq, true)
 	s.pub.Tx.Rng = rng
+	if c.Replace { // a table without a key, read whole: sinks replace their copy
+		s.pub.Tx.Rng = nil
+		s.pub.Truncate([]string{def.Name()})
+	}
 	src := event.Source{
 		Version: version.Version, Connector: "mysql", Name: s.env.Config.Name, TsMs: tsMs, Snapshot: snap,
 		DB: def.DB, Table: def.Table, ServerID: s.info.ServerID, File: pos.File, Pos: uint32(pos.Pos),

@@ -136,8 +136,9 @@ func (s *Source) purged(ctx context.Context, pos event.Position) (bool, string, 
 	return true, logs[0].Name, nil
 }
 
-// planSnapshots queues an incremental snapshot of every selected table that
-// is neither covered nor queued, and starts reading snapshot requests. On
+// planSnapshots forgets the coverage of tables no longer selected, queues
+// an incremental snapshot of every selected table that is neither covered
+// nor queued, and starts reading snapshot requests. On
 // MySQL, which cannot run incremental snapshots, such tables are an error.
 func (s *Source) planSnapshots(ctx context.Context) error {
 	// A pipeline started by an older sluice has no signal topic yet.
@@ -145,6 +146,14 @@ func (s *Source) planSnapshots(ctx context.Context) error {
 		return err
 	}
 	s.snap.signals = true
+	// A table left out of tables: is not followed: when it is selected
+	// again, its copy is stale and it must be copied anew, not taken as
+	// covered by the checkpoint of a run that selected it.
+	for t := range s.snap.covered {
+		if s.tables[t] == nil {
+			delete(s.snap.covered, t)
+		}
+	}
 	var added []string
 	for t := range s.tables {
 		if !s.snap.covered[t] && !s.queued(t) && !s.held(t) {

@@ -54,6 +54,9 @@ func (v *verifier) table(ctx context.Context, n tableName) connector.TableResult
 		log.Warn("table definitions differ", "note", note)
 		return res
 	}
+	if len(def.PrimaryKey) == 0 {
+		return v.keylessTable(ctx, t, res) // keyless.go
+	}
 	tr := &tableRun{v: v, t: t}
 	if err := tr.run(ctx); err != nil {
 		res.Err = err

@@ -11,14 +11,17 @@ import (
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 )
 
-// Tables without a primary key are refused by default: sluice keys every
-// message, partitions by key and upserts and deletes by key. A source's
+// Tables without a primary key replicate the way MySQL's row-based
+// replication does: their definition travels with an empty PrimaryKey,
+// every message of the table has the same (empty) Kafka key, so one
+// partition keeps them in binlog order, and sinks match rows by their full
+// before image, one statement per row (sink/keyless.go). A source's
 // unique_key_tables opts tables in to being keyed by a unique index whose
 // columns are all NOT NULL instead, which identifies a row as well as a
 // primary key does: the key travels as the definition's PrimaryKey, so
-// messages, partitions, snapshots and sinks use it unchanged, and the
-// sink's INSERT ... ON DUPLICATE KEY UPDATE matches on that index. Tables
-// with no such index (full-row matching) are not supported.
+// messages, partitions, snapshots and sinks use it unchanged. It stays an
+// opt-in: the schema history does not record unique indexes, so only the
+// operator can say the index held at every position sluice reads.
 
 // uniqueKeyOptIn maps a source's pool to its unique_key_tables patterns,
 // so loadTable, which every path that reads a definition from the server
@@ -42,20 +45,19 @@ func uniqueKeyAllowed(db *sql.DB, schema, table string) bool {
 }
 
 // KeylessKey returns the key of a table without a primary key: its unique
-// NOT NULL key when unique_key_tables selects it, else the refusal.
+// NOT NULL key when unique_key_tables selects it, else nil (rows are
+// matched by their full image).
 func KeylessKey(ctx context.Context, db *sql.DB, schema, table string) ([]string, error) {
 	if !uniqueKeyAllowed(db, schema, table) {
-		return nil, fmt.Errorf("table %s.%s has no primary key: sluice keys every message and upserts by primary key; "+
-			"add one (ALTER TABLE %s ADD PRIMARY KEY (...)), or list it in the source's unique_key_tables: when it has a unique key "+
-			"whose columns are all NOT NULL, or leave the table out of tables:", schema, table, dbconn.QuoteTable(schema, table))
+		return nil, nil
 	}
 	cols, err := UniqueNotNullKey(ctx, db, schema, table)
 	if err != nil {
 		return nil, err
 	}
 	if len(cols) == 0 {
-		return nil, fmt.Errorf("table %s.%s is in unique_key_tables but has neither a primary key nor a unique index whose columns are all NOT NULL "+
-			"(full-row matching is not supported): add one, or leave the table out of tables:", schema, table)
+		return nil, fmt.Errorf("table %s.%s is in unique_key_tables but has neither a primary key nor a unique index whose columns are all NOT NULL: "+
+			"add one, or take it out of unique_key_tables (its rows are then matched by their full image)", schema, table)
 	}
 	return cols, nil
 }

@@ -62,7 +62,8 @@ func ListTables(ctx context.Context, db *sql.DB, f Filter) ([][2]string, error) 
 }
 
 // LoadTable reads a table's definition from information_schema. A table
-// without a primary key is refused: its rows cannot be keyed or upserted.
+// without a primary key has an empty PrimaryKey unless unique_key_tables
+// keys it (keyless.go).
 func LoadTable(ctx context.Context, db *sql.DB, schema, table string) (*event.TableDef, error) {
 	ctx, cancel := dbconn.MetaCtx(ctx) // util.go
 	defer cancel()

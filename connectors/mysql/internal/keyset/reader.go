@@ -38,9 +38,14 @@ type Chunk struct {
 	After   [][]byte // the key the chunk starts after (exclusive); nil: the table's start
 	LastKey [][]byte // raw key of the last row; equal to after when the chunk is empty
 	Last    bool     // fewer rows than the chunk size: the table ends with this chunk
+	// Replace says the chunk is a whole table without a key: sinks cannot
+	// upsert its rows, so they empty their copy before inserting them.
+	Replace bool
 }
 
 // NewReader returns a reader of def in primary-key order, size rows a chunk.
+// A table without a key cannot be cut into key ranges: it is read whole,
+// as one chunk (Replace), in the caller's consistent view.
 func NewReader(def *event.TableDef, size int) *Reader {
 	cols := make([]string, len(def.Columns))
 	for i := range def.Columns {
@@ -57,7 +62,9 @@ func NewReader(def *event.TableDef, size int) *Reader {
 		r.order = append(r.order, dbconn.QuoteIdent(k))
 	}
 	r.base = "SELECT " + strings.Join(cols, ", ") + " FROM " + dbconn.QuoteTable(def.DB, def.Table)
-	r.tail = " ORDER BY " + strings.Join(r.order, ", ") + fmt.Sprintf(" LIMIT %d", size)
+	if len(r.order) > 0 {
+		r.tail = " ORDER BY " + strings.Join(r.order, ", ") + fmt.Sprintf(" LIMIT %d", size)
+	}
 	return r
 }
 
@@ -109,6 +116,9 @@ func (r *Reader) Read(ctx context.Context, q Queryer, after [][]byte) (*Chunk, e
 		return nil, fmt.Errorf("snapshot %s: %w", r.Def.Name(), err)
 	}
 	c.Last = len(c.Rows) < r.size
+	if len(r.pkIdx) == 0 {
+		c.Last, c.Replace, c.LastKey = true, true, nil
+	}
 	return c, nil
 }
 
