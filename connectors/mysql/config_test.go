@@ -59,14 +59,16 @@ func TestLoadExample(t *testing.T) {
 		Connector: &config.Connector{Name: "shop-binlog", Type: "mysql-source", Role: config.RoleSource,
 			DSN: "repl:s3cr:t@/x@tcp(127.0.0.1:3306)/", TLS: config.TLS{Mode: config.TLSPreferred}, Line: 10},
 		ServerID: 4242, Tables: []string{"shop.*"}, Snapshot: "initial", SnapshotChunkSize: 5000, SnapshotParallel: 2, Flavor: "auto",
+		OnTableError: config.OnTableErrorQuarantine,
 	}
 	wantSink := sink.Config{
 		Connector: &config.Connector{Name: "replica-1", Type: "mysql-sink", Role: config.RoleSink,
 			DSN: "root@tcp(127.0.0.1:3307)/", TLS: config.TLS{Mode: config.TLSPreferred}, Line: 16},
 		Source: "shop-binlog", BatchRows: 5000, BatchBytes: 16 << 20, Workers: 1, CheckpointDB: "sluice", CreateTables: &yes,
-		Errors: config.SinkErrors{Tolerance: config.ToleranceNone},
-		Retry:  config.Retry{MaxAttempts: config.DefaultRetryMaxAttempts, MaxBackoff: config.DefaultRetryMaxBackoff},
-		Verify: &config.Verify{ChunkRows: config.DefaultVerifyChunkRows, MaxWait: config.DefaultVerifyMaxWait},
+		Errors:       config.SinkErrors{Tolerance: config.ToleranceNone},
+		Retry:        config.Retry{MaxAttempts: config.DefaultRetryMaxAttempts, MaxBackoff: config.DefaultRetryMaxBackoff},
+		Verify:       &config.Verify{ChunkRows: config.DefaultVerifyChunkRows, MaxWait: config.DefaultVerifyMaxWait},
+		OnTableError: config.OnTableErrorQuarantine,
 	}
 	// The specs point back at their entries; compare the entries without
 	// their Spec, and the specs without that pointer.
