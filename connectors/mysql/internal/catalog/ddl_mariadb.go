@@ -174,3 +174,28 @@ func callFollows(q string, j int) bool {
 func isWordByte(c byte) bool {
 	return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
+
+// trimLeadingComments returns q without the whitespace and the comments
+// (/* */, -- and #, not executable /*! or /*M! ones) it starts with, so the
+// rewrites anchored at the statement's start see its first keyword.
+func trimLeadingComments(q string) string {
+	for {
+		t := strings.TrimLeft(q, " \t\r\n")
+		switch {
+		case strings.HasPrefix(t, "/*") && !strings.HasPrefix(t, "/*!") && !strings.HasPrefix(t, "/*M!"):
+			end := strings.Index(t[2:], "*/")
+			if end < 0 {
+				return t
+			}
+			q = t[end+4:]
+		case strings.HasPrefix(t, "#") || strings.HasPrefix(t, "-- ") || strings.HasPrefix(t, "--\t") || strings.HasPrefix(t, "--\n"):
+			nl := strings.IndexByte(t, '\n')
+			if nl < 0 {
+				return ""
+			}
+			q = t[nl+1:]
+		default:
+			return t
+		}
+	}
+}

@@ -29,6 +29,7 @@ func ParseSQL(q string) ([]ast.StmtNode, error) { return anyServer.ParseSQL(q) }
 // runs taken as their content and the others left out.
 func (d Dialect) ParseSQL(q string) ([]ast.StmtNode, error) {
 	q = d.resolveComments(q)
+	q = trimLeadingComments(q) // ddl_mariadb.go
 	q = alterOnlineRe.ReplaceAllString(q, "$1")
 	q = alterWaitRe.ReplaceAllString(q, "$1")
 	q = nocopyRe.ReplaceAllString(q, "ALGORITHM=INPLACE")

@@ -377,6 +377,12 @@ func TestForParser(t *testing.T) {
 			t.Errorf("%s restored as %s (%v), want %s", in, got, err, want)
 		}
 	}
+	for _, q := range []string{"/* c */ CREATE OR REPLACE TABLE t (id INT PRIMARY KEY)", "-- c\n# d\nALTER ONLINE TABLE t ADD c INT",
+		"/* c */ ALTER TABLE t WAIT 3 ADD c INT"} {
+		if _, err := ParseSQL(q); err != nil {
+			t.Errorf("%q: %v", q, err)
+		}
+	}
 	def, err := tableFromCreate(stmts[0].(*ast.CreateTableStmt), "d", "t", nil, nil, "utf8mb4", true)
 	if err != nil {
 		t.Fatal(err)
