@@ -3,6 +3,7 @@ package difffuzz
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 )
 
@@ -22,6 +23,9 @@ var dbSuffixes = []string{"_a", "_b", "_c", " sp", "-dash", "Ü", ".dot", "_" + 
 func (g *Gen) tableName() (string, string) {
 	if g.r.Intn(5) == 0 {
 		n := oddNames[g.r.Intn(len(oddNames))]
+		if len(n) > 40 && slices.Contains(g.Skip, "long_names") {
+			n = n[:10]
+		}
 		return n, "odd_name"
 	}
 	g.serial++
