@@ -91,6 +91,9 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 		st.s.tables[d.Name()] = d
 		def = d
 	}
+	if st.s.unsupported(def, where, rowCount(kind, e)) { // quarantine.go
+		return nil
+	}
 	if len(def.PrimaryKey) == 0 {
 		d, err := st.keylessDef(ctx, def, where) // keyless.go: refused unless unique_key_tables selects it
 		if err != nil {
