@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/go-mysql-org/go-mysql/replication"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source/publish"
 	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
@@ -51,6 +53,7 @@ const quarantineCheck = 2 * time.Second
 // Kinds of quarantine on the source (connector.QuarantinedTable.Kind).
 const (
 	kindCascadingFK = "cascading_foreign_key"
+	kindTopic       = "topic_refused"
 )
 
 // quarantineSet is the source's quarantined tables. Only Run's goroutine
@@ -210,6 +213,10 @@ func (st *streamer) checkQuarantine(ctx context.Context) error {
 			if unsupportedColumn(s.tables[name]) == nil {
 				s.resync(name, "a DDL made its columns supported")
 			}
+		case q.Kind == kindTopic:
+			if db, t, _ := strings.Cut(name, "."); s.pub.Prepare(ctx, db, t) == nil {
+				s.resync(name, "the broker took its topic")
+			}
 		}
 	}
 	return nil
@@ -263,6 +270,42 @@ func (s *Source) unsupported(def *event.TableDef, where string, n int) bool {
 		"the table then leaves quarantine by itself; or leave the table out of tables:"
 	_ = s.quarantine(def.Name(), kindUnsupported, err.Error(), fix, where, nil)
 	return s.holds(def.Name(), n)
+}
+
+// topicRefused quarantines the table of def when the broker refuses its
+// topic (publish.TopicError), holding back the n row changes at where; it
+// reports whether it did. Other errors (the broker unreachable) return.
+func (s *Source) topicRefused(ctx context.Context, def *event.TableDef, where string, n int) (bool, error) {
+	err := s.pub.Prepare(ctx, def.DB, def.Table)
+	var te *publish.TopicError
+	if err == nil || !errors.As(err, &te) || !s.canQuarantine() {
+		return false, err
+	}
+	fix := "rename the table (RENAME TABLE) to a name whose topic the broker takes, or leave it out of tables:"
+	_ = s.quarantine(def.Name(), kindTopic, te.Error(), fix, where, nil)
+	return s.holds(def.Name(), n), nil
+}
+
+// renamed moves the quarantine of tables a DDL renamed to their new names
+// (where their causes are checked again): their replicas still lack the
+// rows held back.
+func (s *Source) renamed(pairs [][2]string) {
+	for _, r := range pairs {
+		q := s.quar.tables[r[0]]
+		if q == nil {
+			continue
+		}
+		s.unquarantine(r[0])
+		if s.snap.inc != nil {
+			s.snap.inc.drop(r[0])
+		}
+		q.Table, q.Resyncing = r[1], false
+		s.quar.tables[r[1]] = q
+		delete(s.snap.covered, r[1])
+		s.env.Metrics.TableQuarantined.WithLabelValues(s.labels[0], s.labels[1], r[1]).Set(1)
+		s.log.Warn("quarantined table renamed: its quarantine follows it", "from", r[0], "to", r[1], "kind", q.Kind)
+		s.showQuarantine()
+	}
 }
 
 // unsupportedColumn returns why the first column of def that pkg/value

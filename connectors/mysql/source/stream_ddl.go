@@ -72,6 +72,7 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 		s.schema.NeedCopy[name] = true
 		all.Changed = append(all.Changed, def)
 	}
+	s.renamed(all.Renamed) // quarantine.go
 	seq, err := s.seqAt(st.file, uint64(st.txStart), 0)
 	if err != nil {
 		return err
