@@ -27,4 +27,9 @@ type DDL struct {
 	// their result from the server, and sinks run them as written (in
 	// Schema), with no routes.
 	Verbatim bool `json:"verbatim,omitempty"`
+	// Recreate lists tables ("db.table") that sinks create again, after
+	// Statements, from their definitions in Tables (CreateSQL as the source
+	// server prints it, which sluice's parser may not read): a table that
+	// leaves quarantine is dropped by Statements and made anew this way.
+	Recreate []string `json:"recreate,omitempty"`
 }

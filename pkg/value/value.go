@@ -210,3 +210,18 @@ func toSQL(c *event.Column, v any) (any, error) {
 func wrongType(v any, want string) error {
 	return fmt.Errorf("%w: got %T, want %s", ErrInvalid, v, want)
 }
+
+// Supported reports whether values of column c can be converted (nil), or
+// names why not (wrapping ErrUnsupported): its type, or the character set
+// of a text column. It is what FromBinlog and FromText would refuse for
+// every non-NULL value of the column.
+func Supported(c *event.Column) error {
+	k, err := kindOf(c)
+	if err == nil && k == kindText {
+		err = checkCharset(c.Charset)
+	}
+	if err != nil {
+		return columnError(c, "column", err)
+	}
+	return nil
+}

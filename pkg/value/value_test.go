@@ -274,3 +274,23 @@ func TestTemporal(t *testing.T) {
 		t.Errorf("FromBinlog(datetime, time.Time-like) error = %v; want a hint at ConfigureSyncer", err)
 	}
 }
+
+// TestSupported: the types and character sets FromBinlog refuses are
+// named by Supported before any value is read.
+func TestSupported(t *testing.T) {
+	for _, c := range []struct {
+		col event.Column
+		bad string
+	}{
+		{event.Column{Name: "a", DataType: "int", ColumnType: "int(11)"}, ""},
+		{event.Column{Name: "b", DataType: "varchar", ColumnType: "varchar(5)", Charset: "latin1"}, ""},
+		{event.Column{Name: "ip", DataType: "inet6", ColumnType: "inet6"}, `column "ip" (inet6): unsupported: data type "inet6"`},
+		{event.Column{Name: "u", DataType: "uuid", ColumnType: "uuid"}, `data type "uuid"`},
+		{event.Column{Name: "s", DataType: "varchar", ColumnType: "varchar(5)", Charset: "sjis"}, `character set "sjis"`},
+	} {
+		err := Supported(&c.col)
+		if (err == nil) != (c.bad == "") || err != nil && (!strings.Contains(err.Error(), c.bad) || !errors.Is(err, ErrUnsupported)) {
+			t.Errorf("Supported(%s %s) = %v, want %q", c.col.Name, c.col.ColumnType, err, c.bad)
+		}
+	}
+}

@@ -55,7 +55,27 @@ func planDDL(r routes, d *event.DDL) (*ddlPlan, error) {
 			}
 		}
 	}
-	return p, nil
+	return p, p.recreate(r, d)
+}
+
+// recreate plans the CREATE TABLE of each table of d.Recreate from its
+// definition in d.Tables, routed like the tables the sink creates for
+// rows (tables.go).
+func (p *ddlPlan) recreate(r routes, d *event.DDL) error {
+	for _, name := range d.Recreate {
+		i := slices.IndexFunc(d.Tables, func(t event.TableDef) bool { return t.Name() == name })
+		if i < 0 {
+			return fmt.Errorf("table %s to create again has no definition in the DDL marker", name)
+		}
+		stmts, err := createStmts(r, &d.Tables[i])
+		if err != nil {
+			return err
+		}
+		db, t := r.table(d.Tables[i].DB, d.Tables[i].Table)
+		p.stmts = append(p.stmts, stmts...)
+		p.tables = append(p.tables, [2]string{db, t})
+	}
+	return nil
 }
 
 // add plans stmt, one of the statements parsed from text (single: the

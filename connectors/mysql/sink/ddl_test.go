@@ -36,6 +36,11 @@ func TestPlanDDL(t *testing.T) {
 		{"DROP DATABASE drops tables routed elsewhere", event.DDL{Statements: []string{"DROP DATABASE shop"},
 			Dropped: []string{"shop.items", "shop.a"}},
 			[]string{"DROP TABLE IF EXISTS `archive`.`items_v2`", "DROP DATABASE IF EXISTS `shop`"}, ""},
+		{"a table created again from a definition beyond the parser, routed", event.DDL{Statements: []string{"DROP TABLE IF EXISTS `shop`.`items`"},
+			Dropped: []string{"shop.items"}, Recreate: []string{"shop.items"}, Tables: []event.TableDef{{DB: "shop", Table: "items",
+				CreateSQL: "CREATE TABLE `items` (\n  `id` int(11) NOT NULL,\n  `v` int(11) DEFAULT (1 + 1),\n  PRIMARY KEY (`id`)\n)"}}},
+			[]string{"DROP TABLE IF EXISTS `archive`.`items_v2`", "CREATE DATABASE IF NOT EXISTS `archive`",
+				"CREATE TABLE IF NOT EXISTS `archive`.`items_v2` (\n  `id` int(11) NOT NULL,\n  `v` int(11) DEFAULT (1 + 1),\n  PRIMARY KEY (`id`)\n)"}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

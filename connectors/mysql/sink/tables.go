@@ -46,13 +46,11 @@ func (r *ddlRunner) ensureTable(ctx context.Context, name string, seq event.Seq)
 		return err
 	}
 	if *s.cfg.CreateTables {
-		create := def.CreateSQL
-		if !catalog.CreateTableRe.MatchString(create) {
-			return fmt.Errorf("sink %s: cannot create %s: unexpected definition %.60q", s.cfg.Name, name, create)
+		stmts, err := createStmts(s.routes, def)
+		if err != nil {
+			return fmt.Errorf("sink %s: %w", s.cfg.Name, err)
 		}
-		db, table := s.routes.table(def.DB, def.Table)
-		create = catalog.CreateTableRe.ReplaceAllLiteralString(create, "CREATE TABLE IF NOT EXISTS "+dbconn.QuoteTable(db, table))
-		for _, q := range []string{createDatabase(db, def), create} {
+		for _, q := range stmts {
 			if _, err := s.db.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("sink %s: create %s on the replica: %w", s.cfg.Name, name, err)
 			}
@@ -60,6 +58,19 @@ func (r *ddlRunner) ensureTable(ctx context.Context, name string, seq event.Seq)
 	}
 	r.created[name] = true
 	return nil
+}
+
+// createStmts returns the statements that create the replica table of
+// def when missing, with its database: def's CreateSQL under its routed
+// name, not parsed (the source server printed it).
+func createStmts(r routes, def *event.TableDef) ([]string, error) {
+	create := def.CreateSQL
+	if !catalog.CreateTableRe.MatchString(create) {
+		return nil, fmt.Errorf("cannot create %s: unexpected definition %.60q", def.Name(), create)
+	}
+	db, table := r.table(def.DB, def.Table)
+	create = catalog.CreateTableRe.ReplaceAllLiteralString(create, "CREATE TABLE IF NOT EXISTS "+dbconn.QuoteTable(db, table))
+	return []string{createDatabase(db, def), create}, nil
 }
 
 // createDatabase returns the CREATE DATABASE IF NOT EXISTS of the replica

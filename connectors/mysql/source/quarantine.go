@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,9 +11,12 @@ import (
 
 	"github.com/go-mysql-org/go-mysql/replication"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/connectors/mysql/source/publish"
 	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/config"
 	"github.com/sluice-cdc/sluice/pkg/connector"
+	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/value"
 )
 
 // Quarantine (on_table_error: quarantine, the default): a problem confined
@@ -33,7 +37,8 @@ import (
 // table is not covered, it is never mistaken for one whose rows all reached
 // Kafka. Every quarantineCheck the reader, between transactions, asks
 // whether each cause is gone (a cascading foreign key made RESTRICT or
-// dropped); then the table is resynced: its rows flow again from that
+// dropped; a column type made supported; for a DDL, the definition read
+// back from the server: quarantine_ddl.go); then the table is resynced: its rows flow again from that
 // point and an incremental snapshot (snapshot_incr.go) copies it, and
 // once that copy is acknowledged the table leaves quarantine. A snapshot
 // request for the table (sluice snapshot --table) forces the same.
@@ -48,6 +53,7 @@ const quarantineCheck = 2 * time.Second
 // Kinds of quarantine on the source (connector.QuarantinedTable.Kind).
 const (
 	kindCascadingFK = "cascading_foreign_key"
+	kindTopic       = "topic_refused"
 )
 
 // quarantineSet is the source's quarantined tables. Only Run's goroutine
@@ -55,6 +61,7 @@ const (
 type quarantineSet struct {
 	tables    map[string]*connector.QuarantinedTable // "db.table" ->
 	lastCheck time.Time
+	read      map[string]*serverDef // tables quarantined for a DDL, as read from the server (quarantine_ddl.go)
 }
 
 // held reports whether the rows of table are held back: quarantined and
@@ -78,7 +85,7 @@ func (s *Source) holds(table string, n int) bool {
 // on_table_error: stop and where the table could not be copied again
 // (MySQL: no incremental snapshots).
 func (s *Source) quarantine(table, kind, reason, fix, where string, stop error) error {
-	if s.cfg.OnTableError == config.OnTableErrorStop || s.snap.inc == nil {
+	if !s.canQuarantine() {
 		return stop
 	}
 	if q := s.quar.tables[table]; q != nil && !q.Resyncing {
@@ -96,6 +103,12 @@ func (s *Source) quarantine(table, kind, reason, fix, where string, stop error) 
 		"table", table, "kind", kind, "position", where, "reason", reason, "fix", fix)
 	s.showQuarantine()
 	return nil
+}
+
+// canQuarantine reports whether problems of one table quarantine it:
+// on_table_error: quarantine, and incremental snapshots to copy it again.
+func (s *Source) canQuarantine() bool {
+	return s.snap.inc != nil && s.cfg.OnTableError != config.OnTableErrorStop
 }
 
 // resync lets table's rows flow again and queues its incremental
@@ -122,6 +135,7 @@ func (s *Source) quarantineDone(table string) {
 
 func (s *Source) unquarantine(table string) {
 	delete(s.quar.tables, table)
+	delete(s.quar.read, table)
 	s.env.Metrics.TableQuarantined.WithLabelValues(s.labels[0], s.labels[1], table).Set(0)
 	s.showQuarantine()
 }
@@ -176,6 +190,10 @@ func (st *streamer) checkQuarantine(ctx context.Context) error {
 	for _, name := range slices.Sorted(maps.Keys(s.quar.tables)) {
 		q := s.quar.tables[name]
 		switch {
+		case q.Kind == kindDDL && !q.Resyncing: // quarantine_ddl.go: its definition is read from the server
+			if err := st.readBack(ctx, name); err != nil {
+				return err
+			}
 		case s.tables[name] == nil:
 			s.unquarantine(name)
 			s.log.Info("quarantined table dropped or no longer selected: quarantine ended", "table", name)
@@ -190,6 +208,14 @@ func (st *streamer) checkQuarantine(ctx context.Context) error {
 			}
 			if len(fks[name]) == 0 {
 				s.resync(name, "its foreign keys no longer cascade")
+			}
+		case q.Kind == kindUnsupported:
+			if unsupportedColumn(s.tables[name]) == nil {
+				s.resync(name, "a DDL made its columns supported")
+			}
+		case q.Kind == kindTopic:
+			if db, t, _ := strings.Cut(name, "."); s.pub.Prepare(ctx, db, t) == nil {
+				s.resync(name, "the broker took its topic")
 			}
 		}
 	}
@@ -225,6 +251,75 @@ func (s *Source) cascading(ctx context.Context, where, q string) (bool, error) {
 func (s *Source) quarantineAtStart(ctx context.Context) error {
 	_, err := s.cascading(ctx, "start", "(at start)")
 	return err
+}
+
+// unsupported quarantines the table of def when a column's type or
+// character set cannot be converted (pkg/value), holding back the n row
+// changes at where; it reports whether it did. Under on_table_error: stop
+// (and on MySQL) it leaves the table alone: decoding its first such value
+// stops the source, as it names the column.
+func (s *Source) unsupported(def *event.TableDef, where string, n int) bool {
+	if !s.canQuarantine() {
+		return false
+	}
+	err := unsupportedColumn(def)
+	if err == nil {
+		return false
+	}
+	fix := "change the column's type (or character set) to one sluice supports, e.g. ALTER TABLE ... MODIFY the column to VARCHAR; " +
+		"the table then leaves quarantine by itself; or leave the table out of tables:"
+	_ = s.quarantine(def.Name(), kindUnsupported, err.Error(), fix, where, nil)
+	return s.holds(def.Name(), n)
+}
+
+// topicRefused quarantines the table of def when the broker refuses its
+// topic (publish.TopicError), holding back the n row changes at where; it
+// reports whether it did. Other errors (the broker unreachable) return.
+func (s *Source) topicRefused(ctx context.Context, def *event.TableDef, where string, n int) (bool, error) {
+	err := s.pub.Prepare(ctx, def.DB, def.Table)
+	var te *publish.TopicError
+	if err == nil || !errors.As(err, &te) || !s.canQuarantine() {
+		return false, err
+	}
+	fix := "rename the table (RENAME TABLE) to a name whose topic the broker takes, or leave it out of tables:"
+	_ = s.quarantine(def.Name(), kindTopic, te.Error(), fix, where, nil)
+	return s.holds(def.Name(), n), nil
+}
+
+// renamed moves the quarantine of tables a DDL renamed to their new names
+// (where their causes are checked again): their replicas still lack the
+// rows held back.
+func (s *Source) renamed(pairs [][2]string) {
+	for _, r := range pairs {
+		q := s.quar.tables[r[0]]
+		if q == nil {
+			continue
+		}
+		s.unquarantine(r[0])
+		if s.snap.inc != nil {
+			s.snap.inc.drop(r[0])
+		}
+		q.Table, q.Resyncing = r[1], false
+		s.quar.tables[r[1]] = q
+		delete(s.snap.covered, r[1])
+		s.env.Metrics.TableQuarantined.WithLabelValues(s.labels[0], s.labels[1], r[1]).Set(1)
+		s.log.Warn("quarantined table renamed: its quarantine follows it", "from", r[0], "to", r[1], "kind", q.Kind)
+		s.showQuarantine()
+	}
+}
+
+// unsupportedColumn returns why the first column of def that pkg/value
+// cannot convert is refused; nil when there is none (or no def).
+func unsupportedColumn(def *event.TableDef) error {
+	if def == nil {
+		return nil
+	}
+	for i := range def.Columns {
+		if err := value.Supported(&def.Columns[i]); err != nil {
+			return fmt.Errorf("table %s: %w", def.Name(), err)
+		}
+	}
+	return nil
 }
 
 // drop takes table off the incremental snapshots, with the chunks of it

@@ -91,6 +91,12 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 		st.s.tables[d.Name()] = d
 		def = d
 	}
+	if st.s.unsupported(def, where, rowCount(kind, e)) { // quarantine.go
+		return nil
+	}
+	if held, err := st.s.topicRefused(ctx, def, where, rowCount(kind, e)); held || err != nil {
+		return err
+	}
 	if len(def.PrimaryKey) == 0 {
 		d, err := st.keylessDef(ctx, def, where) // keyless.go: keyed when unique_key_tables selects it
 		if err != nil {

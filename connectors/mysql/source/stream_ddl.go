@@ -18,9 +18,10 @@ import (
 // definitions in memory, the history topic, and, for a statement that
 // touched selected tables or databases, a DDL marker that sinks apply as a
 // barrier. A statement that cannot be parsed or applied is read from the
-// server instead when the reader is caught up (fromServer); otherwise it
-// stops the reader (connector.Fatal) with its position, unless skip_ddl
-// names that position.
+// server instead when the reader is caught up (fromServer); otherwise the
+// tables it names are quarantined (quarantine_ddl.go), or it stops the
+// reader (connector.Fatal) with its position, unless skip_ddl names that
+// position.
 func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema, q string) error {
 	s := st.s
 	where := st.where(h)
@@ -33,9 +34,12 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 			"Fix the cause, or add skip_ddl: [%q] to connector %s to pass over this one statement "+
 			"(the schema history and the replicas then miss it)", s.cfg.Name, where, what, q, err, where, s.cfg.Name)}
 	}
+	if held, err := st.holdDDL(h, schema, q); held || err != nil { // quarantine_ddl.go
+		return err
+	}
 	all, verbatim, err := st.applyOrRead(ctx, h, schema, q)
 	if f := (*ddlFailure)(nil); errors.As(err, &f) {
-		return fail(f.what, f.err)
+		return st.quarantineDDL(where, schema, q, f, fail(f.what, f.err)) // or stop with it
 	}
 	if err != nil {
 		return err
@@ -75,6 +79,7 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 			return fail("cannot replicate", err)
 		}
 	}
+	s.renamed(all.Renamed) // quarantine.go
 	seq, err := s.seqAt(st.file, uint64(st.txStart), 0)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -93,14 +94,14 @@ func (p *Publisher) ensureTopic(ctx context.Context, topic string, spec kafka.To
 	n, err := p.client.EnsureTopic(ctx, spec)
 	if err != nil {
 		if strings.Contains(strings.ToLower(err.Error()), "invalid topic") {
-			return 0, &connector.Fatal{Err: fmt.Errorf("topic %s: %w; Kafka takes only ASCII letters, digits, '.', '_' and '-' in topic names: "+
-				"leave the table out of tables: or rename it (the embedded broker takes such names)", topic, err)}
+			return 0, &connector.Fatal{Err: &TopicError{Err: fmt.Errorf("topic %s: %w; Kafka takes only ASCII letters, digits, '.', '_' and '-' in topic names: "+
+				"leave the table out of tables: or rename it (the embedded broker takes such names)", topic, err)}}
 		}
 		if strings.Contains(err.Error(), "collides") {
 			// Kafka treats '.' and '_' alike in topic names: shop.order_items
 			// and shop_order.items cannot both exist. Retrying cannot help.
-			return 0, &connector.Fatal{Err: fmt.Errorf("topic %s: %w; Kafka takes '.' and '_' for the same character in topic names, "+
-				"so two tables whose names differ only there cannot both be captured: leave one out of tables:", topic, err)}
+			return 0, &connector.Fatal{Err: &TopicError{Err: fmt.Errorf("topic %s: %w; Kafka takes '.' and '_' for the same character in topic names, "+
+				"so two tables whose names differ only there cannot both be captured: leave one out of tables:", topic, err)}}
 		}
 		return 0, err
 	}
@@ -115,6 +116,25 @@ func (p *Publisher) ensureTopic(ctx context.Context, topic string, spec kafka.To
 	}
 	p.Known[topic] = n
 	return n, nil
+}
+
+// TopicError says the broker (or sluice, before asking it) refuses the
+// topic of one table: retrying cannot help, and the source may quarantine
+// that table.
+type TopicError struct {
+	Table string // "db.table"
+	Err   error
+}
+
+func (e *TopicError) Error() string { return e.Err.Error() }
+func (e *TopicError) Unwrap() error { return e.Err }
+
+// Prepare makes sure the topic of table db.table exists, before any of its
+// rows is decoded; its error is that of AddKeyed for the table (a
+// *TopicError when the topic is refused).
+func (p *Publisher) Prepare(ctx context.Context, db, table string) error {
+	_, err := p.tableOut(ctx, db, table)
+	return err
 }
 
 // Begin opens a transaction identified by seq.
@@ -186,12 +206,16 @@ func (p *Publisher) tableOut(ctx context.Context, db, table string) (*tableOut, 
 		return out, nil
 	}
 	if err := p.topics.CheckTable(db, table); err != nil {
-		return nil, &connector.Fatal{Err: fmt.Errorf("%w: sluice cannot replicate it apart from the other tables yet; "+
-			"leave it out of tables: (list the other tables or patterns explicitly) or rename it", err)}
+		return nil, &connector.Fatal{Err: &TopicError{Table: db + "." + table, Err: fmt.Errorf("%w: sluice cannot replicate it apart from the other tables yet; "+
+			"leave it out of tables: (list the other tables or patterns explicitly) or rename it", err)}}
 	}
 	out := &tableOut{name: db + "." + table, topic: p.topics.Table(db, table), rowsRead: map[event.Op]prometheus.Counter{}}
 	n, err := p.ensureTopic(ctx, out.topic, kafka.TopicSpec{Partitions: p.partitions})
 	if err != nil {
+		var te *TopicError
+		if errors.As(err, &te) {
+			te.Table = out.name
+		}
 		return nil, err
 	}
 	out.partitions = n
