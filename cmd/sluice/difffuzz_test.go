@@ -105,7 +105,14 @@ func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, fail
 		fmt.Fprintln(&what, d)
 	}
 	if what.Len() == 0 {
-		fmt.Fprintf(&what, "sluice %s:\n%s\n", failure, e2e.Tail(e.p.Log(), 25))
+		fmt.Fprintf(&what, "sluice %s; its last errors:\n", failure)
+		var errs []string
+		for _, l := range strings.Split(e.p.Log(), "\n") {
+			if strings.Contains(l, "level=ERROR") || strings.Contains(l, "level=WARN") || strings.HasPrefix(l, "sluice: ") {
+				errs = append(errs, l)
+			}
+		}
+		fmt.Fprintln(&what, strings.Join(errs[max(0, len(errs)-5):], "\n"))
 	}
 	full := filepath.Join(dir, "history-"+strconv.FormatInt(seed, 10)+".sql")
 	header := "-- seed " + strconv.FormatInt(seed, 10) + "\n-- " + strings.ReplaceAll(strings.TrimSpace(what.String()), "\n", "\n-- ") + "\n"

@@ -127,10 +127,10 @@ func tableFromCreate(ct *ast.CreateTableStmt, db, table string, old *event.Table
 		}
 		def.Columns = append(def.Columns, c)
 	}
-	saved := ct.Table
-	ct.Table = &ast.TableName{Name: ast.NewCIStr(table)}
+	saved, ifNotExists := ct.Table, ct.IfNotExists
+	ct.Table, ct.IfNotExists = &ast.TableName{Name: ast.NewCIStr(table)}, false // a definition, not the statement
 	q, err := RestoreSQL(ct)
-	ct.Table = saved
+	ct.Table, ct.IfNotExists = saved, ifNotExists
 	if err != nil {
 		return nil, fmt.Errorf("print the definition of %s.%s: %w", db, table, err)
 	}
@@ -210,5 +210,7 @@ func isTextType(dt string) bool {
 	return false
 }
 
-// CreateTableRe matches the start of a CREATE TABLE statement.
-var CreateTableRe = regexp.MustCompile("(?is)^CREATE\\s+TABLE\\s+`(?:[^`]|``)+`")
+// CreateTableRe matches the start of a CREATE TABLE statement, with IF NOT
+// EXISTS (definitions recorded from such a statement by an earlier version
+// kept it).
+var CreateTableRe = regexp.MustCompile("(?is)^CREATE\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?`(?:[^`]|``)+`")
