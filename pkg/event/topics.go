@@ -99,7 +99,9 @@ func sanitizePart(p string) []byte {
 	return b
 }
 
-func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
 
 // shorten cuts the longest of the parts until together they hold at most
 // budget bytes (parts may end up empty; the dots between them stay).

@@ -58,9 +58,10 @@ type Publisher struct {
 	lastFlush              time.Time
 
 	Stat Observer         // the source's status
+	hook *faults.ExitHook // fault tests only (testhook.go)
+
 	// TopicOf returns the topic of a table's rows; nil: topics.Table.
 	TopicOf func(ctx context.Context, db, table string) (string, error)
-	hook *faults.ExitHook // fault tests only (testhook.go)
 }
 
 // TxBuilder counts the rows of one open transaction.
