@@ -61,18 +61,18 @@ func TestRecoveryProcedures(t *testing.T) {
 	// sink says to start over, the source to set kafka.partitions.
 	stopOK(t, p)
 	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (6, 'f')")
-	e2e.DeleteTopic(t, cl, "test.shop.t")
-	e2e.WaitFor(t, 30*time.Second, "test.shop.t deleted", func() bool {
-		n, err := e.Kafka.Partitions(ctx, "test.shop.t")
+	e2e.DeleteTopic(t, cl, "test.src.shop.t")
+	e2e.WaitFor(t, 30*time.Second, "test.src.shop.t deleted", func() bool {
+		n, err := e.Kafka.Partitions(ctx, "test.src.shop.t")
 		return err == nil && n == 0
 	})
-	if n, err := e.Kafka.EnsureTopic(ctx, kafka.TopicSpec{Name: "test.shop.t", Partitions: 5}); err != nil || n != 5 {
-		t.Fatalf("re-create test.shop.t: %d partitions, %v", n, err)
+	if n, err := e.Kafka.EnsureTopic(ctx, kafka.TopicSpec{Name: "test.src.shop.t", Partitions: 5}); err != nil || n != 5 {
+		t.Fatalf("re-create test.src.shop.t: %d partitions, %v", n, err)
 	}
 	p = e.Run()
 	log := e2e.WaitFailed(t, p, 30*time.Second)
-	e2e.MustContain(t, "log", log, "DELETE FROM `sluice`.`sluice_offsets` WHERE sink = 'test/replica-1' AND topic = 'test.shop.t'")
-	e2e.MustExec(t, e.DDB, "DELETE FROM sluice.sluice_offsets WHERE sink = 'test/replica-1' AND topic = 'test.shop.t'")
+	e2e.MustContain(t, "log", log, "DELETE FROM `sluice`.`sluice_offsets` WHERE sink = 'test/replica-1' AND topic = 'test.src.shop.t'")
+	e2e.MustExec(t, e.DDB, "DELETE FROM sluice.sluice_offsets WHERE sink = 'test/replica-1' AND topic = 'test.src.shop.t'")
 	e2e.EditConfig(t, e.Config, "partitions: 3", "partitions: 5")
 	p = e.Run()
 	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (7, 'g')")

@@ -43,7 +43,7 @@ func TestSinkPoisonMessages(t *testing.T) {
 	start := time.Now()
 	log := e2e.WaitFailed(t, p, 30*time.Second)
 	t.Logf("default tolerance: stopped %s after the poison row", time.Since(start).Round(time.Millisecond))
-	e2e.MustContain(t, "log", log, `key "{\"id\":100}"`, "test.shop.t/", "Data too long", "a poison message: the sink stops here", "tolerance: all")
+	e2e.MustContain(t, "log", log, `key "{\"id\":100}"`, "test.src.shop.t/", "Data too long", "a poison message: the sink stops here", "tolerance: all")
 	if after := e.Checkpoint(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("checkpoint moved past the poison message: %v, was %v", after, before)
 	}
@@ -63,10 +63,10 @@ func TestSinkPoisonMessages(t *testing.T) {
 	e.Produce("_sluice.test.src.transaction", 0, "", "not json {")
 	seq := m["seq"].(string)
 	fake := seq[:len(seq)-10] + "0000000001" // after the last transaction, before the next
-	r0 := e.Produce("test.shop.t", 0, `{"id":7}`, "garbage")
-	e.Produce("test.shop.t", 0, `{"id":8}`, `{"op":"c","after":{"id":8,"v":"x"}}`)
+	r0 := e.Produce("test.src.shop.t", 0, `{"id":7}`, "garbage")
+	e.Produce("test.src.shop.t", 0, `{"id":8}`, `{"op":"c","after":{"id":8,"v":"x"}}`)
 	marker, _ := json.Marshal(map[string]any{"status": "END", "id": "fake", "event_count": 2, "seq": fake,
-		"position": m["position"], "partitions": []map[string]any{{"topic": "test.shop.t", "partition": 0, "count": 2}}})
+		"position": m["position"], "partitions": []map[string]any{{"topic": "test.src.shop.t", "partition": 0, "count": 2}}})
 	e.Produce("_sluice.test.src.transaction", 0, "", string(marker))
 	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (200, 'x'), (201, 'y')")
 	e.WaitRows(p, 6, 30*time.Second)
@@ -97,8 +97,8 @@ func TestSinkPoisonMessages(t *testing.T) {
 	}
 	t.Logf("dead letters: %q", got)
 	all := strings.Join(got, "\n")
-	e2e.MustContain(t, "dead-letter topic", all, `rejected test.shop.t/`, `key={"id":100}`, "decode _sluice.test.src.transaction/0@",
-		fmt.Sprintf("decode test.shop.t/0@%d key={\"id\":7}", r0), fmt.Sprintf("decode test.shop.t/0@%d key={\"id\":8}", r0+1))
+	e2e.MustContain(t, "dead-letter topic", all, `rejected test.src.shop.t/`, `key={"id":100}`, "decode _sluice.test.src.transaction/0@",
+		fmt.Sprintf("decode test.src.shop.t/0@%d key={\"id\":7}", r0), fmt.Sprintf("decode test.src.shop.t/0@%d key={\"id\":8}", r0+1))
 	var recorded int
 	_ = e.DDB.QueryRow("SELECT COUNT(*) FROM sluice.sluice_dead_letters").Scan(&recorded)
 	if recorded != 4 {
@@ -107,8 +107,8 @@ func TestSinkPoisonMessages(t *testing.T) {
 	status := e2e.HTTPGet(t, "http://"+e.Admin+"/status")
 	e2e.MustContain(t, "/status", strings.Join(strings.Fields(status), ""), `"dead_letters":{"topic":"test.dlq","count":4`)
 	metrics := e2e.HTTPGet(t, "http://"+e.Admin+"/metrics")
-	e2e.MustContain(t, "/metrics", metrics, `sluice_sink_dead_lettered_total{connector="replica-1",pipeline="test",reason="decode",topic="test.shop.t"} 2`,
-		`sluice_sink_dead_lettered_total{connector="replica-1",pipeline="test",reason="rejected",topic="test.shop.t"} 1`)
+	e2e.MustContain(t, "/metrics", metrics, `sluice_sink_dead_lettered_total{connector="replica-1",pipeline="test",reason="decode",topic="test.src.shop.t"} 2`,
+		`sluice_sink_dead_lettered_total{connector="replica-1",pipeline="test",reason="rejected",topic="test.src.shop.t"} 1`)
 	if c := strings.Count(p.Log(), "poison message sent to the dead-letter topic"); c != 4 {
 		t.Errorf("%d WARN lines for dead letters, want 4", c)
 	}
@@ -271,23 +271,23 @@ func TestSinkResumeFaults(t *testing.T) {
 	e2e.MustExec(t, e.DDB, "UPDATE sluice.sluice_offsets SET seq = ?, next_offset = ? WHERE topic = ?", seq, end0, txTopic) // as the first error said
 
 	// The table topic deleted and created again with 5 partitions.
-	e2e.DeleteTopic(t, cl, "test.shop.t")
+	e2e.DeleteTopic(t, cl, "test.src.shop.t")
 	for {
-		if n, err := e.Kafka.Partitions(ctx, "test.shop.t"); err != nil || n == 0 {
+		if n, err := e.Kafka.Partitions(ctx, "test.src.shop.t"); err != nil || n == 0 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if n, err := e.Kafka.EnsureTopic(ctx, kafka.TopicSpec{Name: "test.shop.t", Partitions: 5}); err != nil || n != 5 {
-		t.Fatalf("re-create test.shop.t: %d partitions, %v", n, err)
+	if n, err := e.Kafka.EnsureTopic(ctx, kafka.TopicSpec{Name: "test.src.shop.t", Partitions: 5}); err != nil || n != 5 {
+		t.Fatalf("re-create test.src.shop.t: %d partitions, %v", n, err)
 	}
 	p = e.Run("--connector", "replica-1")
 	log = e2e.WaitFailed(t, p, 30*time.Second)
-	e2e.MustContain(t, "log", log, "test.shop.t/", "is past the partition's end 0", "it has 5 now", "DELETE FROM `sluice`.`sluice_offsets`")
+	e2e.MustContain(t, "log", log, "test.src.shop.t/", "is past the partition's end 0", "it has 5 now", "DELETE FROM `sluice`.`sluice_offsets`")
 	p = e.Run("--connector", "src")
 	e2e.MustExec(t, e.SDB, "INSERT INTO shop.t VALUES (5, 'e')")
 	log = e2e.WaitFailed(t, p, 30*time.Second)
-	e2e.MustContain(t, "log", log, "topic test.shop.t has 5 partitions, kafka.partitions is 3", "set kafka.partitions: 5")
+	e2e.MustContain(t, "log", log, "topic test.src.shop.t has 5 partitions, kafka.partitions is 3", "set kafka.partitions: 5")
 
 	// The source's checkpoint corrupted on its compacted topic.
 	off := e.Produce("_sluice.test.src.offsets", 0, "src", "garbage")

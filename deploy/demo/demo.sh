@@ -479,6 +479,12 @@ show_metrics() {
 	grep -E '^sluice_(source_rows_published_total|sink_rows_applied_total|sink_replication_lag_seconds|connector_up)' <<<"$metrics" | head -n 20 || echo "(no sluice_ metrics yet)"
 }
 
+show_topics() {
+	step "table topics, <pipeline>.<source>.<db>.<table> (docs/events.md#topic-names)"
+	grep -o '"name":"[^"]*"' "$TMP/kafka/topics.json" 2>/dev/null | cut -d'"' -f4 | grep -v '^_sluice\.' | sort ||
+		echo "(the embedded broker lists no table topic)"
+}
+
 main() {
 	ensure_tools
 	build_sluice
@@ -496,6 +502,7 @@ main() {
 	step "rows on both sides"
 	show_rows
 	show_metrics
+	show_topics
 	echo
 	echo "demo OK: replica equals source"
 }

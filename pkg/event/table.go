@@ -72,6 +72,12 @@ type SchemaRecord struct {
 	Statement string    `json:"statement,omitempty"`
 	Schema    string    `json:"schema,omitempty"`
 	Position  *Position `json:"position,omitempty"`
+	// Topic is the topic of the table's rows, as the source that wrote the
+	// record chose it. Records written before topics were named per source
+	// have none: a table with only such records keeps its old topic
+	// "<pipeline>.<db>.<table>" where it exists (docs/events.md, "Topic
+	// names").
+	Topic string `json:"topic,omitempty"`
 }
 
 // DecodeSchemaRecord parses a schema-topic message value.

@@ -52,7 +52,7 @@ func TestSinkEpochFence(t *testing.T) {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO shop.t VALUES (?, ?)", v, v); err != nil {
 			t.Fatal(err)
 		}
-		b := &batch{txNext: int64(v), applied: event.Seq(seqOf(v)), offsets: map[kafka.TopicPartition]int64{{Topic: "test.shop.t", Partition: 0}: int64(v)}}
+		b := &batch{txNext: int64(v), applied: event.Seq(seqOf(v)), offsets: map[kafka.TopicPartition]int64{{Topic: "test.src.shop.t", Partition: 0}: int64(v)}}
 		if err := s.offsets.save(ctx, tx, b); err != nil {
 			_ = tx.Rollback()
 			return nil, err
@@ -71,7 +71,7 @@ func TestSinkEpochFence(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := newSink() // a is deposed (paused or partitioned, still running)
-	if b.lease.epoch != 2 || b.offsets.next[kafka.TopicPartition{Topic: "test.shop.t", Partition: 0}] != 1 {
+	if b.lease.epoch != 2 || b.offsets.next[kafka.TopicPartition{Topic: "test.src.shop.t", Partition: 0}] != 1 {
 		t.Fatalf("second claim: epoch %d, offsets %v; want epoch 2 and a's offsets", b.lease.epoch, b.offsets.next)
 	}
 	if _, err := commit(a, 2); !errors.Is(err, ErrFenced) || !errors.Is(err, kafka.ErrLeadershipLost) {
@@ -97,7 +97,7 @@ func TestSinkEpochFence(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := <-claimed
-	if c.lease.epoch != 3 || c.offsets.next[kafka.TopicPartition{Topic: "test.shop.t", Partition: 0}] != 3 || c.offsets.applied != event.Seq(seqOf(3)) {
+	if c.lease.epoch != 3 || c.offsets.next[kafka.TopicPartition{Topic: "test.src.shop.t", Partition: 0}] != 3 || c.offsets.applied != event.Seq(seqOf(3)) {
 		t.Fatalf("claim after the commit: epoch %d, offsets %v, applied %s; want 3 and b's commit", c.lease.epoch, c.offsets.next, c.offsets.applied)
 	}
 	if _, err := commit(b, 4); !errors.Is(err, ErrFenced) {

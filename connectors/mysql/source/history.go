@@ -101,7 +101,11 @@ func (s *Source) publishDropped(ctx context.Context, pos event.Position, names m
 	var recs []kafka.Record
 	for name := range names {
 		db, t, _ := strings.Cut(name, ".")
-		b, err := json.Marshal(event.SchemaRecord{Seq: seq, Table: event.TableDef{DB: db, Table: t}, Dropped: true})
+		r, err := s.schemaRecord(ctx, event.SchemaRecord{Seq: seq, Table: event.TableDef{DB: db, Table: t}, Dropped: true})
+		if err != nil {
+			return err
+		}
+		b, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}
@@ -220,7 +224,11 @@ func (s *Source) captureMissing(ctx context.Context, pos event.Position, only []
 			s.log.Warn("table not in the schema history: its definition is read as of now", "table", name)
 		}
 		s.tables[name] = def
-		b, err := json.Marshal(event.SchemaRecord{Seq: seq, Table: *def})
+		r, err := s.schemaRecord(ctx, event.SchemaRecord{Seq: seq, Table: *def})
+		if err != nil {
+			return err
+		}
+		b, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}
@@ -242,6 +250,7 @@ func (s *Source) captureMissing(ctx context.Context, pos event.Position, only []
 // of all tables the topic has records of, at any Seq.
 func (s *Source) replayHistory(ctx context.Context, at event.Seq) (map[string]bool, error) {
 	topic := s.topics.Schema()
+	s.histTopics, s.topicFor = tableTopics{}, nil
 	first, end, err := s.env.Kafka.Offsets(ctx, topic, 0)
 	if err != nil || end <= first {
 		return nil, err
@@ -263,6 +272,7 @@ func (s *Source) replayHistory(ctx context.Context, at event.Seq) (map[string]bo
 			return nil, &connector.Fatal{Err: fmt.Errorf("schema history %s/0 offset %d: %w", topic, rec.Offset, err)}
 		}
 		known[sr.Table.Name()] = true
+		s.histTopics.note(sr)
 		recs = append(recs, sr)
 	}
 	best, shadowRecs := versionsAt(recs, at)
@@ -305,6 +315,10 @@ func (s *Source) publishDDL(ctx context.Context, seq event.Seq, pos event.Positi
 	var recs []kafka.Record
 	add := func(r event.SchemaRecord) error {
 		r.Seq, r.Statement, r.Schema, r.Position = seq, stmt, schema, &pos
+		r, err := s.schemaRecord(ctx, r)
+		if err != nil {
+			return err
+		}
 		b, err := json.Marshal(r)
 		if err != nil {
 			return err

@@ -58,6 +58,9 @@ type Source struct {
 
 	lead *kafka.Leadership // this process's term as the source's leader (leader.go)
 	quar quarantineSet     // tables whose changes are held back (quarantine.go)
+
+	histTopics tableTopics       // what the schema history says of table topics (topics.go)
+	topicFor   map[string]string // "db.table" -> its topic this term (topicOf)
 }
 
 var _ connector.Connector = (*Source)(nil)
@@ -149,6 +152,7 @@ func (s *Source) runLeader(ctx context.Context) error {
 		return err
 	}
 	s.pub = publish.New(s.env.Kafka, s.topics, s.env.Config.Kafka.Partitions, s.env.Metrics, s.labels)
+	s.pub.TopicOf = s.topicOf
 	defer s.pub.Close() // no produce request outlives the term
 	defer s.startStatus(ctx)()
 	pos, err := s.startPosition(ctx, st)
@@ -182,7 +186,11 @@ func (s *Source) ensureControlTopics(ctx context.Context) error {
 // publishSchema writes one definition to the schema topic and returns once
 // Kafka acknowledged it, so it precedes every row that needs it.
 func (s *Source) publishSchema(ctx context.Context, def *event.TableDef, seq event.Seq) error {
-	b, err := json.Marshal(event.SchemaRecord{Seq: seq, Table: *def})
+	r, err := s.schemaRecord(ctx, event.SchemaRecord{Seq: seq, Table: *def})
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}

@@ -22,3 +22,6 @@ func SinkExitAt(step string) {}
 
 // CrashAfterDDL does nothing.
 func CrashAfterDDL() {}
+
+// LegacyTopics is false: the source names topics as this version does.
+const LegacyTopics = false

@@ -109,3 +109,9 @@ func CrashAfterDDL() {
 		os.Exit(3)
 	}
 }
+
+// LegacyTopics makes the source behave as versions before per-source topic
+// names did, for the upgrade test: table topics "<pipeline>.<db>.<table>"
+// and schema history records without a topic. It is set by
+// SLUICE_TEST_LEGACY_TOPICS.
+var LegacyTopics = os.Getenv("SLUICE_TEST_LEGACY_TOPICS") != ""

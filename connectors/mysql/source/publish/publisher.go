@@ -60,6 +60,9 @@ type Publisher struct {
 
 	Stat Observer         // the source's status
 	hook *faults.ExitHook // fault tests only (testhook.go)
+
+	// TopicOf returns the topic of a table's rows; nil: topics.Table.
+	TopicOf func(ctx context.Context, db, table string) (string, error)
 }
 
 // TxBuilder counts the rows of one open transaction.
@@ -210,6 +213,12 @@ func (p *Publisher) tableOut(ctx context.Context, db, table string) (*tableOut, 
 			"leave it out of tables: (list the other tables or patterns explicitly) or rename it", err)}}
 	}
 	out := &tableOut{name: db + "." + table, topic: p.topics.Table(db, table), rowsRead: map[event.Op]prometheus.Counter{}}
+	if p.TopicOf != nil {
+		var err error
+		if out.topic, err = p.TopicOf(ctx, db, table); err != nil {
+			return nil, err
+		}
+	}
 	n, err := p.ensureTopic(ctx, out.topic, kafka.TopicSpec{Partitions: p.partitions})
 	if err != nil {
 		var te *TopicError
