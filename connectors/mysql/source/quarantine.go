@@ -308,6 +308,21 @@ func (s *Source) renamed(pairs [][2]string) {
 	}
 }
 
+// dropped ends the quarantine of tables a DDL dropped: neither the source
+// nor the replicas have them any more (a CREATE OR REPLACE makes a new,
+// empty one, whose causes the DDL checks again).
+func (s *Source) dropped(names []string) {
+	for _, name := range names {
+		if q := s.quar.tables[name]; q != nil {
+			s.unquarantine(name)
+			if s.snap.inc != nil {
+				s.snap.inc.drop(name)
+			}
+			s.log.Info("quarantined table dropped: quarantine ended", "table", name, "kind", q.Kind)
+		}
+	}
+}
+
 // unsupportedColumn returns why the first column of def that pkg/value
 // cannot convert is refused; nil when there is none (or no def).
 func unsupportedColumn(def *event.TableDef) error {

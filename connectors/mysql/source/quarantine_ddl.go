@@ -75,6 +75,9 @@ func (st *streamer) holdDDL(h *replication.EventHeader, schema, q string) (bool,
 		r.stale = r.stale || reached(here, r.at)
 	}
 	names := s.namedTables(q, schema)
+	if catalog.ByNameOnly(q) {
+		return false, nil // RENAME and DROP run by name: the quarantine follows (renamed) or ends (dropped)
+	}
 	held := false
 	for _, name := range names {
 		if qt := s.quar.tables[name]; qt != nil && qt.Kind == kindDDL && !qt.Resyncing {

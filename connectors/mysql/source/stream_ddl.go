@@ -80,6 +80,7 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 		}
 	}
 	s.renamed(all.Renamed) // quarantine.go
+	s.dropped(all.Dropped)
 	seq, err := s.seqAt(st.file, uint64(st.txStart), 0)
 	if err != nil {
 		return err

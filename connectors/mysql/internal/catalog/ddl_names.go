@@ -176,3 +176,18 @@ func ddlWords(q string) []ddlWord {
 	}
 	return out
 }
+
+// ByNameOnly reports whether table DDL q needs no table definition to
+// apply: RENAME TABLE and DROP TABLE, which a replica runs as written
+// whatever its copy of the tables looks like. The source lets them through
+// for a table quarantined for a DDL, so that the replica's tables follow
+// the source's names (and the foreign keys of other tables that refer to
+// them, which InnoDB renames along).
+func ByNameOnly(q string) bool {
+	w := ddlWords(q)
+	if len(w) < 2 || w[0].quoted || w[1].quoted {
+		return false
+	}
+	first, second := strings.ToUpper(w[0].text), strings.ToUpper(w[1].text)
+	return (first == "RENAME" || first == "DROP") && (second == "TABLE" || second == "TABLES")
+}

@@ -34,3 +34,19 @@ func TestStatementTables(t *testing.T) {
 		}
 	}
 }
+
+func TestByNameOnly(t *testing.T) {
+	for q, want := range map[string]bool{
+		"RENAME TABLE a TO b":                     true,
+		"/* c */ rename tables a to b, c to d":    true,
+		"-- c\nDROP TABLE IF EXISTS a":            true,
+		"DROP TEMPORARY TABLE a":                  false,
+		"ALTER TABLE a RENAME TO b":               false,
+		"ALTER TABLE a ADD c INT DEFAULT (1 + 1)": false,
+		"CREATE TABLE `RENAME` (id INT)":          false,
+	} {
+		if got := ByNameOnly(q); got != want {
+			t.Errorf("ByNameOnly(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
