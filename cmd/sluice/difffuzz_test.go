@@ -105,14 +105,7 @@ func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, fail
 		fmt.Fprintln(&what, d)
 	}
 	if what.Len() == 0 {
-		fmt.Fprintf(&what, "sluice %s; its last errors:\n", failure)
-		var errs []string
-		for _, l := range strings.Split(e.p.Log(), "\n") {
-			if strings.Contains(l, "level=ERROR") || strings.Contains(l, "level=WARN") || strings.HasPrefix(l, "sluice: ") {
-				errs = append(errs, l)
-			}
-		}
-		fmt.Fprintln(&what, strings.Join(errs[max(0, len(errs)-5):], "\n"))
+		fmt.Fprintf(&what, "sluice %s; its last errors:\n%s\n", failure, lastErrors(e.p.Log()))
 	}
 	full := filepath.Join(dir, "history-"+strconv.FormatInt(seed, 10)+".sql")
 	header := "-- seed " + strconv.FormatInt(seed, 10) + "\n-- " + strings.ReplaceAll(strings.TrimSpace(what.String()), "\n", "\n-- ") + "\n"
@@ -121,7 +114,7 @@ func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, fail
 	}
 	t.Errorf("replicas diverged (%s); history in %s:\n%s", failure, full, what.String())
 	if got := e.outcome(history); got != failure {
-		t.Errorf("replayed from nothing, the history ends %q, not %q: no reproduction", got, failure)
+		t.Errorf("replayed from nothing, the history ends %q, not %q: no reproduction; the replay's last errors:\n%s", got, failure, lastErrors(e.p.Log()))
 		return
 	}
 	budget := time.Duration(e2e.EnvInt(t, "SLUICE_FUZZ_MINIMIZE_SECONDS", 240)) * time.Second
@@ -135,4 +128,15 @@ func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, fail
 		t.Fatal(err)
 	}
 	t.Errorf("minimized reproduction (%d of %d statements) in %s:\n%s", len(min), len(history), repro, script(min))
+}
+
+// lastErrors returns the last error and warning lines of a sluice log.
+func lastErrors(log string) string {
+	var errs []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, "level=ERROR") || strings.Contains(l, "level=WARN") || strings.HasPrefix(l, "sluice: ") {
+			errs = append(errs, l)
+		}
+	}
+	return strings.Join(errs[max(0, len(errs)-5):], "\n")
 }

@@ -178,7 +178,8 @@ func ddlWords(q string) []ddlWord {
 }
 
 // ByNameOnly reports whether table DDL q needs no table definition to
-// apply: RENAME TABLE and DROP TABLE, which a replica runs as written
+// apply: RENAME TABLE, ALTER TABLE ... RENAME TO alone and DROP TABLE,
+// which a replica runs as written
 // whatever its copy of the tables looks like. The source lets them through
 // for a table quarantined for a DDL, so that the replica's tables follow
 // the source's names (and the foreign keys of other tables that refer to
@@ -189,5 +190,33 @@ func ByNameOnly(q string) bool {
 		return false
 	}
 	first, second := strings.ToUpper(w[0].text), strings.ToUpper(w[1].text)
-	return (first == "RENAME" || first == "DROP") && (second == "TABLE" || second == "TABLES")
+	if (first == "RENAME" || first == "DROP") && (second == "TABLE" || second == "TABLES") {
+		return true
+	}
+	if first != "ALTER" || second != "TABLE" { // ALTER TABLE a RENAME [TO|AS] b, nothing else
+		return false
+	}
+	i := 2
+	name := func() bool { // db.table or table at i
+		if i >= len(w) || !w[i].ident() {
+			return false
+		}
+		i++
+		if i+1 < len(w) && w[i].text == "." && !w[i].quoted && w[i+1].ident() {
+			i += 2
+		}
+		return true
+	}
+	kw := func(k string) bool {
+		if i < len(w) && !w[i].quoted && strings.EqualFold(w[i].text, k) {
+			i++
+			return true
+		}
+		return false
+	}
+	if !name() || !kw("RENAME") {
+		return false
+	}
+	_ = kw("TO") || kw("AS")
+	return name() && i == len(w)
 }

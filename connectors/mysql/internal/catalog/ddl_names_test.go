@@ -37,11 +37,11 @@ func TestStatementTables(t *testing.T) {
 
 func TestByNameOnly(t *testing.T) {
 	for q, want := range map[string]bool{
-		"RENAME TABLE a TO b":                     true,
-		"/* c */ rename tables a to b, c to d":    true,
-		"-- c\nDROP TABLE IF EXISTS a":            true,
-		"DROP TEMPORARY TABLE a":                  false,
-		"ALTER TABLE a RENAME TO b":               false,
+		"RENAME TABLE a TO b":                  true,
+		"/* c */ rename tables a to b, c to d": true,
+		"-- c\nDROP TABLE IF EXISTS a":         true,
+		"DROP TEMPORARY TABLE a":               false,
+		"ALTER TABLE a RENAME TO b":            true, "ALTER TABLE `d`.`a` RENAME `d`.`b`": true, "ALTER TABLE a RENAME TO b, ADD c INT": false, "ALTER TABLE a RENAME COLUMN x TO y": false,
 		"ALTER TABLE a ADD c INT DEFAULT (1 + 1)": false,
 		"CREATE TABLE `RENAME` (id INT)":          false,
 	} {
