@@ -262,18 +262,3 @@ func lastError(log string) string {
 	}
 	return line
 }
-
-// script prints a history as a file a person can replay: statements, and
-// where sluice starts and restarts.
-func script(history []difffuzz.Stmt) string {
-	var b strings.Builder
-	for _, s := range history {
-		switch s.Class {
-		case classStart, classRestart:
-			fmt.Fprintf(&b, "-- >>> %s\n", s.Class)
-		default:
-			fmt.Fprintf(&b, "-- [%s]\n%s", s.Class, s.Text())
-		}
-	}
-	return b.String()
-}

@@ -31,6 +31,10 @@ func TestDifferentialFuzz(t *testing.T) {
 	seed := int64(e2e.EnvInt(t, "SLUICE_FUZZ_SEED", 1))
 	t.Logf("seed %d (SLUICE_FUZZ_SEED=%d replays it), %d s, %d statements per round", seed, seed, seconds, perRound)
 	e := newFuzzEnv(t)
+	if path := os.Getenv("SLUICE_FUZZ_REPLAY"); path != "" {
+		e.replay(t, path)
+		return
+	}
 	g := difffuzz.NewGen(seed)
 	if skip := os.Getenv("SLUICE_FUZZ_SKIP"); skip != "" { // for triage only: say so in the log
 		g.Skip = strings.Split(skip, ",")
@@ -109,7 +113,7 @@ func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, fail
 	}
 	full := filepath.Join(dir, "history-"+strconv.FormatInt(seed, 10)+".sql")
 	header := "-- seed " + strconv.FormatInt(seed, 10) + "\n-- " + strings.ReplaceAll(strings.TrimSpace(what.String()), "\n", "\n-- ") + "\n"
-	if err := os.WriteFile(full, []byte(header+script(history)), 0o644); err != nil {
+	if err := os.WriteFile(full, []byte(header+difffuzz.Script(history)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Errorf("replicas diverged (%s); history in %s:\n%s", failure, full, what.String())
@@ -124,10 +128,10 @@ func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, fail
 	}, budget)
 	min = append(append([]difffuzz.Stmt{}, setup...), min...)
 	repro := filepath.Join(dir, "repro-"+strconv.FormatInt(seed, 10)+".sql")
-	if err := os.WriteFile(repro, []byte(header+"-- minimized from "+strconv.Itoa(len(history))+" statements\n"+script(min)), 0o644); err != nil {
+	if err := os.WriteFile(repro, []byte(header+"-- minimized from "+strconv.Itoa(len(history))+" statements\n"+difffuzz.Script(min)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Errorf("minimized reproduction (%d of %d statements) in %s:\n%s", len(min), len(history), repro, script(min))
+	t.Errorf("minimized reproduction (%d of %d statements) in %s:\n%s", len(min), len(history), repro, difffuzz.Script(min))
 }
 
 // lastErrors returns the last error and warning lines of a sluice log.
@@ -139,4 +143,22 @@ func lastErrors(log string) string {
 		}
 	}
 	return strings.Join(errs[max(0, len(errs)-5):], "\n")
+}
+
+// replay runs a history or reproduction file from nothing and fails with
+// what it ends in, for working on one failure.
+func (e *fuzzEnv) replay(t *testing.T, path string) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	history, err := difffuzz.ParseScript(string(text))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	got := e.outcome(history)
+	t.Logf("replayed %d units of %s; sluice's log:\n%s", len(history), path, e2e.Tail(e.p.Log(), 60))
+	if got != "" {
+		t.Errorf("the replay of %s ends %q", path, got)
+	}
 }

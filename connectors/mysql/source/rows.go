@@ -71,7 +71,7 @@ func (st *streamer) rows(ctx context.Context, h *replication.EventHeader, e *rep
 	}
 	def := st.s.tables[schema+"."+table]
 	if def == nil {
-		if seq, err := st.s.isSequence(ctx, schema, table, where); seq || err != nil {
+		if seq, err := st.s.isSequence(ctx, schema, table, where, e.Table); seq || err != nil {
 			return err
 		}
 		// A selected table the schema history does not know (it follows

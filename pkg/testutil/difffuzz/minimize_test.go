@@ -60,3 +60,28 @@ func TestGenerateEveryClass(t *testing.T) {
 		t.Errorf("Q(t`q) = %s", Q("t`q"))
 	}
 }
+
+// TestScriptRoundTrip: what Script prints, ParseScript reads back, with
+// multi-line statements, sessions and pseudo-statements.
+func TestScriptRoundTrip(t *testing.T) {
+	g := NewGen(3)
+	g.Cat = &Catalog{DBs: []string{Prefix + "_a"}, Tables: []*Table{
+		{DB: Prefix + "_a", Name: "t", Key: []string{"id"}, Columns: []Column{{Name: "id", DataType: "int", Type: "int(11)"}, {Name: "c", DataType: "text", Type: "text", Nullable: true}}},
+	}}
+	history := []Stmt{{Class: "setup", SQL: []string{"CREATE DATABASE x"}}, {Class: "sluice_start"}}
+	for i := 0; i < 300; i++ {
+		history = append(history, g.Next())
+	}
+	got, err := ParseScript("-- seed 3\n-- a header\n" + Script(history))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(history) {
+		t.Fatalf("read back %d units, wrote %d", len(got), len(history))
+	}
+	for i := range got {
+		if got[i].Text() != history[i].Text() || got[i].Class != history[i].Class {
+			t.Fatalf("unit %d read back as\n%s\nwrote\n%s", i, got[i].Text(), history[i].Text())
+		}
+	}
+}
