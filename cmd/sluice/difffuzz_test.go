@@ -160,5 +160,6 @@ func (e *fuzzEnv) replay(t *testing.T, path string) {
 	t.Logf("replayed %d units of %s; sluice's log:\n%s", len(history), path, e2e.Tail(e.p.Log(), 60))
 	if got != "" {
 		t.Errorf("the replay of %s ends %q", path, got)
+		e.report(t, 0, history, got, nil) // confirm, then minimize
 	}
 }

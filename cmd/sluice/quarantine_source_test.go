@@ -37,7 +37,7 @@ INSERT INTO shop.kv VALUES (1, 'a')`)
 		t.Fatal(err)
 	}
 	e2e.ExecAll(t, sdb, `INSERT INTO shop.t VALUES (2, 'b');
-ALTER TABLE shop.t ADD COLUMN v INT DEFAULT (1 + 1);
+ALTER TABLE shop.t ADD COLUMN v INT DEFAULT 2, ADD INDEX iv (v) IGNORED;
 INSERT INTO shop.t (id, name) VALUES (3, 'c');
 UPDATE shop.t SET v = 7 WHERE id = 1;
 INSERT INTO shop.kv VALUES (2, 'b');

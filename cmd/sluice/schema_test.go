@@ -286,8 +286,8 @@ var skipHint = regexp.MustCompile(`add skip_ddl: \[\\?"([^"\\]+)\\?"\]`)
 // that position in skip_ddl goes on past it (the default quarantines the
 // table instead: TestQuarantineUnparsableDDL).
 func skipUnparsable(t *testing.T, p *e2e.Proc, sdb, ddb *sql.DB, dir string, src, dst, dst2 *mariadbtest.Server) {
-	// The TiDB parser knows no expression defaults.
-	e2e.MustExec(t, sdb, "CREATE TABLE shop.cor (id INT PRIMARY KEY, v INT NOT NULL DEFAULT (1 + 1))")
+	// The TiDB parser knows no IGNORED indexes (MariaDB 10.6).
+	e2e.MustExec(t, sdb, "CREATE TABLE shop.cor (id INT PRIMARY KEY, v INT NOT NULL DEFAULT 2, INDEX iv (v) IGNORED)")
 	waitDef(t, sdb, ddb, 30*time.Second, []*e2e.Proc{p}, "shop.cor", "shop.cor")
 	e2e.MustExec(t, sdb, "INSERT INTO shop.cor (id) VALUES (1)")
 	waitSame(t, sdb, ddb, 30*time.Second, []*e2e.Proc{p}, same("shop.cor")...)
@@ -300,14 +300,14 @@ func skipUnparsable(t *testing.T, p *e2e.Proc, sdb, ddb *sql.DB, dir string, src
 	if err := p.Stop(); err != nil {
 		t.Fatalf("stopping sluice: %v\n%s", err, e2e.Tail(p.Log(), 20))
 	}
-	e2e.ExecAll(t, sdb, "ALTER TABLE shop.cor ADD COLUMN w INT NULL INVISIBLE;\nINSERT INTO shop.items (id, qty) VALUES (99999, 1)")
+	e2e.ExecAll(t, sdb, "ALTER TABLE shop.cor ADD COLUMN w INT NULL, ADD INDEX iw (w) IGNORED;\nINSERT INTO shop.items (id, qty) VALUES (99999, 1)")
 	srcTables := `    tables: ["shop.*", "shop2.*", "tmpdb.*"]` + "\n"
 	e2e.EditConfig(t, filepath.Join(dir, "sluice.yaml"), srcTables, srcTables+"    on_table_error: stop\n")
 	p.Start()
 	e2e.WaitExit(t, p, 30*time.Second)
 	log := p.Log()
 	m := skipHint.FindStringSubmatch(log)
-	if m == nil || !strings.Contains(log, "the reader stops here") || !strings.Contains(log, "INVISIBLE") {
+	if m == nil || !strings.Contains(log, "the reader stops here") || !strings.Contains(log, "IGNORED") {
 		t.Fatalf("no error naming the statement, its position and skip_ddl:\n%s", e2e.Tail(log, 20))
 	}
 	cfg := writeDDLConfig(t, dir, src, dst, dst2, m[1])

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/hex"
 	"regexp"
 	"strconv"
 	"strings"
@@ -27,6 +28,13 @@ var foreignTypes = []string{"geometry", "point", "linestring", "polygon", "multi
 const foreignBase = 16001
 
 const invisiblePlaceholder = "STORAGE MEMORY"
+
+// defaultExprFunc stands for a DEFAULT (expression): TiDB parses function
+// calls there, not arithmetic, so the expression travels hex-encoded as
+// the argument of a function no server has, and prints back as written.
+const defaultExprFunc = "sluice_default_expr"
+
+var defaultExprRe = regexp.MustCompile(`(?i)\b` + defaultExprFunc + `\('([0-9a-f]*)'\)`)
 
 var invisibleRe = regexp.MustCompile(`\bSTORAGE MEMORY\b`)
 
@@ -59,6 +67,10 @@ var (
 // and RTREE indexes as SPATIAL ones.
 func restoreForeignTypes(q string) string {
 	q = invisibleRe.ReplaceAllString(q, "INVISIBLE")
+	q = defaultExprRe.ReplaceAllStringFunc(q, func(m string) string {
+		b, _ := hex.DecodeString(defaultExprRe.FindStringSubmatch(m)[1])
+		return string(b)
+	})
 	q = rtreeCreateRe.ReplaceAllString(q, "CREATE SPATIAL INDEX $1")
 	q = rtreeKeyRe.ReplaceAllString(q, "SPATIAL $1$2($3)")
 	return foreignRe.ReplaceAllStringFunc(q, func(m string) string {
@@ -109,6 +121,15 @@ func forParser(q string) string {
 				b.WriteString(invisiblePlaceholder)
 				i = j
 				continue
+			}
+			if w == "DEFAULT" && callFollows(q, j) { // DEFAULT (expr) -> DEFAULT (sluice_default_expr('hex'))
+				open := strings.IndexByte(q[j:], '(') + j
+				if end := closingParen(q, open); end > 0 {
+					b.WriteString(q[i:j] + " (" + defaultExprFunc + "('" + hex.EncodeToString([]byte(q[open+1:end])) + "'))")
+					prev = append(prev, w)
+					i = end + 1
+					continue
+				}
 			}
 			if w == "SPATIAL" { // SPATIAL KEY k (g) -> KEY k USING RTREE (g)
 				spatial = true
@@ -161,6 +182,25 @@ func quotedEnd(q string, i int) int {
 		}
 	}
 	return len(q)
+}
+
+// closingParen returns the index of the parenthesis that closes the one
+// at q[open], skipping quoted strings and names; -1 when there is none.
+func closingParen(q string, open int) int {
+	depth := 0
+	for i := open; i < len(q); i++ {
+		switch q[i] {
+		case '\'', '"', '`':
+			i = quotedEnd(q, i) - 1
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // callFollows reports whether q[j:] starts with optional spaces and "(".

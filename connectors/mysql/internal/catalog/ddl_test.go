@@ -377,6 +377,19 @@ func TestForParser(t *testing.T) {
 			t.Errorf("%s restored as %s (%v), want %s", in, got, err, want)
 		}
 	}
+	// Expression defaults TiDB cannot parse print back as written.
+	for in, want := range map[string]string{
+		"CREATE TABLE t (c0 MEDIUMINT UNSIGNED DEFAULT (1 + 1), c1 INT DEFAULT (`id` * 2), c2 VARCHAR(9) DEFAULT ('a)(b'))": "DEFAULT (1 + 1),`c1` INT DEFAULT (`id` * 2),`c2` VARCHAR(9) DEFAULT ('a)(b'))",
+		"ALTER TABLE t ALTER COLUMN c SET DEFAULT (1 + 1)":                                                                  "ALTER TABLE `t` ALTER COLUMN `c` SET DEFAULT (1 + 1)",
+	} {
+		st, err := ParseSQL(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got, err := RestoreSQL(st[0]); err != nil || !strings.Contains(got, want) {
+			t.Errorf("%s restored as %s (%v), want it to hold %s", in, got, err, want)
+		}
+	}
 	for _, q := range []string{"/* c */ CREATE OR REPLACE TABLE t (id INT PRIMARY KEY)", "-- c\n# d\nALTER ONLINE TABLE t ADD c INT",
 		"/* c */ ALTER TABLE t WAIT 3 ADD c INT"} {
 		if _, err := ParseSQL(q); err != nil {
