@@ -115,3 +115,14 @@ func CrashAfterDDL() {
 // and schema history records without a topic. It is set by
 // SLUICE_TEST_LEGACY_TOPICS.
 var LegacyTopics = os.Getenv("SLUICE_TEST_LEGACY_TOPICS") != ""
+
+// RefusedTopic makes the broker's refusal of a topic name testable with the
+// embedded broker, which takes every name: a topic whose name contains
+// SLUICE_TEST_REFUSE_TOPICS is refused as an external Kafka would refuse
+// an invalid name.
+func RefusedTopic(topic string) error {
+	if s := os.Getenv("SLUICE_TEST_REFUSE_TOPICS"); s != "" && strings.Contains(topic, s) {
+		return errors.New("invalid topic name (refused by SLUICE_TEST_REFUSE_TOPICS)")
+	}
+	return nil
+}
