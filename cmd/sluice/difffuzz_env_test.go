@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -65,7 +66,11 @@ func (e *fuzzEnv) start() {
 	cfg, admin := e2e.WriteConfig(t, dir, e.src, e.replic, false)
 	e2e.EditConfig(t, cfg, `    tables: ["shop.*"]`+"\n", `    tables: ["`+difffuzz.Prefix+`*.*"]`+"\n")
 	e.admin = admin
-	e.p = e2e.StartProc(t, fmt.Sprintf("sluice-%d.log", e.trial), "run", "--config", cfg)
+	args := []string{"run", "--config", cfg}
+	if os.Getenv("SLUICE_FUZZ_DEBUG") != "" {
+		args = append(args, "--log-level", "debug")
+	}
+	e.p = e2e.StartProc(t, fmt.Sprintf("sluice-%d.log", e.trial), args...)
 	e.waitReady()
 }
 
@@ -235,7 +240,7 @@ func (e *fuzzEnv) outcome(history []difffuzz.Stmt) string {
 	if e.p == nil {
 		e.start()
 	}
-	if why := e.sync(90 * time.Second); why != "" {
+	if why := e.sync(40 * time.Second); why != "" {
 		return why
 	}
 	if divs := e.compare(difffuzz.NewStats()); len(divs) > 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -157,8 +158,24 @@ func (e *fuzzEnv) replay(t *testing.T, path string) {
 		t.Fatalf("%s: %v", path, err)
 	}
 	got := e.outcome(history)
+	if dir := os.Getenv("SLUICE_FUZZ_DIR"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "replay-sluice.log"), []byte(e.p.Log()), 0o644)
+	}
 	t.Logf("replayed %d units of %s; sluice's log:\n%s", len(history), path, e2e.Tail(e.p.Log(), 60))
 	if got != "" {
+		for _, db := range []*sql.DB{e.ndb, e.rdb} {
+			var names []string
+			rows, err := db.Query("SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME, ' ', TABLE_ROWS, ' ', CREATE_TIME) FROM information_schema.TABLES WHERE TABLE_SCHEMA LIKE 'fz%' ORDER BY 1")
+			if err == nil {
+				for rows.Next() {
+					var n string
+					_ = rows.Scan(&n)
+					names = append(names, n)
+				}
+				rows.Close()
+			}
+			t.Logf("tables: %v", names)
+		}
 		t.Errorf("the replay of %s ends %q", path, got)
 		e.report(t, 0, history, got, nil) // confirm, then minimize
 	}

@@ -55,6 +55,7 @@ func (r *ddlRunner) ensureTable(ctx context.Context, name string, seq event.Seq)
 				return fmt.Errorf("sink %s: create %s on the replica: %w", s.cfg.Name, name, err)
 			}
 		}
+		s.log.Debug("replica table ensured from its definition", "table", name, "seq", string(seq))
 	}
 	r.created[name] = true
 	return nil

@@ -276,6 +276,9 @@ func (s *Source) replayHistory(ctx context.Context, at event.Seq) (map[string]bo
 		recs = append(recs, sr)
 	}
 	best, shadowRecs := versionsAt(recs, at)
+	// A connector restarted in the same process keeps its Source: what an
+	// earlier run read past the checkpoint must not stay.
+	clear(s.tables)
 	for name, sr := range best {
 		if !sr.Dropped && s.filter.Match(sr.Table.DB, sr.Table.Table) {
 			s.tables[name] = &sr.Table
