@@ -138,10 +138,15 @@ func (p *ddlPlan) add(r routes, d *event.DDL, text string, single bool, stmt ast
 		for _, tt := range st.TableToTables {
 			odb, ot := catalog.Qualify(tt.OldTable, d.Schema)
 			ndb, nt := catalog.Qualify(tt.NewTable, d.Schema)
-			if slices.Contains(d.Renamed, [2]string{odb + "." + ot, ndb + "." + nt}) {
+			switch {
+			case slices.Contains(d.Renamed, [2]string{odb + "." + ot, ndb + "." + nt}):
 				rename(tt.OldTable)
 				rename(tt.NewTable)
 				keep = append(keep, tt)
+			case slices.Contains(d.Dropped, odb+"."+ot): // renamed out of tables:
+				rdb, rt := r.table(odb, ot)
+				p.stmts = append(p.stmts, "DROP TABLE IF EXISTS "+dbconn.QuoteTable(rdb, rt))
+				p.tables = append(p.tables, [2]string{rdb, rt})
 			}
 		}
 		if len(keep) == 0 {

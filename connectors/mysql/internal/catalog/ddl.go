@@ -326,6 +326,10 @@ func (ss *State) rename(odb, ot, ndb, nt string, ch *Change) error {
 		ch.Dropped = append(ch.Dropped, oname)
 	}
 	if !newSel {
+		// Renamed out of tables:: the replicas drop it (they may not
+		// even have the database it goes to); its rows are no longer
+		// followed.
+		ch.Renamed = ch.Renamed[:len(ch.Renamed)-1]
 		return nil
 	}
 	if def == nil && !oldSel {

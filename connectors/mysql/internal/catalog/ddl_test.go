@@ -127,6 +127,10 @@ func TestApplyDDLDropsAndScope(t *testing.T) {
 	if ch := mustApply(t, ss, "RENAME TABLE other.x TO shop.x"); !reflect.DeepEqual(ch.LoadNow, []string{"shop.x"}) || len(ch.Renamed) != 0 {
 		t.Errorf("renamed in from outside tables: %+v", ch)
 	}
+	mustApply(t, ss, "CREATE TABLE shop.y (id INT PRIMARY KEY)")
+	if ch := mustApply(t, ss, "RENAME TABLE shop.y TO other.y"); !reflect.DeepEqual(ch.Dropped, []string{"shop.y"}) || len(ch.Renamed) != 0 || ss.Tables["shop.y"] != nil {
+		t.Errorf("renamed out of tables: %+v", ch)
+	}
 	if ch := mustApply(t, ss, "GRANT SELECT ON shop.* TO u"); ch.Relevant {
 		t.Errorf("grant relevant")
 	}
