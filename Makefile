@@ -52,7 +52,7 @@ soak:
 ## native MariaDB replica (the oracle) and a sluice replica, compared after every round, for
 ## FUZZ_SECONDS from FUZZ_SEED (default: the clock); prints the statements tried, taken and
 ## refused per class, the tables compared and quarantined and the divergences, and writes
-## a failure's history and minimized reproduction to bin/fuzz/. make test runs 45 s of seed 1.
+## a failure's history and minimized reproduction to bin/fuzz/. make test runs 8 rounds of seed 1.
 FUZZ_SECONDS ?= 600
 FUZZ_SEED ?= $(shell date +%s)
 fuzz:

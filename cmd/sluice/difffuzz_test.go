@@ -23,14 +23,22 @@ import (
 // A failure writes the history and a minimized reproduction to
 // SLUICE_FUZZ_DIR (default bin/fuzz in the module) and fails the test.
 //
-// make test runs a short slice from a fixed seed; make fuzz runs it for
-// FUZZ_SECONDS from a new seed: SLUICE_FUZZ_SECONDS, SLUICE_FUZZ_SEED,
-// SLUICE_FUZZ_ROUND (statements per round), SLUICE_FUZZ_MINIMIZE_SECONDS.
+// make test runs a short slice, 8 rounds from seed 1; make fuzz runs it for
+// FUZZ_SECONDS from a new seed: SLUICE_FUZZ_SECONDS, SLUICE_FUZZ_ROUNDS,
+// SLUICE_FUZZ_SEED, SLUICE_FUZZ_ROUND (statements per round),
+// SLUICE_FUZZ_MINIMIZE_SECONDS, SLUICE_FUZZ_REPLAY (a history file to run
+// again), SLUICE_FUZZ_DEBUG.
 func TestDifferentialFuzz(t *testing.T) {
-	seconds := e2e.EnvInt(t, "SLUICE_FUZZ_SECONDS", 45)
+	// make test's slice is a fixed number of rounds, the same statements on
+	// a fast machine and a loaded one; make fuzz runs for a time.
+	seconds := e2e.EnvInt(t, "SLUICE_FUZZ_SECONDS", 600)
+	maxRounds := e2e.EnvInt(t, "SLUICE_FUZZ_ROUNDS", 1<<30)
+	if os.Getenv("SLUICE_FUZZ_SECONDS") == "" && os.Getenv("SLUICE_FUZZ_ROUNDS") == "" {
+		maxRounds = 8
+	}
 	perRound := e2e.EnvInt(t, "SLUICE_FUZZ_ROUND", 12)
 	seed := int64(e2e.EnvInt(t, "SLUICE_FUZZ_SEED", 1))
-	t.Logf("seed %d (SLUICE_FUZZ_SEED=%d replays it), %d s, %d statements per round", seed, seed, seconds, perRound)
+	t.Logf("seed %d (SLUICE_FUZZ_SEED=%d replays it), at most %d s and %d rounds, %d statements per round", seed, seed, seconds, maxRounds, perRound)
 	e := newFuzzEnv(t)
 	if path := os.Getenv("SLUICE_FUZZ_REPLAY"); path != "" {
 		e.replay(t, path)
@@ -50,7 +58,7 @@ func TestDifferentialFuzz(t *testing.T) {
 	}
 	restarts := 0
 	deadline := time.Now().Add(time.Duration(seconds) * time.Second)
-	for round := 0; round == 0 || time.Now().Before(deadline); round++ {
+	for round := 0; round == 0 || time.Now().Before(deadline) && st.Rounds < maxRounds; round++ {
 		if round == 1 { // round 0 reaches the replica by the initial snapshot
 			e.start()
 			history = append(history, difffuzz.Stmt{Class: classStart})
@@ -90,7 +98,7 @@ func TestDifferentialFuzz(t *testing.T) {
 		}
 	}
 	t.Logf("differential fuzz, seed %d, %d sluice restarts:\n%s", seed, restarts, st.Table())
-	if missing := st.Missing(); len(missing) > 0 && !t.Failed() && seconds >= 600 {
+	if missing := st.Missing(); len(missing) > 0 && !t.Failed() && seconds >= 600 && maxRounds == 1<<30 {
 		t.Errorf("classes never taken by the source in %d s: %v", seconds, missing)
 	}
 }
