@@ -184,7 +184,11 @@ func (e *fuzzEnv) replay(t *testing.T, path string) {
 			}
 			t.Logf("tables: %v", names)
 		}
+		var divs []difffuzz.Divergence
+		if !strings.HasPrefix(got, "st") { // not stopped or stalled
+			divs = e.compare(difffuzz.NewStats())
+		}
 		t.Errorf("the replay of %s ends %q", path, got)
-		e.report(t, 0, history, got, nil) // confirm, then minimize
+		e.report(t, 0, history, got, divs) // confirm, then minimize
 	}
 }

@@ -292,6 +292,11 @@ func (ss *State) createTable(s *ast.CreateTableStmt, schema string, ch *Change) 
 		def.DB, def.Table = db, t
 		def.Columns = append([]event.Column(nil), src.Columns...)
 		def.PrimaryKey = append([]string(nil), src.PrimaryKey...)
+		create, err := likeCreate(&def) // like.go
+		if err != nil {
+			return fmt.Errorf("CREATE TABLE %s LIKE %s.%s: %w", name, rdb, rt, err)
+		}
+		def.CreateSQL = create
 		ss.Tables[name] = &def
 		ch.Changed = append(ch.Changed, &def)
 		ss.noteShadowCreate(db, t, s, &def)

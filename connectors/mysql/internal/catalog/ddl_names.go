@@ -60,6 +60,13 @@ func StatementTables(q, schema string) []string {
 			i++
 			skip("IF", "NOT", "EXISTS")
 			name()
+			if at(i, "(") && at(i+1, "LIKE") {
+				i++
+			}
+			if at(i, "LIKE") { // the copy takes the original's definition
+				i++
+				name()
+			}
 		case at(i, "INDEX"):
 			for i < len(w) && !at(i, "ON") {
 				i++

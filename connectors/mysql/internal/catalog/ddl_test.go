@@ -431,3 +431,17 @@ func TestDefinitionFromCreateIfNotExists(t *testing.T) {
 		t.Error("CreateTableRe does not take a definition recorded with IF NOT EXISTS")
 	}
 }
+
+// TestCreateLikeDefinition: CREATE TABLE ... LIKE records the original's
+// definition under the new name without its foreign keys (the server does
+// not copy them) but with the index a foreign key made.
+func TestCreateLikeDefinition(t *testing.T) {
+	ss := newTestState(t, "CREATE TABLE shop.p (id INT PRIMARY KEY)",
+		"CREATE TABLE shop.c (id INT PRIMARY KEY, pid INT, v VARCHAR(10) CHARACTER SET latin1, FOREIGN KEY (pid) REFERENCES shop.p (id))")
+	mustApply(t, ss, "CREATE TABLE shop.c2 LIKE shop.c")
+	def := ss.Tables["shop.c2"]
+	if def == nil || strings.Contains(def.CreateSQL, "FOREIGN KEY") || !strings.HasPrefix(def.CreateSQL, "CREATE TABLE `c2`") ||
+		!strings.Contains(def.CreateSQL, "INDEX `pid`(`pid`)") || !strings.Contains(strings.ToLower(def.CreateSQL), "latin1") {
+		t.Fatalf("definition of the LIKE copy: %+v", def)
+	}
+}
