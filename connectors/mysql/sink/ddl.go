@@ -135,6 +135,11 @@ func (r *ddlRunner) ensureBefore(ctx context.Context, d *event.DDL, seq event.Se
 		for _, stmt := range stmts {
 			switch st := stmt.(type) {
 			case *ast.CreateTableStmt:
+				// The database may not be on the replica yet: one that had
+				// no table at the snapshot (found by the differential fuzzer).
+				if err := r.ensureDatabase(ctx, st, d); err != nil {
+					return err
+				}
 				if st.ReferTable == nil {
 					continue
 				}
@@ -228,6 +233,23 @@ func (r *ddlRunner) run(ctx context.Context, p *ddlPlan) error {
 	for _, q := range p.stmts {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("on the replica: %q: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// ensureDatabase creates the replica database a CREATE TABLE of the
+// marker d goes to when missing, with the source database's default
+// character set (carried by the table's definition in d).
+func (r *ddlRunner) ensureDatabase(ctx context.Context, st *ast.CreateTableStmt, d *event.DDL) error {
+	db, t := catalog.Qualify(st.Table, d.Schema)
+	for i := range d.Tables {
+		if def := &d.Tables[i]; def.DB == db && def.Table == t {
+			rdb, _ := r.s.routes.table(db, t)
+			if _, err := r.s.db.ExecContext(ctx, createDatabase(rdb, def)); err != nil {
+				return fmt.Errorf("create database %s on the replica: %w", rdb, err)
+			}
+			return nil
 		}
 	}
 	return nil

@@ -79,8 +79,11 @@ func createStmts(r routes, def *event.TableDef) ([]string, error) {
 // character set and collation where the definition carries them.
 func createDatabase(db string, def *event.TableDef) string {
 	q := "CREATE DATABASE IF NOT EXISTS " + dbconn.QuoteIdent(db)
-	if catalog.IsCharsetName(def.DBCharset) && catalog.IsCharsetName(def.DBCollation) {
-		q += " CHARACTER SET " + def.DBCharset + " COLLATE " + def.DBCollation
+	if catalog.IsCharsetName(def.DBCharset) {
+		q += " CHARACTER SET " + def.DBCharset
+		if catalog.IsCharsetName(def.DBCollation) {
+			q += " COLLATE " + def.DBCollation
+		}
 	}
 	return q
 }

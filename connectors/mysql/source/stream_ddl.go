@@ -103,6 +103,11 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 	}
 	d := all.ForSinks(q, schema)
 	d.Verbatim = verbatim
+	for i := range d.Tables { // a sink that lacks the database creates it with this
+		if t := &d.Tables[i]; t.DBCharset == "" {
+			t.DBCharset = s.schema.DBCharset(t.DB)
+		}
+	}
 	s.pub.SetDDL(d)
 	s.log.Info("DDL applied to the schema history", "position", where, "statement", q,
 		"changed", len(all.Changed), "dropped", len(all.Dropped))

@@ -163,6 +163,10 @@ func (ss *State) setDBCharset(db string, opts []*ast.DatabaseOption) {
 }
 
 // dbCharset is db's default character set, or the server's.
+// DBCharset returns the default character set of database db at the
+// state's position (the server's when the history does not know it).
+func (ss *State) DBCharset(db string) string { return ss.dbCharset(db) }
+
 func (ss *State) dbCharset(db string) string {
 	if cs := ss.Charsets[db]; cs != "" {
 		return cs
