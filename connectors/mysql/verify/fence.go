@@ -112,6 +112,16 @@ func (f *fence) sinkSeq(ctx context.Context) (event.Seq, bool, error) {
 	return seq, still, err
 }
 
+// caughtUp returns once the sink has applied every source transaction
+// committed when it is called (sourcePos, then wait).
+func (f *fence) caughtUp(ctx context.Context) error {
+	pos, err := f.sourcePos(ctx)
+	if err != nil {
+		return err
+	}
+	return f.wait(ctx, pos)
+}
+
 // wait returns once the sink has applied every source transaction before
 // p, or connector.ErrSinkNotAdvancing once its Seq has not moved for maxWait.
 func (f *fence) wait(ctx context.Context, p event.Position) error {

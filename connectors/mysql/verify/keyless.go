@@ -26,11 +26,7 @@ func (v *verifier) keylessTable(ctx context.Context, t *vtable, res connector.Ta
 			res.Err = err
 			return res
 		}
-		pos, err := v.fence.sourcePos(ctx)
-		if err == nil {
-			err = v.fence.wait(ctx, pos)
-		}
-		if err != nil {
+		if err := v.fence.caughtUp(ctx); err != nil {
 			res.Err = err
 			return res
 		}

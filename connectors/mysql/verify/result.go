@@ -98,11 +98,7 @@ func (v *verifier) absentOnReplica(ctx context.Context, n tableName, res connect
 		res.Note = connector.NoteEmptyAbsent
 		return res
 	}
-	pos, err := v.fence.sourcePos(ctx)
-	if err == nil {
-		err = v.fence.wait(ctx, pos)
-	}
-	if err != nil {
+	if err := v.fence.caughtUp(ctx); err != nil {
 		res.Err = err
 		return res
 	}

@@ -107,11 +107,7 @@ func (tr *tableRun) settle(ctx context.Context, pending []keyRange) error {
 		if err != nil {
 			return err
 		}
-		pos, err := tr.v.fence.sourcePos(ctx)
-		if err != nil {
-			return err
-		}
-		if err := tr.v.fence.wait(ctx, pos); err != nil {
+		if err := tr.v.fence.caughtUp(ctx); err != nil {
 			return err
 		}
 		rep, err := tr.sideSums(ctx, tr.v.rep, pending)
@@ -269,11 +265,7 @@ func (tr *tableRun) rowRound(ctx context.Context, ranges []keyRange) (map[string
 	if err != nil {
 		return nil, 0, err
 	}
-	pos, err := tr.v.fence.sourcePos(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := tr.v.fence.wait(ctx, pos); err != nil {
+	if err := tr.v.fence.caughtUp(ctx); err != nil {
 		return nil, 0, err
 	}
 	rep, err := tr.rangeHashes(ctx, tr.v.rep, ranges)
