@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluice-cdc/sluice/pkg/connector"
 	"github.com/sluice-cdc/sluice/pkg/testutil/difffuzz"
 	"github.com/sluice-cdc/sluice/pkg/testutil/e2e"
 	"github.com/sluice-cdc/sluice/pkg/testutil/mariadbtest"
@@ -137,16 +135,11 @@ func (e *fuzzEnv) sync(timeout time.Duration) string {
 // difffuzz.Compare wants them, with their reasons.
 func (e *fuzzEnv) quarantined() map[string]string {
 	out := map[string]string{}
-	resp, err := http.Get("http://" + e.admin + "/status")
+	sts, err := e2e.Statuses(e.admin)
 	if err != nil {
 		e.t.Fatalf("sluice /status: %v", err)
 	}
-	defer resp.Body.Close()
-	var st struct{ Connectors []connector.Status }
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		e.t.Fatalf("sluice /status: %v", err)
-	}
-	for _, c := range st.Connectors {
+	for _, c := range sts {
 		for _, q := range c.Quarantined {
 			if q.Fix == "" || q.Reason == "" {
 				e.t.Errorf("%s quarantines %s without a reason and a fix: %+v", c.Name, q.Table, q)

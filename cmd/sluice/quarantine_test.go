@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -142,16 +140,11 @@ INSERT INTO shop.items VALUES (1, 'abc')`)
 // quarantineOf returns the quarantine of table in connector's /status at
 // admin, nil when it is not quarantined.
 func quarantineOf(admin, conn, table string) (*connector.QuarantinedTable, error) {
-	resp, err := http.Get("http://" + admin + "/status")
+	sts, err := e2e.Statuses(admin)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	var st struct{ Connectors []connector.Status }
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		return nil, err
-	}
-	for _, c := range st.Connectors {
+	for _, c := range sts {
 		for _, q := range c.Quarantined {
 			if c.Name == conn && q.Table == table {
 				return &q, nil

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sluice-cdc/sluice/pkg/connector"
 )
 
 // HTTPGet returns the body of url, whatever its status.
@@ -83,20 +85,27 @@ func GaugeOf(admin, metric, connector string) int {
 	return -1
 }
 
-// ConnectorState returns the state /status of the process at admin gives
-// connector, "" when it does not answer.
-func ConnectorState(admin, connector string) string {
+// Statuses returns the connectors' statuses from /status of the process
+// at admin.
+func Statuses(admin string) ([]connector.Status, error) {
 	resp, err := http.Get("http://" + admin + "/status")
 	if err != nil {
-		return ""
+		return nil, err
 	}
 	defer resp.Body.Close()
-	var st struct {
-		Connectors []struct{ Name, State string }
+	var st struct{ Connectors []connector.Status }
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return nil, err
 	}
-	_ = json.NewDecoder(resp.Body).Decode(&st)
-	for _, c := range st.Connectors {
-		if c.Name == connector {
+	return st.Connectors, nil
+}
+
+// ConnectorState returns the state /status of the process at admin gives
+// connector, "" when it does not answer.
+func ConnectorState(admin, name string) string {
+	sts, _ := Statuses(admin)
+	for _, c := range sts {
+		if c.Name == name {
 			return c.State
 		}
 	}
