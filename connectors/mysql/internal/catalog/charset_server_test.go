@@ -43,6 +43,12 @@ func TestCharsetDDLMatchesServer(t *testing.T) {
 		{"create collate charset", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5)) COLLATE utf8mb4_bin CHARACTER SET utf8mb4"}},
 		{"create collate alone", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5)) COLLATE cp1251_bin"}},
 		{"database collate alone", []string{"DROP DATABASE shop", "CREATE DATABASE shop COLLATE utf8mb4_unicode_ci", "USE shop", "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))"}},
+		{"convert to", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20), b TINYTEXT, c TEXT, d MEDIUMTEXT, e LONGTEXT, f ENUM('x','y'), g SET('y'), h CHAR(3) CHARACTER SET cp1251, i VARBINARY(4), j BLOB, k VARCHAR(5) BINARY, l TEXT COLLATE latin1_bin) DEFAULT CHARSET=latin1",
+			"ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4", "ALTER TABLE t ADD z VARCHAR(5)"}},
+		{"convert to collate and back", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20), b TINYTEXT, c TEXT, d MEDIUMTEXT) DEFAULT CHARSET=utf8mb4",
+			"ALTER TABLE t CONVERT TO CHARACTER SET latin1 COLLATE latin1_bin", "ALTER TABLE t ADD z VARCHAR(5)", "ALTER TABLE t CONVERT TO CHARACTER SET ucs2, ADD y TEXT"}},
+		{"convert to default", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20), b TEXT) DEFAULT CHARSET=utf8mb4",
+			"ALTER TABLE t CONVERT TO CHARACTER SET DEFAULT", "CREATE TABLE t2 LIKE t"}},
 		{"alter database collate", []string{"ALTER DATABASE shop COLLATE cp1251_general_ci", "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))"}},
 	}
 	for _, tc := range cases {
@@ -106,8 +112,8 @@ func compareWithServer(t *testing.T, db *sql.DB, ss *State) {
 		}
 		for i, c := range def.Columns {
 			w := want.Columns[i]
-			if c.Charset != w.Charset || c.Collation != "" && c.Collation != w.Collation {
-				t.Errorf("%s.%s: history %s %s, server %s %s", name, c.Name, c.Charset, c.Collation, w.Charset, w.Collation)
+			if c.Charset != w.Charset || c.Collation != "" && c.Collation != w.Collation || c.ColumnType != w.ColumnType {
+				t.Errorf("%s.%s: history %s %s %s, server %s %s %s", name, c.Name, c.ColumnType, c.Charset, c.Collation, w.ColumnType, w.Charset, w.Collation)
 			}
 		}
 		if _, err := createStmt(def); err != nil {

@@ -386,7 +386,7 @@ func (ss *State) alterTable(s *ast.AlterTableStmt, schema string, ch *Change) er
 	if err != nil {
 		return err
 	}
-	changed, rename, err := alterCreate(ct, s.Specs)
+	changed, rename, err := alterCreate(ct, s.Specs, ss.dbCharset(db))
 	if err != nil {
 		return fmt.Errorf("ALTER TABLE %s: %w", name, err)
 	}

@@ -13,11 +13,18 @@ import (
 // name when the ALTER renames the table. A spec that could change how rows
 // are decoded and that it does not understand is an error: decoding with a
 // guessed definition is worse than stopping.
-func alterCreate(ct *ast.CreateTableStmt, specs []*ast.AlterTableSpec) (changed map[string]bool, rename *ast.TableName, err error) {
+func alterCreate(ct *ast.CreateTableStmt, specs []*ast.AlterTableSpec, dbCharset string) (changed map[string]bool, rename *ast.TableName, err error) {
 	changed = map[string]bool{}
 	var cs, co string // the table's new default character set and collation
+	convert := false  // CONVERT TO: the text columns take them too
 	defer func() {
-		if err == nil && (cs != "" || co != "") {
+		switch {
+		case err != nil:
+		case convert:
+			if err = convertTo(ct, cs, co, dbCharset, changed); err != nil {
+				changed, rename = nil, nil
+			}
+		case cs != "" || co != "":
 			setTableCharset(ct, cs, co)
 		}
 	}()
@@ -102,10 +109,10 @@ func alterCreate(ct *ast.CreateTableStmt, specs []*ast.AlterTableSpec) (changed 
 		case ast.AlterTableOption:
 			for _, o := range sp.Options {
 				switch {
-				case o.Tp == ast.TableOptionCharset && o.UintValue == ast.TableOptionCharsetWithConvertTo:
-					return nil, nil, fmt.Errorf("CONVERT TO CHARACTER SET is not supported yet: it changes every text column")
+				case o.Tp == ast.TableOptionCharset && o.Default:
+					cs, convert = dbCharset, convert || o.UintValue == ast.TableOptionCharsetWithConvertTo
 				case o.Tp == ast.TableOptionCharset:
-					cs = o.StrValue
+					cs, convert = o.StrValue, convert || o.UintValue == ast.TableOptionCharsetWithConvertTo
 				case o.Tp == ast.TableOptionCollate:
 					co = o.StrValue
 				default:
