@@ -81,26 +81,47 @@ INSERT INTO shop.base VALUES (0, 'first')`)
 }
 
 // TestAmbiguousNamesRefused: `a.b`.`c` and `a`.`b.c` would share one
-// topic and one "db.table" name on the sinks, so one table's rows would
-// overwrite the other's on the replica. Until names are escaped, such a
-// table is refused by sluice check and by the source, naming it, before
-// any of its rows is published.
+// "db.table" name on the sinks, so one table's rows would overwrite the
+// other's on the replica. Until names are escaped, a table in a database
+// whose name holds a '.' is refused by sluice check, naming it, and
+// quarantined by the source, at start and when a DDL creates one, while
+// every other table flows; renamed into a plain database it is copied and
+// its quarantine ends.
 func TestAmbiguousNamesRefused(t *testing.T) {
 	src, dst := mariadbtest.Start(t, mariadbtest.Options{}), mariadbtest.Start(t, mariadbtest.Options{})
 	sdb, ddb := src.DB(t), dst.DB(t)
 	e2e.ExecAll(t, sdb, "CREATE DATABASE `a.b`;\nCREATE DATABASE a;\n"+
 		"CREATE TABLE `a.b`.c (id INT PRIMARY KEY, v INT);\nCREATE TABLE a.`b.c` (id INT PRIMARY KEY, v INT);\n"+
 		"INSERT INTO `a.b`.c VALUES (1, 10);\nINSERT INTO a.`b.c` VALUES (1, 20)")
-	cfg, _ := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
+	cfg, admin := e2e.WriteConfig(t, t.TempDir(), src, dst, false)
 	e2e.EditConfig(t, cfg, `    tables: ["shop.*"]`+"\n", `    tables: ["a*.*"]`+"\n")
 	if code, out := e2e.Run(t, "check", "--config", cfg, "--connector", "src"); code != 1 || !strings.Contains(out, "a '.' in a database name") {
 		t.Errorf("sluice check exited %d without naming the ambiguous table:\n%s", code, out)
 	}
 	p := e2e.StartProc(t, "sluice.log", "run", "--config", cfg)
-	e2e.ExpectExit1(t, p, "table `a.b`.`c`", "leave it out of tables:")
+	procs := []*e2e.Proc{p}
+	q := waitQuarantined(t, admin, "src", "`a.b`.`c`", true, procs)
+	e2e.MustContain(t, "the quarantine in /status", q.Reason+" "+q.Fix+" "+q.Kind,
+		"table `a.b`.`c`", "a '.' in a database name", "rename the database", "ambiguous_name")
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, procs, "a.`b.c`")
+
+	e2e.ExecAll(t, sdb, "CREATE TABLE `a.b`.d (id INT PRIMARY KEY);\nINSERT INTO `a.b`.d VALUES (5);\nINSERT INTO a.`b.c` VALUES (2, 30);\n"+
+		"UPDATE `a.b`.c SET v = 11;\nINSERT INTO `a.b`.c VALUES (2, 12)")
+	waitQuarantined(t, admin, "src", "`a.b`.`d`", true, procs)
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, procs, "a.`b.c`")
 	var n int
-	if err := ddb.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('a', 'a.b')").Scan(&n); err != nil || n != 0 {
-		t.Errorf("%d tables of a or a.b reached the replica (%v), want none", n, err)
+	if err := ddb.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'a.b'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d tables of a.b reached the replica (%v), want none", n, err)
+	}
+	if v := 0; ddb.QueryRow("SELECT v FROM a.`b.c` WHERE id = 1").Scan(&v) != nil || v != 20 {
+		t.Errorf("a.`b.c` row 1 on the replica: v = %d, want 20 (a.b.c's rows must not land there)", v)
+	}
+
+	e2e.MustExec(t, sdb, "RENAME TABLE `a.b`.c TO a.moved")
+	waitQuarantined(t, admin, "src", "`a.b`.`c`", false, procs)
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, procs, "a.moved", "a.`b.c`")
+	if exited, _ := p.Exited(); exited {
+		t.Fatalf("sluice stopped:\n%s", e2e.Tail(p.Log(), 30))
 	}
 }
 

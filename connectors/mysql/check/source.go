@@ -135,12 +135,18 @@ func (s *Source) checkTables(ctx context.Context, c *dbconn.Checker, db *sql.DB)
 		}
 	}
 	bad, keyless := 0, 0
-	for _, t := range tables {
+	refused, err := catalog.RefusedTables(ctx, db, s.filter)
+	if err != nil {
+		c.Add(connector.SeverityUnknown, c.On("tables"), fmt.Sprintf("cannot list them: %v", err), "")
+	}
+	for _, t := range refused {
 		if err := s.topics.CheckTable(t[0], t[1]); err != nil {
 			bad++
-			c.Add(connector.SeverityError, c.On("table "+t[0]+"."+t[1]), err.Error(), "leave it out of tables: (list the other tables or patterns explicitly) or rename it")
-			continue
+			c.Add(connector.SeverityError, c.On("table "+dbconn.QuoteTable(t[0], t[1])), err.Error()+": the source quarantines it (its rows are not captured)",
+				"rename the database to one without '.', or leave the table out of tables: (list the other tables or patterns explicitly)")
 		}
+	}
+	for _, t := range tables {
 		pk, err := catalog.PrimaryKey(ctx, db, t[0], t[1])
 		if err != nil {
 			c.Add(connector.SeverityUnknown, c.On("table "+t[0]+"."+t[1]), err.Error(), "")

@@ -348,24 +348,26 @@ func (s *Source) publishDDL(ctx context.Context, seq event.Seq, pos event.Positi
 }
 
 // readCharsets reads the server's and each database's default character
-// set, for columns created without one.
+// set and collation, for columns created without one and databases a
+// sink creates.
 func readCharsets(ctx context.Context, db *sql.DB, ss *catalog.State) error {
 	ctx, cancel := dbconn.MetaCtx(ctx) // util.go
 	defer cancel()
-	if err := db.QueryRowContext(ctx, "SELECT @@character_set_server").Scan(&ss.ServerCharset); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT @@character_set_server, @@collation_server").Scan(&ss.ServerCharset, &ss.ServerCollation); err != nil {
 		return fmt.Errorf("read character_set_server: %w", err)
 	}
-	rows, err := db.QueryContext(ctx, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA")
+	ss.ServerCharset, ss.ServerCollation = strings.ToLower(ss.ServerCharset), strings.ToLower(ss.ServerCollation)
+	rows, err := db.QueryContext(ctx, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA")
 	if err != nil {
 		return fmt.Errorf("read database character sets: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var name, cs string
-		if err := rows.Scan(&name, &cs); err != nil {
+		var name, cs, co string
+		if err := rows.Scan(&name, &cs, &co); err != nil {
 			return err
 		}
-		ss.Charsets[name] = strings.ToLower(cs)
+		ss.Charsets[name], ss.Collations[name] = strings.ToLower(cs), strings.ToLower(co)
 	}
 	return rows.Err()
 }

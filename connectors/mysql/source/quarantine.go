@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-mysql-org/go-mysql/replication"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/connectors/mysql/source/publish"
 	"github.com/sluice-cdc/sluice/pkg/clock"
 	"github.com/sluice-cdc/sluice/pkg/config"
@@ -54,6 +55,7 @@ const quarantineCheck = 2 * time.Second
 const (
 	kindCascadingFK = "cascading_foreign_key"
 	kindTopic       = "topic_refused"
+	kindName        = "ambiguous_name"
 )
 
 // quarantineSet is the source's quarantined tables. Only Run's goroutine
@@ -62,6 +64,7 @@ type quarantineSet struct {
 	tables    map[string]*connector.QuarantinedTable // "db.table" ->
 	lastCheck time.Time
 	read      map[string]*serverDef // tables quarantined for a DDL, as read from the server (quarantine_ddl.go)
+	names     map[string][2]string  // tables of kindName, keyed `db`.`table` ("db.table" is another table's)
 }
 
 // held reports whether the rows of table are held back: quarantined and
@@ -194,6 +197,13 @@ func (st *streamer) checkQuarantine(ctx context.Context) error {
 			if err := st.readBack(ctx, name); err != nil {
 				return err
 			}
+		case q.Kind == kindName:
+			t, known := s.quar.names[name]
+			if ok, err := catalog.TableExists(ctx, s.db, t[0], t[1]); !known || err == nil && !ok {
+				delete(s.quar.names, name)
+				s.unquarantine(name)
+				s.log.Info("table with an ambiguous name dropped or renamed: quarantine ended", "table", name)
+			}
 		case s.tables[name] == nil:
 			s.unquarantine(name)
 			s.log.Info("quarantined table dropped or no longer selected: quarantine ended", "table", name)
@@ -246,11 +256,44 @@ func (s *Source) cascading(ctx context.Context, where, q string) (bool, error) {
 }
 
 // quarantineAtStart quarantines the selected tables that have cascading
-// foreign keys when the source starts (under on_table_error: stop and on
-// MySQL, Run refused them before anything was read).
+// foreign keys, and those whose names it refuses, when the source starts
+// (under on_table_error: stop and on MySQL, Run refused them before
+// anything was read).
 func (s *Source) quarantineAtStart(ctx context.Context) error {
-	_, err := s.cascading(ctx, "start", "(at start)")
-	return err
+	if _, err := s.cascading(ctx, "start", "(at start)"); err != nil {
+		return err
+	}
+	tables, err := catalog.RefusedTables(ctx, s.db, s.filter)
+	if err != nil {
+		return err
+	}
+	return s.refused(tables, "start")
+}
+
+// refused quarantines tables the patterns match whose names sluice cannot
+// keep apart from others' (catalog.Filter.Refused): they are not
+// captured, and the quarantine says so until they are dropped or renamed
+// (renamed into a selected database, a table is copied then).
+func (s *Source) refused(tables [][2]string, where string) error {
+	for _, t := range tables {
+		err := s.topics.CheckTable(t[0], t[1])
+		if err == nil {
+			continue
+		}
+		stop := &connector.Fatal{Err: fmt.Errorf("source %s: %w: sluice cannot replicate it apart from the other tables yet; "+
+			"leave it out of tables: (list the other tables or patterns explicitly) or rename it", s.cfg.Name, err)}
+		fix := "rename the database to one without '.' (RENAME TABLE into a selected database copies the table), " +
+			"or leave it out of tables: (list the other tables or patterns explicitly)"
+		if s.quar.names == nil {
+			s.quar.names = map[string][2]string{}
+		}
+		name := dbconn.QuoteTable(t[0], t[1]) // not "db.table": that is another table's
+		s.quar.names[name] = t
+		if err := s.quarantine(name, kindName, err.Error(), fix, where, stop); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // unsupported quarantines the table of def when a column's type or

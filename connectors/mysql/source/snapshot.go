@@ -8,6 +8,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/faults"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/keyset"
 	"github.com/sluice-cdc/sluice/pkg/checkpoint"
@@ -70,6 +72,9 @@ func (s *Source) snapshot(ctx context.Context, attempt uint64, truncate []string
 		if err := s.pub.Commit(pos, clock.Now().UnixMilli()); err != nil {
 			return event.Position{}, err
 		}
+	}
+	if err := s.snapshotDatabases(ctx, attempt, pos); err != nil {
+		return event.Position{}, err
 	}
 	sc := &snapshotter{s: s, pos: pos, attempt: attempt}
 	sc.estimate(ctx, names)
@@ -320,4 +325,44 @@ func (sc *snapshotter) publish(ctx context.Context, tc tableChunk, lastTable str
 		return s.saveState(ctx)
 	}
 	return nil
+}
+
+// snapshotDatabases publishes, ahead of the rows, a schema change that
+// gives every selected database of the source, with or without tables,
+// its default character set and collation on the replicas: created when
+// missing, altered when there. A database without tables would otherwise
+// be missing on the replicas, and one a sink creates later for a new table
+// would lack the collation.
+func (s *Source) snapshotDatabases(ctx context.Context, attempt uint64, pos event.Position) error {
+	qctx, cancel := dbconn.MetaCtx(ctx)
+	defer cancel()
+	rows, err := s.db.QueryContext(qctx, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME")
+	if err != nil {
+		return fmt.Errorf("snapshot: read the databases: %w", err)
+	}
+	defer rows.Close()
+	d := &event.DDL{}
+	for rows.Next() {
+		var name, cs, co string
+		if err := rows.Scan(&name, &cs, &co); err != nil {
+			return err
+		}
+		if !s.schema.DBSelected(name) || !catalog.IsCharsetName(cs) || !catalog.IsCharsetName(co) {
+			continue
+		}
+		opts := " CHARACTER SET " + cs + " COLLATE " + co
+		d.Statements = append(d.Statements, "CREATE DATABASE IF NOT EXISTS "+dbconn.QuoteIdent(name)+opts,
+			"ALTER DATABASE "+dbconn.QuoteIdent(name)+opts)
+		d.Databases = append(d.Databases, name)
+	}
+	if err := rows.Err(); err != nil || len(d.Statements) == 0 {
+		return err
+	}
+	seq, err := s.snapSeq(ctx, pos)
+	if err != nil {
+		return err
+	}
+	s.pub.Begin(fmt.Sprintf("snapshot:%d:databases", attempt), seq, true)
+	s.pub.SetDDL(d)
+	return s.pub.Commit(pos, clock.Now().UnixMilli())
 }

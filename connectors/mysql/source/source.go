@@ -131,9 +131,9 @@ func (s *Source) runLeader(ctx context.Context) error {
 		if err := catalog.CheckForeignKeys(ctx, db, s.filter); err != nil {
 			return fmt.Errorf("source %s: %w", s.cfg.Name, err)
 		}
-	}
-	if err := s.checkNames(ctx); err != nil {
-		return err
+		if err := s.checkNames(ctx); err != nil {
+			return err
+		}
 	}
 	if err := s.ensureControlTopics(ctx); err != nil {
 		return err
@@ -263,7 +263,7 @@ func gtidAt(ctx context.Context, db *sql.DB, flavor string, pos event.Position) 
 // tables share one "db.table" name, so even listing them for a snapshot
 // would drop one.
 func (s *Source) checkNames(ctx context.Context) error {
-	tables, err := catalog.ListTables(ctx, s.db, s.filter)
+	tables, err := catalog.RefusedTables(ctx, s.db, s.filter)
 	if err != nil {
 		return fmt.Errorf("source %s: %w", s.cfg.Name, err)
 	}

@@ -61,6 +61,9 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 				"position", where, "statement", q, "foreign_keys", all.Cascading)
 		}
 	}
+	if err := s.refused(all.Refused, where); err != nil { // quarantine.go
+		return err
+	}
 	var loaded []*event.TableDef
 	for _, name := range all.LoadNow {
 		db, t, _ := strings.Cut(name, ".")
@@ -105,7 +108,7 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 	d.Verbatim = verbatim
 	for i := range d.Tables { // a sink that lacks the database creates it with this
 		if t := &d.Tables[i]; t.DBCharset == "" {
-			t.DBCharset = s.schema.DBCharset(t.DB)
+			t.DBCharset, t.DBCollation = s.schema.DBCharset(t.DB), s.schema.DBCollation(t.DB)
 		}
 	}
 	s.pub.SetDDL(d)

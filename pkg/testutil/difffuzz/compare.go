@@ -26,7 +26,7 @@ func (d Divergence) String() string {
 // its definition (SHOW CREATE TABLE without AUTO_INCREMENT=), its columns'
 // types, character sets and collations, and its rows (count and CHECKSUM
 // TABLE). Sequences are left out (sluice does not replicate them), and so
-// are the tables quarantined names ("db.table" -> reason). compared counts
+// are the tables quarantined names ("db.table" or `db`.`table` -> reason). compared counts
 // the tables compared.
 func Compare(ctx context.Context, native, sluice *sql.DB, quarantined map[string]string) (divs []Divergence, compared int, err error) {
 	dbsN, err := listDBs(ctx, native)
@@ -46,7 +46,10 @@ func Compare(ctx context.Context, native, sluice *sql.DB, quarantined map[string
 	if err != nil {
 		return nil, 0, fmt.Errorf("sluice replica: %w", err)
 	}
-	q := func(name string) bool { return quarantined[strings.Replace(name, "\x00", ".", 1)] != "" }
+	q := func(name string) bool { // "db.table", or `db`.`table` where the database name holds a '.'
+		db, t, _ := strings.Cut(name, "\x00")
+		return quarantined[db+"."+t] != "" || quarantined[QT(db, t)] != ""
+	}
 	for name := range tS {
 		if _, ok := tN[name]; !ok && !q(name) {
 			divs = append(divs, Divergence{Table: name, What: "table", Want: "(none)", Got: "exists"})

@@ -138,9 +138,11 @@ func WaitEqual(t testing.TB, src, dst *sql.DB, timeout time.Duration, procs []*P
 	t.Fatalf("replica did not converge within %s: %s", timeout, why)
 }
 
-// HasTable reports whether db holds table ("db.table").
+// HasTable reports whether db holds table ("db.table", either part may be
+// quoted: "a.`b.c`").
 func HasTable(db *sql.DB, table string) bool {
 	d, tb, _ := strings.Cut(table, ".")
+	d, tb = strings.Trim(d, "`"), strings.Trim(tb, "`")
 	var n int
 	_ = db.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", d, tb).Scan(&n)
 	return n == 1

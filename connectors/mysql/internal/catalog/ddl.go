@@ -19,6 +19,7 @@ func (c *Change) Merge(o *Change) {
 	c.Renamed = append(c.Renamed, o.Renamed...)
 	c.Truncated = append(c.Truncated, o.Truncated...)
 	c.Databases = append(c.Databases, o.Databases...)
+	c.Refused = append(c.Refused, o.Refused...)
 	c.LoadNow = append(c.LoadNow, o.LoadNow...)
 	c.Cascading = append(c.Cascading, o.Cascading...)
 	if o.SinkStmts != nil {
@@ -68,8 +69,12 @@ type State struct {
 	Tables  map[string]*event.TableDef // "db.table" -> definition
 	// charsets holds the default character set of databases, for columns
 	// created without one; serverCharset is the server's default.
+	// Collations holds their default collations where named ("" is the
+	// character set's default), for databases a sink creates.
 	Charsets      map[string]string
-	ServerCharset string
+	Collations      map[string]string
+	ServerCharset   string
+	ServerCollation string
 	// shadows are the copy tables of online schema changes in progress;
 	// retired the definitions of tables renamed to their own shadow name
 	// (t -> _t_del), the "before" of the cut-over that follows.
@@ -83,7 +88,7 @@ type State struct {
 // NewState returns the schema state of the tables f selects, starting
 // from tables; mariadb selects the MariaDB dialect of the DDL parser.
 func NewState(f Filter, mariadb bool, tables map[string]*event.TableDef) *State {
-	return &State{filter: f, Dialect: Dialect{MariaDB: mariadb, Version: math.MaxInt}, Tables: tables, Charsets: map[string]string{},
+	return &State{filter: f, Dialect: Dialect{MariaDB: mariadb, Version: math.MaxInt}, Tables: tables, Charsets: map[string]string{}, Collations: map[string]string{},
 		Shadows: map[string]*Shadow{}, Retired: map[string]*event.TableDef{}, NeedCopy: map[string]bool{}}
 }
 
@@ -105,6 +110,9 @@ type Change struct {
 	// Cascading names foreign keys with cascading actions the statement
 	// gave selected tables (CascadingError).
 	Cascading []string
+	// Refused are tables the statement created or renamed that the
+	// patterns match and Filter.Refused refuses, as [db, table].
+	Refused [][2]string
 }
 
 // ddlKeyword matches statements that may change tables or databases; a
@@ -130,7 +138,9 @@ func (ss *State) TakeCopy(table string) bool {
 	return true
 }
 
-// dbSelected reports whether some pattern could select a table of db.
+// DBSelected reports whether some pattern could select a table of db.
+func (ss *State) DBSelected(db string) bool { return ss.dbSelected(db) }
+
 func (ss *State) dbSelected(db string) bool {
 	switch strings.ToLower(db) {
 	case "mysql", "information_schema", "performance_schema", "sys":
@@ -145,22 +155,34 @@ func (ss *State) dbSelected(db string) bool {
 	return false
 }
 
-// setDBCharset records the default character set a CREATE or ALTER
-// DATABASE gives db: its CHARACTER SET, else the character set of its
-// COLLATE (a collation names its character set).
-func (ss *State) setDBCharset(db string, opts []*ast.DatabaseOption) {
-	for _, o := range opts {
-		if o.Tp == ast.DatabaseOptionCharset {
-			ss.Charsets[db] = NormCharset(o.Value)
-			return
-		}
+// setDBCharset records the default character set and collation a CREATE
+// or ALTER DATABASE gives db: a COLLATE names both (a collation names its
+// character set), a CHARACTER SET alone brings its default collation.
+// Neither (CREATE DATABASE d): the server's.
+func (ss *State) setDBCharset(db string, opts []*ast.DatabaseOption, create bool) {
+	cs, co := "", ""
+	if create {
+		cs, co = ss.ServerCharset, ss.ServerCollation
 	}
 	for _, o := range opts {
-		if o.Tp == ast.DatabaseOptionCollate {
-			ss.Charsets[db] = collationCharset(o.Value)
+		switch o.Tp {
+		case ast.DatabaseOptionCharset:
+			cs = NormCharset(o.Value)
+		case ast.DatabaseOptionCollate:
+			co = strings.ToLower(o.Value)
 		}
+	}
+	if co != "" {
+		cs = collationCharset(co)
+	}
+	if cs != "" {
+		ss.Charsets[db], ss.Collations[db] = cs, co
 	}
 }
+
+// DBCollation is db's default collation as the history knows it; "" when
+// it is its character set's default or unknown.
+func (ss *State) DBCollation(db string) string { return ss.Collations[db] }
 
 // dbCharset is db's default character set, or the server's.
 // DBCharset returns the default character set of database db at the
@@ -190,7 +212,9 @@ func (ss *State) Apply(stmt ast.StmtNode, schema string) (*Change, error) {
 	ch := &Change{}
 	switch s := stmt.(type) {
 	case *ast.CreateDatabaseStmt:
-		ss.setDBCharset(s.Name.O, s.Options)
+		if _, exists := ss.Charsets[s.Name.O]; !exists || !s.IfNotExists { // IF NOT EXISTS of one that exists changes nothing
+			ss.setDBCharset(s.Name.O, s.Options, true)
+		}
 		if ss.dbSelected(s.Name.O) {
 			ch.Relevant, ch.Databases = true, []string{s.Name.O}
 		}
@@ -202,11 +226,13 @@ func (ss *State) Apply(stmt ast.StmtNode, schema string) (*Change, error) {
 		if name == "" {
 			return ch, nil
 		}
-		ss.setDBCharset(name, s.Options)
+		ss.setDBCharset(name, s.Options, false)
 		if ss.dbSelected(name) { // the replica's database gets the same defaults
 			ch.Relevant, ch.Databases = true, []string{name}
 		}
 	case *ast.DropDatabaseStmt:
+		delete(ss.Charsets, s.Name.O)
+		delete(ss.Collations, s.Name.O)
 		for name, def := range ss.Tables {
 			if strings.EqualFold(def.DB, s.Name.O) {
 				delete(ss.Tables, name)
@@ -277,6 +303,9 @@ func asAlter(stmt ast.StmtNode) *ast.AlterTableStmt {
 
 func (ss *State) createTable(s *ast.CreateTableStmt, schema string, ch *Change) error {
 	db, t := Qualify(s.Table, schema)
+	if s.TemporaryKeyword == ast.TemporaryNone && ss.filter.Refused(db, t) {
+		ch.Refused = append(ch.Refused, [2]string{db, t})
+	}
 	if s.TemporaryKeyword != ast.TemporaryNone || !ss.filter.Match(db, t) {
 		return nil
 	}
@@ -321,12 +350,18 @@ func (ss *State) createTable(s *ast.CreateTableStmt, schema string, ch *Change) 
 
 func (ss *State) rename(odb, ot, ndb, nt string, ch *Change) error {
 	oldSel, newSel := ss.filter.Match(odb, ot), ss.filter.Match(ndb, nt)
+	if ss.filter.Refused(ndb, nt) {
+		ch.Refused = append(ch.Refused, [2]string{ndb, nt})
+	}
 	if !oldSel && !newSel {
 		return nil
 	}
 	oname, nname := odb+"."+ot, ndb+"."+nt
-	def := ss.Tables[oname]
-	delete(ss.Tables, oname)
+	var def *event.TableDef
+	if oldSel { // else oname may be another table's name: `a.b`.`c` is not a.`b.c`
+		def = ss.Tables[oname]
+		delete(ss.Tables, oname)
+	}
 	if err := ss.renameShadow(oname, nname, def, ch); err != nil {
 		return err
 	}

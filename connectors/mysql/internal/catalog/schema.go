@@ -16,8 +16,22 @@ import (
 // Filter matches "db.table" names against the configured patterns.
 type Filter []string
 
-// Match reports whether db.table is selected. System schemas never are.
+// Match reports whether db.table is selected. System schemas never are,
+// nor databases whose names hold a '.' (Refused).
 func (f Filter) Match(db, table string) bool {
+	return !strings.Contains(db, ".") && f.patterns(db, table)
+}
+
+// Refused reports whether db.table matches the patterns but cannot be
+// selected: a '.' in the database name makes its "db.table" name, by which
+// schema history, markers, signals and sinks name tables, ambiguous with
+// other tables' (`x.y`.`z` and `x`.`y.z`). The source quarantines such
+// tables, loudly, instead of capturing them.
+func (f Filter) Refused(db, table string) bool {
+	return strings.Contains(db, ".") && f.patterns(db, table)
+}
+
+func (f Filter) patterns(db, table string) bool {
 	switch strings.ToLower(db) {
 	case "mysql", "information_schema", "performance_schema", "sys":
 		return false
@@ -59,6 +73,41 @@ func ListTables(ctx context.Context, db *sql.DB, f Filter) ([][2]string, error) 
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] || out[i][0] == out[j][0] && out[i][1] < out[j][1] })
 	return out, rows.Err()
+}
+
+// RefusedTables returns the base tables the patterns match that Refused
+// refuses, sorted.
+func RefusedTables(ctx context.Context, db *sql.DB, f Filter) ([][2]string, error) {
+	ctx, cancel := dbconn.MetaCtx(ctx) // util.go
+	defer cancel()
+	rows, err := db.QueryContext(ctx, `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
+		WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA LIKE '%.%'`)
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var d, t string
+		if err := rows.Scan(&d, &t); err != nil {
+			return nil, err
+		}
+		if f.Refused(d, t) {
+			out = append(out, [2]string{d, t})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] || out[i][0] == out[j][0] && out[i][1] < out[j][1] })
+	return out, rows.Err()
+}
+
+// TableExists reports whether the server has base table db.table.
+func TableExists(ctx context.Context, db *sql.DB, schema, table string) (bool, error) {
+	ctx, cancel := dbconn.MetaCtx(ctx) // util.go
+	defer cancel()
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`, schema, table).Scan(&n)
+	return n > 0, err
 }
 
 // LoadTable reads a table's definition from information_schema. A table
