@@ -71,7 +71,7 @@ type State struct {
 	// created without one; serverCharset is the server's default.
 	// Collations holds their default collations where named ("" is the
 	// character set's default), for databases a sink creates.
-	Charsets      map[string]string
+	Charsets        map[string]string
 	Collations      map[string]string
 	ServerCharset   string
 	ServerCollation string
