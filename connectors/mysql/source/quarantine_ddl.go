@@ -201,3 +201,32 @@ func (st *streamer) reinstate(ctx context.Context, name string, r *serverDef) er
 	}
 	return st.recordDDL(ctx) // stream.go: the definition and the quarantine change together
 }
+
+// renamedIn reads the definition of table name, renamed into the selection
+// from outside it by the DDL at h, from the server when the reader is
+// caught up (the statement is the server's last event, before and after
+// the read), so that the server's table is the one the statement made.
+// Behind, the server's may be a later one (altered, renamed or dropped
+// since: found by the differential fuzzer), so the table is quarantined
+// for its DDL instead, its definition read back once the reader catches up
+// and the table copied then; it returns nil then. Without quarantine it
+// reads the server's table as of now.
+func (st *streamer) renamedIn(ctx context.Context, h *replication.EventHeader, name, where string) (*event.TableDef, error) {
+	s := st.s
+	db, t, _ := strings.Cut(name, ".")
+	atEnd := func() bool {
+		p, err := masterPosition(ctx, s.db, s.info.Flavor)
+		return err == nil && p.File == st.file && p.Pos == uint64(h.LogPos)
+	}
+	if !s.canQuarantine() {
+		return catalog.LoadTable(ctx, s.db, db, t)
+	}
+	if atEnd() {
+		if def, err := catalog.LoadTable(ctx, s.db, db, t); err == nil && atEnd() {
+			return def, nil
+		}
+	}
+	reason := "renamed into tables: from outside while the reader was behind the server: its definition at this point of the binlog is not known"
+	fix := "none needed: the table's definition is read from the server once the reader catches up, the replica table is created from it and copied"
+	return nil, s.quarantine(name, kindDDL, reason, fix, where, nil)
+}
