@@ -292,11 +292,16 @@ func DescribeColumn(c *event.Column) {
 // lossless text form. MariaDB prints FLOAT with six significant digits
 // (1.2345678 reads back as "1.23457"), so FLOAT and DOUBLE are read through
 // CAST(... AS DOUBLE), which prints the shortest text that round-trips.
-// Every other column is read as it is.
+// An ENUM with an empty member is read by its index (enumByIndex). Every
+// other column is read as it is.
 func SelectExpr(c *event.Column, quoted string) string {
 	switch dataType(c) {
 	case "float", "double", "real", "double precision":
 		return "CAST(" + quoted + " AS DOUBLE)"
+	case "enum":
+		if enumByIndex(c) {
+			return "(" + quoted + "+0)" // text.go: the index tells '' from the invalid value
+		}
 	}
 	return quoted
 }

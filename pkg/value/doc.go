@@ -38,7 +38,8 @@
 //	CHAR, VARCHAR, *TEXT             string (UTF-8)              "Grüße €"
 //	BINARY, VARBINARY, *BLOB         string, base64 of bytes     "YWIAAA==" (BINARY(4) 'ab')
 //	text types in charset binary     string, base64 of bytes
-//	ENUM                             string, the member          "a,b"; "" for the invalid value (index 0)
+//	ENUM                             string, the member          "a,b"; "" for the invalid value (index 0),
+//	                                                             or 0 (a number) where "" is a member
 //	SET                              string, members joined      "a,c"; "" for the empty set
 //	                                 by commas in definition
 //	                                 order

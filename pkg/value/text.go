@@ -2,8 +2,11 @@ package value
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math/bits"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -73,7 +76,7 @@ func enumFromIndex(c *event.Column, v any) (any, error) {
 		return nil, err
 	}
 	if u == 0 {
-		return "", nil
+		return invalidEnum(m), nil
 	}
 	if u > uint64(len(m)) {
 		return nil, fmt.Errorf("%w: ENUM index %d past the %d members", ErrInvalid, u, len(m))
@@ -81,8 +84,35 @@ func enumFromIndex(c *event.Column, v any) (any, error) {
 	return m[u-1], nil
 }
 
-// enumFromText checks that the text is a member (or the empty string).
+// invalidEnum is the invalid ENUM value (index 0) of an ENUM with
+// members m: "", or the number 0 when "" is a member (found by the
+// differential fuzzer: "" then named the member, and the replica stored it
+// instead of the invalid value).
+func invalidEnum(m []string) any {
+	if slices.Contains(m, "") {
+		return int64(0)
+	}
+	return ""
+}
+
+// enumByIndex reports whether a snapshot reads ENUM column c by its index
+// (SelectExpr): "" is one of its members, so its text cannot tell the
+// member from the invalid value.
+func enumByIndex(c *event.Column) bool {
+	m, err := members(c)
+	return err == nil && slices.Contains(m, "")
+}
+
+// enumFromText checks that the text is a member (or the empty string); an
+// ENUM read by its index (enumByIndex) is mapped through its members.
 func enumFromText(c *event.Column, raw []byte) (any, error) {
+	if enumByIndex(c) {
+		u, err := strconv.ParseUint(string(raw), 10, 16)
+		if err != nil {
+			return nil, fmt.Errorf("%w: ENUM index %q", ErrInvalid, raw)
+		}
+		return enumFromIndex(c, u)
+	}
 	s, err := decodeText("utf8mb4", raw)
 	if err != nil {
 		return nil, err
@@ -176,6 +206,11 @@ next:
 // value as the empty string without an error.
 func textToSQL(c *event.Column, k kind, v any) (any, error) {
 	s, ok := v.(string)
+	if !ok && k == kindEnum && enumByIndex(c) {
+		if n, isInt := goIntZero(v); isInt && n {
+			return int64(0), nil // the invalid value: stored by a lenient retry (sink), as by native replication
+		}
+	}
 	if !ok {
 		return nil, wrongType(v, "a string")
 	}
@@ -193,4 +228,21 @@ func textToSQL(c *event.Column, k kind, v any) (any, error) {
 		}
 	}
 	return s, nil
+}
+
+// goIntZero reports whether v is an integer (a json.Number or a Go
+// integer) and whether it is zero.
+func goIntZero(v any) (zero, isInt bool) {
+	if n, ok := v.(json.Number); ok {
+		i, err := n.Int64()
+		return err == nil && i == 0, err == nil
+	}
+	s, u, signed, ok := goInt(v)
+	if !ok {
+		return false, false
+	}
+	if signed {
+		return s == 0, true
+	}
+	return u == 0, true
 }

@@ -79,6 +79,9 @@ func hashPart(c *event.Column) string {
 		return q
 	case "float", "double", "real", "double precision":
 		return value.SelectExpr(c, q)
+	case "enum": // the index too: the invalid value (0) and an empty member read alike
+		e := "CAST(" + q + " AS BINARY)"
+		return "CONCAT(" + q + "+0, ':', LENGTH(" + e + "), ':', " + e + ")"
 	}
 	e := "CAST(" + q + " AS BINARY)"
 	return "CONCAT(LENGTH(" + e + "), ':', " + e + ")"
