@@ -78,6 +78,18 @@ type SchemaRecord struct {
 	// "<pipeline>.<db>.<table>" where it exists (docs/events.md, "Topic
 	// names").
 	Topic string `json:"topic,omitempty"`
+	// Database, when set, makes this a record of a selected database's
+	// defaults instead of a table's (Table is empty): in force from Seq
+	// on, or dropped. A history rebuilt at a position needs the database
+	// defaults in force there, for tables created after it.
+	Database *DatabaseDef `json:"database,omitempty"`
+}
+
+// DatabaseDef is a database's default character set and collation.
+type DatabaseDef struct {
+	Name      string `json:"name"`
+	Charset   string `json:"charset,omitempty"`
+	Collation string `json:"collation,omitempty"`
 }
 
 // DecodeSchemaRecord parses a schema-topic message value.
@@ -85,6 +97,12 @@ func DecodeSchemaRecord(b []byte) (*SchemaRecord, error) {
 	var r SchemaRecord
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("decode schema record: %w", err)
+	}
+	if r.Database != nil {
+		if r.Database.Name == "" || r.Database.Charset == "" && !r.Dropped {
+			return nil, fmt.Errorf("decode schema record: database name or character set missing")
+		}
+		return &r, nil
 	}
 	if r.Table.DB == "" || r.Table.Table == "" || (len(r.Table.Columns) == 0 && !r.Dropped) {
 		return nil, fmt.Errorf("decode schema record: table name or columns missing")

@@ -101,6 +101,9 @@ func (h *schemaHistory) refresh(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%s/0 offset %d: %w", topic, rec.Offset, err)
 		}
+		if sr.Database != nil {
+			continue // a database's defaults: the source's business
+		}
 		v := schemaVersion{seq: sr.Seq, ddl: sr.Statement != "", ordinal: int(rec.Offset)}
 		if !sr.Dropped {
 			def := sr.Table

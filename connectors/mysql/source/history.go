@@ -68,7 +68,13 @@ func (s *Source) initSchema(ctx context.Context, st *checkpoint.SourceState) err
 	}
 	clear(s.tables)
 	ss.Shadows, ss.Retired = map[string]*catalog.Shadow{}, map[string]*event.TableDef{}
+	if err := readCharsets(ctx, s.db, ss); err != nil { // the server's now, not the history's
+		return err
+	}
 	if err := s.captureMissing(ctx, pos, nil); err != nil {
+		return err
+	}
+	if err := s.recordDatabases(ctx, pos); err != nil { // history_db.go
 		return err
 	}
 	for name := range s.tables {
@@ -261,7 +267,7 @@ func (s *Source) replayHistory(ctx context.Context, at event.Seq) (map[string]bo
 	}
 	defer r.Close()
 	known := map[string]bool{}
-	var recs []*event.SchemaRecord
+	var recs, dbRecs []*event.SchemaRecord
 	for r.Next() < end {
 		rec, err := r.Fetch(ctx)
 		if err != nil {
@@ -270,6 +276,10 @@ func (s *Source) replayHistory(ctx context.Context, at event.Seq) (map[string]bo
 		sr, err := event.DecodeSchemaRecord(rec.Value)
 		if err != nil {
 			return nil, &connector.Fatal{Err: fmt.Errorf("schema history %s/0 offset %d: %w", topic, rec.Offset, err)}
+		}
+		if sr.Database != nil {
+			dbRecs = append(dbRecs, sr)
+			continue
 		}
 		known[sr.Table.Name()] = true
 		s.histTopics.note(sr)
@@ -285,6 +295,7 @@ func (s *Source) replayHistory(ctx context.Context, at event.Seq) (map[string]bo
 		}
 	}
 	s.schema.ReplayShadows(shadowRecs)
+	s.databasesAt(dbRecs, at) // history_db.go
 	return known, nil
 }
 
@@ -340,10 +351,15 @@ func (s *Source) publishDDL(ctx context.Context, seq event.Seq, pos event.Positi
 			return err
 		}
 	}
+	dbs, err := s.databaseRecords(seq, pos, schema, stmt, ch.Databases) // history_db.go
+	if err != nil {
+		return err
+	}
+	recs = append(recs, dbs...)
 	if len(recs) == 0 {
 		return nil
 	}
-	_, err := s.env.Kafka.Produce(ctx, s.topics.Schema(), 0, recs)
+	_, err = s.env.Kafka.Produce(ctx, s.topics.Schema(), 0, recs)
 	return err
 }
 

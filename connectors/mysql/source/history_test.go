@@ -3,6 +3,7 @@ package source
 import (
 	"testing"
 
+	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
 	"github.com/sluice-cdc/sluice/pkg/event"
 )
 
@@ -36,5 +37,29 @@ func TestVersionsAt(t *testing.T) {
 	}
 	if best, _ = versionsAt(recs, event.MakeSeq(1, 10, 0)); best["shop.t"].Table.Columns[0].Name != "v1" || best["shop.u"] != nil {
 		t.Errorf("at 10: %+v", best)
+	}
+}
+
+// TestDatabasesAt: a history rebuilt at a position takes each database's
+// defaults from the last record before it, whatever the server says now.
+func TestDatabasesAt(t *testing.T) {
+	rec := func(seq uint64, name, cs, co string) *event.SchemaRecord {
+		return &event.SchemaRecord{Seq: event.MakeSeq(1, seq, 0), Database: &event.DatabaseDef{Name: name, Charset: cs, Collation: co}, Dropped: cs == ""}
+	}
+	recs := []*event.SchemaRecord{
+		rec(5, "a", "latin1", ""),
+		rec(10, "a", "utf8mb4", "utf8mb4_unicode_ci"),
+		rec(20, "a", "ascii", "ascii_bin"), // after the position: not yet in force
+		rec(8, "b", "cp1251", ""),
+		rec(9, "b", "", ""), // dropped
+		rec(30, "c", "utf8mb3", ""),
+	}
+	s := &Source{schema: catalog.NewState(catalog.Filter{"*.*"}, true, map[string]*event.TableDef{})}
+	s.schema.Charsets["a"], s.schema.Charsets["b"], s.schema.Charsets["c"], s.schema.Charsets["d"] = "ascii", "ascii", "ascii", "koi8r" // the server's now
+	s.databasesAt(recs, event.MakeSeq(1, 15, 0))
+	for db, want := range map[string]string{"a": "utf8mb4/utf8mb4_unicode_ci", "b": "/", "c": "ascii/", "d": "koi8r/"} {
+		if got := s.schema.Charsets[db] + "/" + s.schema.Collations[db]; got != want {
+			t.Errorf("database %s at 15: %s, want %s", db, got, want)
+		}
 	}
 }

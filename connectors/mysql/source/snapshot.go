@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/catalog"
@@ -73,7 +74,7 @@ func (s *Source) snapshot(ctx context.Context, attempt uint64, truncate []string
 			return event.Position{}, err
 		}
 	}
-	if err := s.snapshotDatabases(ctx, attempt, pos); err != nil {
+	if err := s.snapshotDatabases(ctx, attempt, pos, names); err != nil {
 		return event.Position{}, err
 	}
 	sc := &snapshotter{s: s, pos: pos, attempt: attempt}
@@ -328,12 +329,18 @@ func (sc *snapshotter) publish(ctx context.Context, tc tableChunk, lastTable str
 }
 
 // snapshotDatabases publishes, ahead of the rows, a schema change that
-// gives every selected database of the source, with or without tables,
-// its default character set and collation on the replicas: created when
-// missing, altered when there. A database without tables would otherwise
-// be missing on the replicas, and one a sink creates later for a new table
-// would lack the collation.
-func (s *Source) snapshotDatabases(ctx context.Context, attempt uint64, pos event.Position) error {
+// gives every selected database of the source without a table to copy
+// (tables: "db.table" names) its default character set and collation on
+// the replicas: created when missing, altered when there. Such a database
+// would otherwise be missing on the replicas, and one a sink creates later
+// for a new table would lack the collation. A database with tables is
+// created by the sinks with the first of them, with its defaults.
+func (s *Source) snapshotDatabases(ctx context.Context, attempt uint64, pos event.Position, tables []string) error {
+	copied := map[string]bool{}
+	for _, name := range tables {
+		db, _, _ := strings.Cut(name, ".")
+		copied[db] = true
+	}
 	qctx, cancel := dbconn.MetaCtx(ctx)
 	defer cancel()
 	rows, err := s.db.QueryContext(qctx, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME")
@@ -347,7 +354,7 @@ func (s *Source) snapshotDatabases(ctx context.Context, attempt uint64, pos even
 		if err := rows.Scan(&name, &cs, &co); err != nil {
 			return err
 		}
-		if !s.schema.DBSelected(name) || !catalog.IsCharsetName(cs) || !catalog.IsCharsetName(co) {
+		if copied[name] || !s.schema.DBSelected(name) || !catalog.IsCharsetName(cs) || !catalog.IsCharsetName(co) {
 			continue
 		}
 		opts := " CHARACTER SET " + cs + " COLLATE " + co

@@ -95,7 +95,7 @@ func (st *streamer) ddl(ctx context.Context, h *replication.EventHeader, schema,
 	if err != nil {
 		return err
 	}
-	if len(all.Changed)+len(all.Dropped) > 0 {
+	if len(all.Changed)+len(all.Dropped)+len(all.Databases) > 0 {
 		if err := s.publishDDL(ctx, seq, st.position(uint64(h.LogPos)), schema, q, all); err != nil {
 			return fmt.Errorf("binlog %s: record DDL %q in the schema history: %w", where, q, err)
 		}

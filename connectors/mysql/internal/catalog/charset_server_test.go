@@ -49,6 +49,8 @@ func TestCharsetDDLMatchesServer(t *testing.T) {
 			"ALTER TABLE t CONVERT TO CHARACTER SET latin1 COLLATE latin1_bin", "ALTER TABLE t ADD z VARCHAR(5)", "ALTER TABLE t CONVERT TO CHARACTER SET ucs2, ADD y TEXT"}},
 		{"convert to default", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20), b TEXT) DEFAULT CHARSET=utf8mb4",
 			"ALTER TABLE t CONVERT TO CHARACTER SET DEFAULT", "CREATE TABLE t2 LIKE t"}},
+		{"enum and set charsets", []string{"CREATE TABLE t (id INT PRIMARY KEY, a SET('p','q') CHARACTER SET utf8mb3, b ENUM('x') CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, " +
+			"c ENUM('y') COLLATE cp1251_bin, d SET('z') CHARACTER SET latin1, e ENUM('w')) COLLATE utf8mb4_general_ci", "ALTER TABLE t ADD f ENUM('v') CHARACTER SET cp1251"}},
 		{"alter database collate", []string{"ALTER DATABASE shop COLLATE cp1251_general_ci", "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))"}},
 	}
 	for _, tc := range cases {
@@ -118,6 +120,43 @@ func compareWithServer(t *testing.T, db *sql.DB, ss *State) {
 		}
 		if _, err := createStmt(def); err != nil {
 			t.Errorf("%s: CreateSQL does not parse back: %v\n%s", name, err, def.CreateSQL)
+		}
+		copyFromCreateSQL(t, db, dbCS, def, want)
+	}
+}
+
+// copyFromCreateSQL creates def's table from its CreateSQL in a database
+// with the same default character set (as a sink creates it) and compares
+// its columns with want's, the server's original.
+func copyFromCreateSQL(t *testing.T, db *sql.DB, dbCS string, def, want *event.TableDef) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{"DROP DATABASE IF EXISTS shop_copy", "CREATE DATABASE shop_copy CHARACTER SET " + dbCS, "USE shop_copy"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, def.CreateSQL); err != nil {
+		t.Errorf("%s: CreateSQL does not run: %v\n%s", def.Name(), err, def.CreateSQL)
+		return
+	}
+	got, err := LoadTable(ctx, db, "shop_copy", def.Table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range want.Columns {
+		if i >= len(got.Columns) {
+			t.Errorf("%s: the table made from CreateSQL has %d columns, the server's %d", def.Name(), len(got.Columns), len(want.Columns))
+			return
+		}
+		if g := got.Columns[i]; g.ColumnType != w.ColumnType || g.Charset != w.Charset || g.Collation != w.Collation {
+			t.Errorf("%s.%s made from CreateSQL: %s %s %s, the server's: %s %s %s\n%s", def.Name(), w.Name,
+				g.ColumnType, g.Charset, g.Collation, w.ColumnType, w.Charset, w.Collation, def.CreateSQL)
 		}
 	}
 }

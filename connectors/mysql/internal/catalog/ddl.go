@@ -338,6 +338,7 @@ func (ss *State) createTable(s *ast.CreateTableStmt, schema string, ch *Change) 
 	if s.Select != nil {
 		return fmt.Errorf("CREATE TABLE %s ... SELECT: the columns of the result are not known to the schema history", name)
 	}
+	pinTableCharset(s, ss.dbCharset(db), ss.Collations[db])
 	def, err := tableFromCreate(s, db, t, nil, nil, ss.dbCharset(db), ss.Dialect.MariaDB)
 	if err != nil {
 		return err

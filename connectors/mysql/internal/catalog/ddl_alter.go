@@ -25,6 +25,7 @@ func alterCreate(ct *ast.CreateTableStmt, specs []*ast.AlterTableSpec, dbCharset
 				changed, rename = nil, nil
 			}
 		case cs != "" || co != "":
+			pinColumnCharsets(ct, dbCharset, changed)
 			setTableCharset(ct, cs, co)
 		}
 	}()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -169,4 +170,50 @@ func setTableCharset(ct *ast.CreateTableStmt, cs, co string) {
 		opts = append(opts, &ast.TableOption{Tp: ast.TableOptionCollate, StrValue: co})
 	}
 	ct.Options = opts
+}
+
+// pinTableCharset gives a CREATE TABLE without a character set or
+// collation of its own the database's (cs, and co unless it is cs's
+// default), as the server does: the definition then says what the table
+// got, and a table a sink creates from it later gets the same, whatever
+// its database's defaults are by then.
+func pinTableCharset(ct *ast.CreateTableStmt, cs, co string) {
+	if cs == "" || ct.ReferTable != nil {
+		return
+	}
+	for _, o := range ct.Options {
+		if o.Tp == ast.TableOptionCharset || o.Tp == ast.TableOptionCollate {
+			return
+		}
+	}
+	ct.Options = append(ct.Options, &ast.TableOption{Tp: ast.TableOptionCharset, StrValue: cs, UintValue: ast.TableOptionCharsetWithoutConvertTo})
+	if co != "" {
+		ct.Options = append(ct.Options, &ast.TableOption{Tp: ast.TableOptionCollate, StrValue: co})
+	}
+}
+
+// pinColumnCharsets gives the columns of ct that have a character set and
+// take the table's (none of their own, not added or redefined by the
+// ALTER: changed) the table's current character set and collation
+// explicitly, before an ALTER TABLE changes the table's: the server keeps
+// them as they are (ALTER TABLE t COLLATE x changes no column), and a
+// table created from the definition must too (found by checking tables
+// made from definitions against the server).
+func pinColumnCharsets(ct *ast.CreateTableStmt, dbCharset string, changed map[string]bool) {
+	cs, co := tableCharset(ct, dbCharset)
+	if cs == "" {
+		return
+	}
+	for _, cd := range ct.Cols {
+		tp := cd.Tp
+		if tp == nil || !hasCharset(tp.GetType()) || changed[strings.ToLower(cd.Name.Name.O)] ||
+			tp.GetCharset() != "" || tp.GetCollate() != "" ||
+			slices.ContainsFunc(cd.Options, func(o *ast.ColumnOption) bool { return o.Tp == ast.ColumnOptionCollate }) {
+			continue
+		}
+		tp = tp.Clone()
+		tp.SetCharset(cs)
+		tp.SetCollate(co)
+		cd.Tp = tp
+	}
 }

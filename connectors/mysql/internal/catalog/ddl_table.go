@@ -64,6 +64,7 @@ var enforcedRe = regexp.MustCompile(`\) ENFORCED\b`)
 // RestoreSQL prints a statement back as SQL that MySQL and MariaDB accept:
 // string literals without charset introducers, CHECK without ENFORCED.
 func RestoreSQL(n ast.Node) (string, error) {
+	defer enumCharsets(n)()
 	var sb strings.Builder
 	flags := format.DefaultRestoreFlags | format.RestoreStringWithoutCharset
 	if err := n.Restore(format.NewRestoreCtx(flags, &sb)); err != nil {
