@@ -53,35 +53,22 @@ func (f Filter) patterns(db, table string) bool {
 
 // ListTables returns the selected base tables, sorted.
 func ListTables(ctx context.Context, db *sql.DB, f Filter) ([][2]string, error) {
-	ctx, cancel := dbconn.MetaCtx(ctx) // util.go
-	defer cancel()
-	rows, err := db.QueryContext(ctx, `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
-		WHERE TABLE_TYPE = 'BASE TABLE'`) // sorted below: no server-side sort of an information_schema table (fk.go)
-	if err != nil {
-		return nil, fmt.Errorf("list tables: %w", err)
-	}
-	defer rows.Close()
-	var out [][2]string
-	for rows.Next() {
-		var d, t string
-		if err := rows.Scan(&d, &t); err != nil {
-			return nil, err
-		}
-		if f.Match(d, t) {
-			out = append(out, [2]string{d, t})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] || out[i][0] == out[j][0] && out[i][1] < out[j][1] })
-	return out, rows.Err()
+	return listTables(ctx, db, "", f.Match)
 }
 
 // RefusedTables returns the base tables the patterns match that Refused
 // refuses, sorted.
 func RefusedTables(ctx context.Context, db *sql.DB, f Filter) ([][2]string, error) {
+	return listTables(ctx, db, " AND TABLE_SCHEMA LIKE '%.%'", f.Refused)
+}
+
+// listTables returns the base tables (narrowed by the SQL condition and)
+// kept by keep, sorted.
+func listTables(ctx context.Context, db *sql.DB, cond string, keep func(db, table string) bool) ([][2]string, error) {
 	ctx, cancel := dbconn.MetaCtx(ctx) // util.go
 	defer cancel()
 	rows, err := db.QueryContext(ctx, `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
-		WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA LIKE '%.%'`)
+		WHERE TABLE_TYPE = 'BASE TABLE'`+cond) // sorted below: no server-side sort of an information_schema table (fk.go)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
@@ -92,7 +79,7 @@ func RefusedTables(ctx context.Context, db *sql.DB, f Filter) ([][2]string, erro
 		if err := rows.Scan(&d, &t); err != nil {
 			return nil, err
 		}
-		if f.Refused(d, t) {
+		if keep(d, t) {
 			out = append(out, [2]string{d, t})
 		}
 	}
