@@ -49,8 +49,9 @@ func TestCharsetDDLMatchesServer(t *testing.T) {
 			"ALTER TABLE t CONVERT TO CHARACTER SET latin1 COLLATE latin1_bin", "ALTER TABLE t ADD z VARCHAR(5)", "ALTER TABLE t CONVERT TO CHARACTER SET ucs2, ADD y TEXT"}},
 		{"convert to default", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20), b TEXT) DEFAULT CHARSET=utf8mb4",
 			"ALTER TABLE t CONVERT TO CHARACTER SET DEFAULT", "CREATE TABLE t2 LIKE t"}},
-		{"enum and set charsets", []string{"CREATE TABLE t (id INT PRIMARY KEY, a SET('p','q') CHARACTER SET utf8mb3, b ENUM('x') CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, " +
-			"c ENUM('y') COLLATE cp1251_bin, d SET('z') CHARACTER SET latin1, e ENUM('w')) COLLATE utf8mb4_general_ci", "ALTER TABLE t ADD f ENUM('v') CHARACTER SET cp1251"}},
+		{"enum and set charsets", []string{"CREATE TABLE t (id INT PRIMARY KEY, a SET('p','q') CHARACTER SET utf8mb3 DEFAULT 'p', b ENUM('x') CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, " +
+			"c ENUM('y') COLLATE cp1251_bin, d SET('z') CHARACTER SET latin1 NOT NULL DEFAULT 'z' COMMENT 'd', e ENUM('w') DEFAULT 'w') COLLATE utf8mb4_general_ci",
+			"ALTER TABLE t ADD f ENUM('v') CHARACTER SET cp1251 DEFAULT 'v'", "ALTER TABLE t COLLATE latin1_bin", "ALTER TABLE t ADD g ENUM('u') DEFAULT 'u'"}},
 		{"alter database collate", []string{"ALTER DATABASE shop COLLATE cp1251_general_ci", "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))"}},
 	}
 	for _, tc := range cases {

@@ -281,13 +281,14 @@ func enumCharsets(n ast.Node) func() {
 		if co != "" {
 			text = append(text, "COLLATE "+co)
 		}
-		cd.Options = append(cd.Options, &ast.ColumnOption{Tp: ast.ColumnOptionCollate,
-			StrValue: "sluice_enum_charset_" + hex.EncodeToString([]byte(strings.Join(text, " ")))})
+		// First: CHARACTER SET must follow the type, before DEFAULT and the rest.
+		cd.Options = append([]*ast.ColumnOption{{Tp: ast.ColumnOptionCollate,
+			StrValue: "sluice_enum_charset_" + hex.EncodeToString([]byte(strings.Join(text, " ")))}}, cd.Options...)
 		added = append(added, cd)
 	}
 	return func() {
 		for _, cd := range added {
-			cd.Options = cd.Options[:len(cd.Options)-1]
+			cd.Options = cd.Options[1:]
 		}
 	}
 }
