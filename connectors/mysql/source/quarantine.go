@@ -309,11 +309,13 @@ func (s *Source) unsupported(def *event.TableDef, where string, n int) bool {
 	if err == nil {
 		return false
 	}
-	fix := "change the column's type (or character set) to one sluice supports, e.g. ALTER TABLE ... MODIFY the column to VARCHAR; " +
-		"the table then leaves quarantine by itself; or leave the table out of tables:"
-	_ = s.quarantine(def.Name(), kindUnsupported, err.Error(), fix, where, nil)
+	_ = s.quarantine(def.Name(), kindUnsupported, err.Error(), fixUnsupported, where, nil)
 	return s.holds(def.Name(), n)
 }
+
+// fixUnsupported is the fix a quarantine for an unsupported column names.
+const fixUnsupported = "change the column's type (or character set) to one sluice supports, e.g. ALTER TABLE ... MODIFY the column to VARCHAR; " +
+	"the table then leaves quarantine by itself; or leave the table out of tables:"
 
 // topicRefused quarantines the table of def when the broker refuses its
 // topic (publish.TopicError), holding back the n row changes at where; it

@@ -196,6 +196,14 @@ func (st *streamer) reinstate(ctx context.Context, name string, r *serverDef) er
 	if r.def == nil {
 		s.unquarantine(name)
 		s.log.Info("table quarantined for its DDL no longer exists on the server: dropped on the replicas, quarantine ended", "table", name, "position", at.String())
+	} else if err := unsupportedColumn(r.def); err != nil {
+		// Read back, the table has a column sluice cannot convert: its
+		// quarantine goes on for that (quarantine.go), not for the DDL.
+		q := s.quar.tables[name]
+		q.Kind, q.Reason, q.Fix = kindUnsupported, err.Error(), fixUnsupported
+		s.log.Error("table quarantined for its DDL, read back from the server: a column's type is not supported; it stays quarantined for that",
+			"table", name, "reason", q.Reason, "fix", q.Fix)
+		s.showQuarantine()
 	} else {
 		s.resync(name, "its definition was read from the server as of "+r.at.String()+"; the replicas create the table again from it")
 	}

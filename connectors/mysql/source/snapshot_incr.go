@@ -12,6 +12,7 @@ import (
 	"github.com/sluice-cdc/sluice/connectors/mysql/source/publish"
 	"github.com/sluice-cdc/sluice/pkg/checkpoint"
 	"github.com/sluice-cdc/sluice/pkg/event"
+	"github.com/sluice-cdc/sluice/pkg/value"
 )
 
 // Incremental snapshots copy tables while the binlog streams, without locks
@@ -220,6 +221,11 @@ func (inc *incSnap) read(ctx context.Context, st *streamer) error {
 		s.log.Debug("incremental snapshot: the table changed ahead of the stream; reading again once it catches up", "table", t.name, "err", err)
 		inc.nextTry = time.Now().Add(50 * time.Millisecond)
 		return nil
+	}
+	if err != nil && errors.Is(err, value.ErrUnsupported) && s.canQuarantine() {
+		// A column sluice cannot convert: the table is quarantined for it
+		// (its copy stops) instead of the source restarting on it.
+		return s.quarantine(t.name, kindUnsupported, err.Error(), fixUnsupported, "incremental snapshot", err)
 	}
 	if err != nil {
 		return err

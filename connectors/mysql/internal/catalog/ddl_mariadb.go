@@ -91,7 +91,8 @@ func restoreForeignTypes(q string) string {
 }
 
 // forParser returns q without the INVISIBLE column attributes and with
-// foreign column types as placeholders, outside quotes and comments. A
+// foreign column types as placeholders, outside quotes and comments, and
+// with PERSISTENT generated columns as STORED. A
 // type is a type keyword that follows a name (the column's) and is not a
 // function call.
 func forParser(q string) string {
@@ -138,6 +139,12 @@ func forParser(q string) string {
 					i = end + 1
 					continue
 				}
+			}
+			if w == "PERSISTENT" && strings.HasSuffix(strings.TrimRight(q[:i], " \t\r\n"), ")") {
+				b.WriteString("STORED") // AS (expr) PERSISTENT: MariaDB's word for STORED, which it prints
+				prev = append(prev, w)
+				i = j
+				continue
 			}
 			if w == "SPATIAL" { // SPATIAL KEY k (g) -> KEY k USING RTREE (g)
 				spatial = true

@@ -341,6 +341,8 @@ func TestCascadingForeignKeysInDDL(t *testing.T) {
 func TestForParser(t *testing.T) {
 	for in, want := range map[string]string{
 		"CREATE TABLE t (a INT INVISIBLE, b INT)":                  "CREATE TABLE t (a INT STORAGE MEMORY, b INT)",
+		"CREATE TABLE t (a INT, g INT AS (a + 1) PERSISTENT)":      "CREATE TABLE t (a INT, g INT AS (a + 1) STORED)",
+		"CREATE TABLE t (persistent INT, STATS_PERSISTENT INT)":    "CREATE TABLE t (persistent INT, STATS_PERSISTENT INT)",
 		"ALTER TABLE t ADD c INT NULL invisible DEFAULT 3":         "ALTER TABLE t ADD c INT NULL STORAGE MEMORY DEFAULT 3",
 		"ALTER TABLE t MODIFY `invisible` INT COMMENT 'invisible'": "ALTER TABLE t MODIFY `invisible` INT COMMENT 'invisible'",
 		"ALTER TABLE t ALTER INDEX i INVISIBLE":                    "ALTER TABLE t ALTER INDEX i INVISIBLE",
