@@ -52,6 +52,8 @@ func TestCharsetDDLMatchesServer(t *testing.T) {
 		{"enum and set charsets", []string{"CREATE TABLE t (id INT PRIMARY KEY, a SET('p','q') CHARACTER SET utf8mb3 DEFAULT 'p', b ENUM('x') CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci, " +
 			"c ENUM('y') COLLATE cp1251_bin, d SET('z') CHARACTER SET latin1 NOT NULL DEFAULT 'z' COMMENT 'd', e ENUM('w') DEFAULT 'w') COLLATE utf8mb4_general_ci",
 			"ALTER TABLE t ADD f ENUM('v') CHARACTER SET cp1251 DEFAULT 'v'", "ALTER TABLE t COLLATE latin1_bin", "ALTER TABLE t ADD g ENUM('u') DEFAULT 'u'"}},
+		{"binary character set", []string{"CREATE TABLE t (id INT PRIMARY KEY, c0 MEDIUMTEXT CHARSET binary COLLATE binary, c1 VARCHAR(3) CHARACTER SET binary, " +
+			"c2 TEXT COLLATE binary, c3 ENUM('a') COLLATE binary, c4 CHAR(2) COLLATE binary, c5 SET('b') CHARACTER SET binary) DEFAULT CHARSET=ascii"}},
 		{"alter database collate", []string{"ALTER DATABASE shop COLLATE cp1251_general_ci", "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))"}},
 	}
 	for _, tc := range cases {

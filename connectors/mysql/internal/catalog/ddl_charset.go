@@ -10,6 +10,7 @@ import (
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/charset"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
 )
 
@@ -215,5 +216,41 @@ func pinColumnCharsets(ct *ast.CreateTableStmt, dbCharset string, changed map[st
 		tp.SetCharset(cs)
 		tp.SetCollate(co)
 		cd.Tp = tp
+	}
+}
+
+// binaryStrings turns the text columns of ct whose character set or
+// collation is binary into the binary types the server makes of them
+// (CHAR(n) COLLATE binary is BINARY(n), TEXT CHARACTER SET binary is BLOB),
+// without the COLLATE binary that the server refuses after a BLOB type.
+// ENUM and SET keep their type.
+func binaryStrings(ct *ast.CreateTableStmt) {
+	for _, cd := range ct.Cols {
+		tp := cd.Tp
+		if tp == nil {
+			continue
+		}
+		switch tp.GetType() {
+		case mysql.TypeString, mysql.TypeVarchar, mysql.TypeVarString, mysql.TypeTinyBlob, mysql.TypeBlob, mysql.TypeMediumBlob, mysql.TypeLongBlob:
+		default:
+			continue
+		}
+		binary := strings.EqualFold(tp.GetCharset(), "binary") || strings.EqualFold(tp.GetCollate(), "binary")
+		kept := cd.Options[:0:0]
+		for _, o := range cd.Options {
+			if o.Tp == ast.ColumnOptionCollate && strings.EqualFold(o.StrValue, "binary") {
+				binary = true
+				continue
+			}
+			kept = append(kept, o)
+		}
+		if !binary {
+			continue
+		}
+		tp = tp.Clone()
+		tp.SetCharset("binary")
+		tp.SetCollate("binary")
+		tp.AddFlag(mysql.BinaryFlag)
+		cd.Tp, cd.Options = tp, kept
 	}
 }

@@ -275,9 +275,6 @@ func enumCharsets(n ast.Node) func() {
 			continue
 		}
 		cs, co := tp.GetCharset(), tp.GetCollate()
-		if strings.EqualFold(cs, "binary") {
-			cs = ""
-		}
 		if cs == "" && co == "" || slices.ContainsFunc(cd.Options, func(o *ast.ColumnOption) bool { return o.Tp == ast.ColumnOptionCollate }) {
 			continue
 		}

@@ -94,6 +94,7 @@ func createStmt(def *event.TableDef) (*ast.CreateTableStmt, error) {
 // the statement. CreateSQL is the statement printed without database name.
 func tableFromCreate(ct *ast.CreateTableStmt, db, table string, old *event.TableDef, changed map[string]bool, dbCharset string, mariadb bool) (*event.TableDef, error) {
 	def := &event.TableDef{DB: db, Table: table}
+	binaryStrings(ct)
 	charset, collation := tableCharset(ct, dbCharset)
 	pk := map[string]bool{}
 	for _, c := range ct.Constraints {
