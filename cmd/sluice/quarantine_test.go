@@ -103,6 +103,15 @@ DELETE FROM shop.items WHERE id = 2`)
 	if got := e2e.TableRows(t, ddb, "shop.items"); len(got) != 2 {
 		t.Errorf("the quarantined replica table changed: %v", got)
 	}
+	// A restart reads the quarantine back from the replica (its since
+	// column once stopped the sink: the sink's sessions read times as text).
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	p.Start()
+	waitQuarantined(t, admin, "replica-1", "shop.items", true, []*e2e.Proc{p})
+	e2e.MustExec(t, sdb, "INSERT INTO shop.kv VALUES (4, 'd')")
+	e2e.WaitEqual(t, sdb, ddb, 60*time.Second, []*e2e.Proc{p}, "shop.kv")
 
 	e2e.MustExec(t, ddb, "ALTER TABLE shop.items MODIFY name VARCHAR(20)")
 	if code, out := e2e.Run(t, "snapshot", "--config", cfg, "--table", "shop.items"); code != 0 {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 	"maps"
 	"slices"
 
@@ -175,8 +176,12 @@ func (q *quarantine) load(ctx context.Context) error {
 	defer rows.Close()
 	for rows.Next() {
 		var t connector.QuarantinedTable
-		if err := rows.Scan(&t.Table, &t.Kind, &t.Reason, &t.Fix, &t.Where, &t.Since, &t.Resyncing); err != nil {
+		var since string // the sink's sessions read temporal values as text (no parseTime), in UTC
+		if err := rows.Scan(&t.Table, &t.Kind, &t.Reason, &t.Fix, &t.Where, &since, &t.Resyncing); err != nil {
 			return fmt.Errorf("sink %s: read %s: %w", s.cfg.Name, q.table(), err)
+		}
+		if t.Since, err = time.Parse("2006-01-02 15:04:05.999999", since); err != nil {
+			return fmt.Errorf("sink %s: read %s: since %q: %w", s.cfg.Name, q.table(), since, err)
 		}
 		q.tables[t.Table] = &t
 		s.env.Metrics.TableQuarantined.WithLabelValues(s.labels[0], s.labels[1], t.Table).Set(1)
