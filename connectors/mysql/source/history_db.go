@@ -67,16 +67,31 @@ func (s *Source) recordDatabases(ctx context.Context, pos event.Position) error 
 
 // databasesAt sets the schema state's database defaults to those the
 // history's database records say are in force at at (the later record in
-// the topic among equal Seqs); databases without a record keep what the
-// server says now.
+// the topic among equal Seqs). When the history recorded every selected
+// database when it started (records without a statement), a selected
+// database without a record did not exist at at: it is forgotten, so that
+// a CREATE DATABASE IF NOT EXISTS read later takes effect (found by the
+// differential fuzzer: the server's database of now was kept, with its
+// later character set). Otherwise (a history from before databases were
+// recorded) databases without a record keep what the server says now.
 func (s *Source) databasesAt(recs []*event.SchemaRecord, at event.Seq) {
 	best := map[string]*event.SchemaRecord{}
+	complete := false
 	for _, sr := range recs {
 		if sr.Seq != "" && !sr.Seq.Less(at) {
 			continue
 		}
+		complete = complete || sr.Statement == ""
 		if b := best[sr.Database.Name]; b == nil || !sr.Seq.Less(b.Seq) {
 			best[sr.Database.Name] = sr
+		}
+	}
+	if complete {
+		for name := range s.schema.Charsets {
+			if best[name] == nil && s.schema.DBSelected(name) {
+				delete(s.schema.Charsets, name)
+				delete(s.schema.Collations, name)
+			}
 		}
 	}
 	for name, sr := range best {

@@ -44,7 +44,8 @@ func TestVersionsAt(t *testing.T) {
 // defaults from the last record before it, whatever the server says now.
 func TestDatabasesAt(t *testing.T) {
 	rec := func(seq uint64, name, cs, co string) *event.SchemaRecord {
-		return &event.SchemaRecord{Seq: event.MakeSeq(1, seq, 0), Database: &event.DatabaseDef{Name: name, Charset: cs, Collation: co}, Dropped: cs == ""}
+		return &event.SchemaRecord{Seq: event.MakeSeq(1, seq, 0), Statement: "CREATE DATABASE ...",
+			Database: &event.DatabaseDef{Name: name, Charset: cs, Collation: co}, Dropped: cs == ""}
 	}
 	recs := []*event.SchemaRecord{
 		rec(5, "a", "latin1", ""),
@@ -60,6 +61,22 @@ func TestDatabasesAt(t *testing.T) {
 	for db, want := range map[string]string{"a": "utf8mb4/utf8mb4_unicode_ci", "b": "/", "c": "ascii/", "d": "koi8r/"} {
 		if got := s.schema.Charsets[db] + "/" + s.schema.Collations[db]; got != want {
 			t.Errorf("database %s at 15: %s, want %s", db, got, want)
+		}
+	}
+	// Recorded in full at the start (records without a statement): a
+	// database without a record at 15 did not exist there.
+	for _, r := range recs {
+		if r.Seq.Less(event.MakeSeq(1, 9, 0)) {
+			r.Statement = ""
+		} else {
+			r.Statement = "ALTER DATABASE ..."
+		}
+	}
+	s.schema.Charsets["c"], s.schema.Charsets["d"] = "ascii", "koi8r"
+	s.databasesAt(recs, event.MakeSeq(1, 15, 0))
+	for db, want := range map[string]string{"a": "utf8mb4/utf8mb4_unicode_ci", "b": "/", "c": "/", "d": "/"} {
+		if got := s.schema.Charsets[db] + "/" + s.schema.Collations[db]; got != want {
+			t.Errorf("database %s at 15, recorded in full: %s, want %s", db, got, want)
 		}
 	}
 }
