@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 	"maps"
 	"slices"
+	"time"
 
 	drv "github.com/go-sql-driver/mysql"
 	"github.com/sluice-cdc/sluice/connectors/mysql/internal/dbconn"
