@@ -269,7 +269,6 @@ func (s *Source) quarantineAtStart(ctx context.Context) error {
 	return s.refused(tables, "start")
 }
 
-
 // unsupported quarantines the table of def when a column's type or
 // character set cannot be converted (pkg/value), holding back the n row
 // changes at where; it reports whether it did. Under on_table_error: stop
