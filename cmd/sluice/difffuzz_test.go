@@ -125,7 +125,10 @@ func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, fail
 	if err := os.WriteFile(full, []byte(header+difffuzz.Script(history)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Errorf("replicas diverged (%s); history in %s:\n%s", failure, full, what.String())
+	if err := os.WriteFile(filepath.Join(dir, "sluice-"+strconv.FormatInt(seed, 10)+".log"), []byte(e.p.Log()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Errorf("replicas diverged (%s); history in %s, sluice's log beside it:\n%s", failure, full, what.String())
 	if got := e.outcome(history); got != failure {
 		t.Errorf("replayed from nothing, the history ends %q, not %q: no reproduction; the replay's last errors:\n%s", got, failure, lastErrors(e.p.Log()))
 		return
