@@ -126,13 +126,53 @@ func compareTable(ctx context.Context, native, sluice *sql.DB, name string) ([]D
 	var divs []Divergence
 	for _, what := range []string{"definition", "columns", "rows"} {
 		if fn[what] != fs[what] {
-			divs = append(divs, Divergence{Table: Display(name), What: what, Want: fn[what], Got: fs[what]})
+			d := Divergence{Table: Display(name), What: what, Want: fn[what], Got: fs[what]}
+			if what == "rows" { // the rows themselves where they are few: what differs, for the report
+				d.Want += rowDump(ctx, native, name)
+				d.Got += rowDump(ctx, sluice, name)
+			}
+			divs = append(divs, d)
 			if what == "definition" { // columns repeat it
 				break
 			}
 		}
 	}
 	return divs, nil
+}
+
+// rowDump returns the first rows of a table as hex, one per line, for a
+// report; "" when they cannot be read.
+func rowDump(ctx context.Context, db *sql.DB, name string) string {
+	dbName, table, _ := strings.Cut(name, "\x00")
+	rows, err := db.QueryContext(ctx, "SELECT * FROM "+QT(dbName, table)+" ORDER BY 1 LIMIT 12")
+	if err != nil {
+		return ""
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	raw := make([]sql.RawBytes, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	var b strings.Builder
+	for rows.Next() {
+		if rows.Scan(ptrs...) != nil {
+			return ""
+		}
+		b.WriteString("\n    ")
+		for i, v := range raw {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			if v == nil {
+				b.WriteString("NULL")
+			} else {
+				fmt.Fprintf(&b, "%x", []byte(v))
+			}
+		}
+	}
+	return b.String()
 }
 
 // Display turns a "db\x00table" key into db.table with quotes.
