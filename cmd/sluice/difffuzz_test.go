@@ -56,6 +56,12 @@ func TestDifferentialFuzz(t *testing.T) {
 	if err := difffuzz.Exec(ctx, e.sdb, history[0]); err != nil {
 		t.Fatal(err)
 	}
+	reported := false
+	defer func() { // a server that dies (a crash of MariaDB itself) fails the test at once: keep the history
+		if t.Failed() && !reported {
+			writeHistory(t, seed, history, "-- the test failed before a comparison: see its log\n")
+		}
+	}()
 	restarts := 0
 	deadline := time.Now().Add(time.Duration(seconds) * time.Second)
 	for round := 0; round == 0 || time.Now().Before(deadline) && st.Rounds < maxRounds; round++ {
@@ -93,6 +99,7 @@ func TestDifferentialFuzz(t *testing.T) {
 		}
 		if failure != "" {
 			st.Divergences++
+			reported = true
 			e.report(t, seed, history, failure, divs)
 			break
 		}
@@ -103,9 +110,8 @@ func TestDifferentialFuzz(t *testing.T) {
 	}
 }
 
-// report writes the history of a failure and its minimized reproduction
-// and fails the test.
-func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, failure string, divs []difffuzz.Divergence) {
+// fuzzDir is where a failure's files go: SLUICE_FUZZ_DIR, else bin/fuzz.
+func fuzzDir(t *testing.T) string {
 	dir := os.Getenv("SLUICE_FUZZ_DIR")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "bin", "fuzz")
@@ -113,6 +119,22 @@ func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, fail
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// writeHistory writes history-<seed>.sql with header and returns its path.
+func writeHistory(t *testing.T, seed int64, history []difffuzz.Stmt, header string) string {
+	full := filepath.Join(fuzzDir(t), "history-"+strconv.FormatInt(seed, 10)+".sql")
+	if err := os.WriteFile(full, []byte(header+difffuzz.Script(history)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return full
+}
+
+// report writes the history of a failure and its minimized reproduction
+// and fails the test.
+func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, failure string, divs []difffuzz.Divergence) {
+	dir := fuzzDir(t)
 	var what strings.Builder
 	for _, d := range divs {
 		fmt.Fprintln(&what, d)
@@ -120,11 +142,8 @@ func (e *fuzzEnv) report(t *testing.T, seed int64, history []difffuzz.Stmt, fail
 	if what.Len() == 0 {
 		fmt.Fprintf(&what, "sluice %s; its last errors:\n%s\n", failure, lastErrors(e.p.Log()))
 	}
-	full := filepath.Join(dir, "history-"+strconv.FormatInt(seed, 10)+".sql")
 	header := "-- seed " + strconv.FormatInt(seed, 10) + "\n-- " + strings.ReplaceAll(strings.TrimSpace(what.String()), "\n", "\n-- ") + "\n"
-	if err := os.WriteFile(full, []byte(header+difffuzz.Script(history)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	full := writeHistory(t, seed, history, header)
 	if err := os.WriteFile(filepath.Join(dir, "sluice-"+strconv.FormatInt(seed, 10)+".log"), []byte(e.p.Log()), 0o644); err != nil {
 		t.Fatal(err)
 	}
