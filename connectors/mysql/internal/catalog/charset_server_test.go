@@ -54,6 +54,8 @@ func TestCharsetDDLMatchesServer(t *testing.T) {
 			"ALTER TABLE t ADD f ENUM('v') CHARACTER SET cp1251 DEFAULT 'v'", "ALTER TABLE t COLLATE latin1_bin", "ALTER TABLE t ADD g ENUM('u') DEFAULT 'u'"}},
 		{"binary character set", []string{"CREATE TABLE t (id INT PRIMARY KEY, c0 MEDIUMTEXT CHARSET binary COLLATE binary, c1 VARCHAR(3) CHARACTER SET binary, " +
 			"c2 TEXT COLLATE binary, c3 ENUM('a') COLLATE binary, c4 CHAR(2) COLLATE binary, c5 SET('b') CHARACTER SET binary) DEFAULT CHARSET=ascii"}},
+		{"engine-defined options", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5)) PAGE_COMPRESSED=1 CHARSET latin1",
+			"ALTER TABLE t ADD b TEXT, `PAGE_COMPRESSION_LEVEL`='3'", "CREATE TABLE t2 LIKE t", "ALTER TABLE t2 ADD c INT"}},
 		{"alter database collate", []string{"ALTER DATABASE shop COLLATE cp1251_general_ci", "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))"}},
 	}
 	for _, tc := range cases {

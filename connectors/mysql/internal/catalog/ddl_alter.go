@@ -269,7 +269,7 @@ func renameColumnInKeys(ct *ast.CreateTableStmt, from, to string) {
 // setTableOption replaces an option of the same kind, or adds it.
 func setTableOption(ct *ast.CreateTableStmt, o *ast.TableOption) {
 	for i, x := range ct.Options {
-		if x.Tp == o.Tp {
+		if x.Tp == o.Tp && engineOptionName(x) == engineOptionName(o) {
 			ct.Options[i] = o
 			return
 		}

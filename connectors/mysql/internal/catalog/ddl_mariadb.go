@@ -42,6 +42,46 @@ var defaultExprRe = regexp.MustCompile(`(?i)\b` + defaultExprFunc + `\('([0-9a-f
 
 var invisibleRe = regexp.MustCompile(`\bSTORAGE MEMORY\b`)
 
+// engineOptions are InnoDB's engine-defined table options in MariaDB,
+// which SHOW CREATE TABLE prints quoted (`PAGE_COMPRESSED`='1') and the
+// TiDB parser does not know. One is parsed as a CONNECTION option holding
+// its text hex-encoded (engineOptionPrefix), which RestoreSQL prints back.
+var engineOptions = map[string]bool{"PAGE_COMPRESSED": true, "PAGE_COMPRESSION_LEVEL": true, "ENCRYPTED": true,
+	"ENCRYPTION_KEY_ID": true, "IETF_QUOTES": true}
+
+const engineOptionPrefix = "sluice_engine_option:"
+
+var engineOptionRe = regexp.MustCompile(`(?i)\bCONNECTION = '` + engineOptionPrefix + `([0-9a-f]*)'`)
+
+// engineOption returns the end of the engine-defined table option whose
+// name (quoted or not) spans q[i:j], and its text, or -1 when q[i:j] is
+// not one: the name, "=", and a quoted or bare value.
+func engineOption(q string, i, j int) (int, string) {
+	if !engineOptions[strings.ToUpper(strings.Trim(q[i:j], "`"))] {
+		return -1, ""
+	}
+	k := j
+	for k < len(q) && (q[k] == ' ' || q[k] == '\t' || q[k] == '\n' || q[k] == '\r') {
+		k++
+	}
+	if k >= len(q) || q[k] != '=' {
+		return -1, ""
+	}
+	k++
+	for k < len(q) && (q[k] == ' ' || q[k] == '\t') {
+		k++
+	}
+	switch {
+	case k < len(q) && (q[k] == '\'' || q[k] == '"'):
+		k = quotedEnd(q, k)
+	default:
+		for k < len(q) && isWordByte(q[k]) {
+			k++
+		}
+	}
+	return k, q[i:k]
+}
+
 var foreignIndex = func() map[string]int {
 	m := map[string]int{"geomcollection": 7}
 	for i, t := range foreignTypes {
@@ -71,6 +111,10 @@ var (
 // and RTREE indexes as SPATIAL ones.
 func restoreForeignTypes(q string) string {
 	q = invisibleRe.ReplaceAllString(q, "INVISIBLE")
+	q = engineOptionRe.ReplaceAllStringFunc(q, func(m string) string {
+		b, _ := hex.DecodeString(engineOptionRe.FindStringSubmatch(m)[1])
+		return string(b)
+	})
 	q = enumCharsetRe.ReplaceAllStringFunc(q, func(m string) string {
 		b, _ := hex.DecodeString(enumCharsetRe.FindStringSubmatch(m)[1])
 		return string(b)
@@ -105,6 +149,7 @@ func forParser(q string) string {
 	for i := 0; i < len(q); {
 		c := q[i]
 		switch {
+		case c == '`' && engineOptionAt(q, i, quotedEnd(q, i), &b, &i):
 		case c == '\'' || c == '"' || c == '`':
 			j := quotedEnd(q, i)
 			b.WriteString(q[i:j])
@@ -122,6 +167,9 @@ func forParser(q string) string {
 			j := i
 			for j < len(q) && isWordByte(q[j]) {
 				j++
+			}
+			if engineOptionAt(q, i, j, &b, &i) {
+				continue
 			}
 			w := strings.ToUpper(q[i:j])
 			n := len(prev)
@@ -308,3 +356,28 @@ func (v *columnDefs) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *columnDefs) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// engineOptionAt writes the placeholder of the engine-defined table option
+// whose name spans q[i:j] to b and moves *at past it, when it is one.
+func engineOptionAt(q string, i, j int, b *strings.Builder, at *int) bool {
+	end, text := engineOption(q, i, j)
+	if end < 0 {
+		return false
+	}
+	b.WriteString("CONNECTION = '" + engineOptionPrefix + hex.EncodeToString([]byte(text)) + "'")
+	*at = end
+	return true
+}
+
+// engineOptionName is the upper-case name of the engine-defined table
+// option o holds as a placeholder (engineOptionAt), "" for any other
+// option: two such options are different options.
+func engineOptionName(o *ast.TableOption) string {
+	h, ok := strings.CutPrefix(o.StrValue, engineOptionPrefix)
+	if o.Tp != ast.TableOptionConnection || !ok {
+		return ""
+	}
+	b, _ := hex.DecodeString(h)
+	name, _, _ := strings.Cut(string(b), "=")
+	return strings.ToUpper(strings.Trim(strings.TrimSpace(name), "`"))
+}

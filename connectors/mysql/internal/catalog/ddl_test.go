@@ -342,6 +342,7 @@ func TestForParser(t *testing.T) {
 	for in, want := range map[string]string{
 		"CREATE TABLE t (a INT INVISIBLE, b INT)":                  "CREATE TABLE t (a INT STORAGE MEMORY, b INT)",
 		"CREATE TABLE t (a INT, g INT AS (a + 1) PERSISTENT)":      "CREATE TABLE t (a INT, g INT AS (a + 1) STORED)",
+		"CREATE TABLE t (a INT) `PAGE_COMPRESSED`='1'":             "CREATE TABLE t (a INT) CONNECTION = 'sluice_engine_option:60504147455f434f4d50524553534544603d273127'",
 		"CREATE TABLE t (persistent INT, STATS_PERSISTENT INT)":    "CREATE TABLE t (persistent INT, STATS_PERSISTENT INT)",
 		"ALTER TABLE t ADD c INT NULL invisible DEFAULT 3":         "ALTER TABLE t ADD c INT NULL STORAGE MEMORY DEFAULT 3",
 		"ALTER TABLE t MODIFY `invisible` INT COMMENT 'invisible'": "ALTER TABLE t MODIFY `invisible` INT COMMENT 'invisible'",
