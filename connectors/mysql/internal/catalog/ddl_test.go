@@ -448,3 +448,24 @@ func TestCreateLikeDefinition(t *testing.T) {
 		t.Fatalf("definition of the LIKE copy: %+v", def)
 	}
 }
+
+// TestRestoreBinaryCollate: a statement printed back (as a sink does to
+// add IF NOT EXISTS) leaves out COLLATE binary after a binary type, which
+// the server refuses, and keeps the statement's AST as it was.
+func TestRestoreBinaryCollate(t *testing.T) {
+	stmts, err := ParseSQL("CREATE TABLE t (a TINYBLOB COLLATE binary, b VARBINARY(3) COLLATE binary NOT NULL, c TEXT COLLATE binary, d ENUM('x') COLLATE binary)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := RestoreSQL(stmts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "CREATE TABLE `t` (`a` TINYBLOB,`b` VARBINARY(3) NOT NULL,`c` TEXT COLLATE binary,`d` ENUM('x') COLLATE binary)"
+	if got != want {
+		t.Errorf("RestoreSQL = %s\nwant        %s", got, want)
+	}
+	if again, _ := RestoreSQL(stmts[0]); again != got {
+		t.Errorf("the second print differs: %s", again)
+	}
+}
