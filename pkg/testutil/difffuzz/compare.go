@@ -6,8 +6,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"regexp"
+	"sort"
 	"strings"
 )
 
