@@ -184,14 +184,21 @@ func (e *fuzzEnv) compare(st *difffuzz.Stats) []difffuzz.Divergence {
 // for a DDL: such a quarantine lasts until the reader has caught up and
 // read the table back from the server, so one that outlives the wait is a
 // stall, reported as a divergence of the table, not left out of the
-// comparison.
+// comparison. A row the replica rejected (kind rejected_row) is a
+// divergence at once.
 func (e *fuzzEnv) ddlQuarantinesEnd(wait time.Duration) []difffuzz.Divergence {
 	deadline := time.Now().Add(wait)
 	for {
 		var divs []difffuzz.Divergence
 		for name, why := range e.quarantined() {
-			if f := strings.Fields(why); len(f) > 1 && f[1] == "ddl:" {
+			f := strings.Fields(why)
+			switch {
+			case len(f) > 1 && f[1] == "ddl:":
 				divs = append(divs, difffuzz.Divergence{Table: name, What: "quarantine for a DDL", Want: "ended once caught up", Got: why})
+			case len(f) > 1 && f[1] == "rejected_row:":
+				// The replica has the source's definition, so a row the
+				// source took and the replica refuses is sluice's fault.
+				return []difffuzz.Divergence{{Table: name, What: "row rejected by the replica", Want: "applied", Got: why}}
 			}
 		}
 		if len(divs) == 0 || time.Now().After(deadline) {

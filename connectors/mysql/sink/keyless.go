@@ -119,7 +119,7 @@ func (w *writer) keylessRow(ctx context.Context, def *event.TableDef, t *tableSQ
 	if err := w.sync(); err != nil { // the statement's result is needed: run it now, after the queued ones
 		return err
 	}
-	res, err := w.runResult(ctx, q.String(), args)
+	res, err := w.runResult(withRowsOf(ctx, def), q.String(), args) // lenient.go: values a lax source session stored
 	if err != nil {
 		return fmt.Errorf("%s (table without a key): %w", at, err)
 	}

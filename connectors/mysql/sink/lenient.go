@@ -48,39 +48,47 @@ var warningColumn = regexp.MustCompile(`for column '((?:[^']|'')*)' at row`)
 // above), and returns nil when it was applied that way; otherwise it
 // returns err.
 func runLenient(ctx context.Context, tx execer, q string, args []any, err error) error {
+	_, err = runLenientResult(ctx, tx, q, args, err)
+	return err
+}
+
+// runLenientResult is runLenient with the result of the statement when it
+// was applied without strict mode.
+func runLenientResult(ctx context.Context, tx execer, q string, args []any, err error) (res sql.Result, _ error) {
 	def, _ := ctx.Value(lenientTable{}).(*event.TableDef)
 	var me *drv.MySQLError
 	qr, ok := tx.(interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	})
 	if def == nil || !ok || !errors.As(err, &me) || me.Number != 1264 && me.Number != 1265 || !hasLaxColumn(def) {
-		return err
+		return nil, err
 	}
 	if _, serr := tx.ExecContext(ctx, "SAVEPOINT sluice_lenient"); serr != nil {
-		return err
+		return nil, err
 	}
 	if _, serr := tx.ExecContext(ctx, "SET SESSION sql_mode = '"+lenientSQLMode+"'"); serr != nil {
-		return err
+		return nil, err
 	}
 	bad, lerr := func() (string, error) {
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		var err error
+		if res, err = tx.ExecContext(ctx, q, args...); err != nil {
 			return "", err
 		}
 		return unexpectedWarning(ctx, qr, def)
 	}()
 	if _, serr := tx.ExecContext(ctx, "SET SESSION sql_mode = '"+dbconn.SQLMode+"'"); serr != nil {
-		return fmt.Errorf("restore the sink's sql_mode after a lenient retry: %w", serr)
+		return nil, fmt.Errorf("restore the sink's sql_mode after a lenient retry: %w", serr)
 	}
 	if lerr == nil && bad == "" {
-		return nil
+		return res, nil
 	}
 	if _, serr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT sluice_lenient"); serr != nil {
-		return fmt.Errorf("%w (and rolling back its lenient retry: %v)", err, serr)
+		return nil, fmt.Errorf("%w (and rolling back its lenient retry: %v)", err, serr)
 	}
 	if bad != "" {
-		return fmt.Errorf("%w (not applied without strict mode either: %s)", err, bad)
+		return nil, fmt.Errorf("%w (not applied without strict mode either: %s)", err, bad)
 	}
-	return err
+	return nil, err
 }
 
 // unexpectedWarning returns the first warning of the last statement that

@@ -44,7 +44,11 @@ func (a *applier) newWriter(tx execer, counts map[[2]string]int) *writer {
 		return err
 	}
 	runResult := func(ctx context.Context, q string, args []any) (sql.Result, error) {
-		return tx.ExecContext(ctx, q, args...)
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return runLenientResult(ctx, tx, q, args, err) // lenient.go
+		}
+		return res, nil
 	}
 	return &writer{a: a, hist: a.s.schema, routes: a.s.routes, run: run, runResult: runResult, counts: counts, sqls: map[*event.TableDef]*tableSQL{}}
 }
