@@ -18,8 +18,8 @@ import (
 func TestCharsetDDLMatchesServer(t *testing.T) {
 	srv := mariadbtest.Start(t, mariadbtest.Options{})
 	db := srv.DB(t)
-	var version, serverCS string
-	if err := db.QueryRow("SELECT @@version, @@character_set_server").Scan(&version, &serverCS); err != nil {
+	var version, serverCS, serverCO string
+	if err := db.QueryRow("SELECT @@version, @@character_set_server, @@collation_server").Scan(&version, &serverCS, &serverCO); err != nil {
 		t.Fatal(err)
 	}
 	base := "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20)) DEFAULT CHARSET=latin1"
@@ -56,6 +56,8 @@ func TestCharsetDDLMatchesServer(t *testing.T) {
 			"c2 TEXT COLLATE binary, c3 ENUM('a') COLLATE binary, c4 CHAR(2) COLLATE binary, c5 SET('b') CHARACTER SET binary) DEFAULT CHARSET=ascii"}},
 		{"engine-defined options", []string{"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5)) PAGE_COMPRESSED=1 CHARSET latin1",
 			"ALTER TABLE t ADD b TEXT, `PAGE_COMPRESSION_LEVEL`='3'", "CREATE TABLE t2 LIKE t", "ALTER TABLE t2 ADD c INT"}},
+		{"create database charset", []string{"DROP DATABASE shop", "CREATE DATABASE shop CHARACTER SET utf8mb3", "USE shop", "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))"}},
+		{"create database plain", []string{"DROP DATABASE shop", "CREATE DATABASE shop", "USE shop", "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))"}},
 		{"alter database collate", []string{"ALTER DATABASE shop COLLATE cp1251_general_ci", "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))"}},
 	}
 	for _, tc := range cases {
@@ -66,7 +68,7 @@ func TestCharsetDDLMatchesServer(t *testing.T) {
 				}
 			}
 			ss := NewState(Filter{"shop.*"}, true, map[string]*event.TableDef{})
-			ss.Dialect.Version, ss.ServerCharset = VersionNumber(version), serverCS
+			ss.Dialect.Version, ss.ServerCharset, ss.ServerCollation = VersionNumber(version), serverCS, serverCO
 			ss.Charsets["shop"] = "latin1"
 			conn, err := db.Conn(context.Background())
 			if err != nil {

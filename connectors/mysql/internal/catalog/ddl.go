@@ -161,9 +161,6 @@ func (ss *State) dbSelected(db string) bool {
 // Neither (CREATE DATABASE d): the server's.
 func (ss *State) setDBCharset(db string, opts []*ast.DatabaseOption, create bool) {
 	cs, co := "", ""
-	if create {
-		cs, co = ss.ServerCharset, ss.ServerCollation
-	}
 	for _, o := range opts {
 		switch o.Tp {
 		case ast.DatabaseOptionCharset:
@@ -172,8 +169,11 @@ func (ss *State) setDBCharset(db string, opts []*ast.DatabaseOption, create bool
 			co = strings.ToLower(o.Value)
 		}
 	}
-	if co != "" {
+	switch {
+	case co != "":
 		cs = collationCharset(co)
+	case cs == "" && create: // neither: the server's defaults (a CHARACTER SET alone brings its own default collation)
+		cs, co = ss.ServerCharset, ss.ServerCollation
 	}
 	if cs != "" {
 		ss.Charsets[db], ss.Collations[db] = cs, co
