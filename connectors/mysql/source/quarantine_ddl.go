@@ -222,15 +222,11 @@ func (st *streamer) reinstate(ctx context.Context, name string, r *serverDef) er
 func (st *streamer) renamedIn(ctx context.Context, h *replication.EventHeader, name, where string) (*event.TableDef, error) {
 	s := st.s
 	db, t, _ := strings.Cut(name, ".")
-	atEnd := func() bool {
-		p, err := masterPosition(ctx, s.db, s.info.Flavor)
-		return err == nil && p.File == st.file && p.Pos == uint64(h.LogPos)
-	}
 	if !s.canQuarantine() {
 		return catalog.LoadTable(ctx, s.db, db, t)
 	}
-	if atEnd() {
-		if def, err := catalog.LoadTable(ctx, s.db, db, t); err == nil && atEnd() {
+	if st.atEnd(ctx, h) == nil { // stream_fallback.go
+		if def, err := catalog.LoadTable(ctx, s.db, db, t); err == nil && st.atEnd(ctx, h) == nil {
 			return def, nil
 		}
 	}

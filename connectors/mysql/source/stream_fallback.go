@@ -18,6 +18,21 @@ import (
 // errNotCaughtUp says the server's tables may already be past a DDL.
 var errNotCaughtUp = errors.New("the reader is behind the server, whose tables may have changed since")
 
+// atEnd returns nil when the event h is the last the server has written
+// (the reader is caught up, so information_schema shows exactly what the
+// binlog says up to h), else an errNotCaughtUp naming where the server is,
+// or why its position could not be read.
+func (st *streamer) atEnd(ctx context.Context, h *replication.EventHeader) error {
+	p, err := masterPosition(ctx, st.s.db, st.s.info.Flavor)
+	if err != nil {
+		return err
+	}
+	if p.File != st.file || p.Pos != uint64(h.LogPos) {
+		return fmt.Errorf("%w (server at %s)", errNotCaughtUp, p)
+	}
+	return nil
+}
+
 // fromServer is the way out for a DDL sluice cannot parse or apply: when
 // the statement is the last event the server has written (the reader is
 // caught up, so information_schema shows exactly its result), the selected
@@ -27,16 +42,7 @@ var errNotCaughtUp = errors.New("the reader is behind the server, whose tables m
 // history. It fails with errNotCaughtUp when the reader is behind.
 func (st *streamer) fromServer(ctx context.Context, h *replication.EventHeader, q string) (*catalog.Change, error) {
 	s := st.s
-	atEnd := func() error {
-		p, err := masterPosition(ctx, s.db, s.info.Flavor)
-		if err != nil {
-			return err
-		}
-		if p.File != st.file || p.Pos != uint64(h.LogPos) {
-			return fmt.Errorf("%w (server at %s)", errNotCaughtUp, p)
-		}
-		return nil
-	}
+	atEnd := func() error { return st.atEnd(ctx, h) }
 	if err := atEnd(); err != nil {
 		return nil, err
 	}
