@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -341,19 +343,9 @@ func (s *Source) snapshotDatabases(ctx context.Context, attempt uint64, pos even
 		db, _, _ := strings.Cut(name, ".")
 		copied[db] = true
 	}
-	qctx, cancel := dbconn.MetaCtx(ctx)
-	defer cancel()
-	rows, err := s.db.QueryContext(qctx, "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME")
-	if err != nil {
-		return fmt.Errorf("snapshot: read the databases: %w", err)
-	}
-	defer rows.Close()
 	d := &event.DDL{}
-	for rows.Next() {
-		var name, cs, co string
-		if err := rows.Scan(&name, &cs, &co); err != nil {
-			return err
-		}
+	for _, name := range slices.Sorted(maps.Keys(s.schema.Charsets)) { // read from the server with the history (readCharsets)
+		cs, co := s.schema.Charsets[name], s.schema.Collations[name]
 		if copied[name] || !s.schema.DBSelected(name) || !catalog.IsCharsetName(cs) || !catalog.IsCharsetName(co) {
 			continue
 		}
@@ -362,8 +354,8 @@ func (s *Source) snapshotDatabases(ctx context.Context, attempt uint64, pos even
 			"ALTER DATABASE "+dbconn.QuoteIdent(name)+opts)
 		d.Databases = append(d.Databases, name)
 	}
-	if err := rows.Err(); err != nil || len(d.Statements) == 0 {
-		return err
+	if len(d.Statements) == 0 {
+		return nil
 	}
 	seq, err := s.snapSeq(ctx, pos)
 	if err != nil {
